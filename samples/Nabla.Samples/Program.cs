@@ -1,0 +1,1 @@
+Console.WriteLine("usage: dotnet run --project samples/Nabla.Samples -- <sample>");
