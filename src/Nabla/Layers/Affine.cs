@@ -1,0 +1,71 @@
+using System.Numerics;
+
+namespace Nabla.Layers;
+
+/// <summary>
+/// Fully connected layer <c>out = x·W + b</c>. Input of any rank (N, …) is flattened to (N, D) and
+/// ∂L/∂x is restored to the input's shape, like the book's tensor-aware Affine.
+/// </summary>
+public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T>? _x, _out, _dx;
+    private int[] _xShape = [];
+
+    /// <summary>Creates the layer over the given weights (D, M) and bias (M), which it updates in place.</summary>
+    public Affine(Tensor<T> w, Tensor<T> b)
+    {
+        if (w.Rank != 2 || b.Rank != 1 || b.Dim(0) != w.Dim(1))
+            throw new ArgumentException($"Affine needs W (D, M) and b (M,), got W {Tensor<T>.ShapeString(w.Shape)} and b {Tensor<T>.ShapeString(b.Shape)}.");
+        W = w; B = b;
+        DW = Tensor<T>.ZerosLike(w);
+        DB = Tensor<T>.ZerosLike(b);
+    }
+
+    /// <summary>Weights (D, M).</summary>
+    public Tensor<T> W { get; }
+    /// <summary>Bias (M).</summary>
+    public Tensor<T> B { get; }
+    /// <summary>∂L/∂W from the last backward pass.</summary>
+    public Tensor<T> DW { get; }
+    /// <summary>∂L/∂b from the last backward pass.</summary>
+    public Tensor<T> DB { get; }
+
+    /// <summary>
+    /// When false, <see cref="Backward"/> computes only dW and db and skips ∂L/∂x (its returned buffer
+    /// is then not written): the first layer of a network never needs it. Default true.
+    /// </summary>
+    public bool ComputeInputGradient { get; set; } = true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
+
+    /// <inheritdoc/>
+    public Tensor<T> Forward(Tensor<T> x, bool train = true)
+    {
+        if (x.Rank == 0) throw new ArgumentException("Affine needs a batch (N, …), got a scalar.");
+        var x2 = x.AsMatrix();
+        if (x2.Dim(1) != W.Dim(0))
+            throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} flattens to {Tensor<T>.ShapeString(x2.Shape)}, which does not match W {Tensor<T>.ShapeString(W.Shape)}.");
+        if (_xShape.Length != x.Rank || !x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
+        _x = x2;
+        var o = Tensor<T>.Reuse(ref _out, [x2.Dim(0), W.Dim(1)]);
+        Tensor<T>.MatMul(x2, W, o);
+        var os = o.Span; var bs = B.Span;
+        for (int r = 0; r < os.Length; r += bs.Length)
+            System.Numerics.Tensors.TensorPrimitives.Add(os.Slice(r, bs.Length), bs, os.Slice(r, bs.Length));
+        return o;
+    }
+
+    /// <inheritdoc/>
+    public Tensor<T> Backward(Tensor<T> dout)
+    {
+        var x = _x ?? throw new InvalidOperationException("Affine.Backward called before Forward.");
+        if (dout.Rank != 2 || dout.Dim(0) != x.Dim(0) || dout.Dim(1) != W.Dim(1))
+            throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the forward output ({x.Dim(0)}, {W.Dim(1)}).");
+        Tensor<T>.MatMul(x, dout, DW, transposeA: true);
+        Tensor<T>.SumInto(dout.Span, DB.Span, 1, dout.Dim(0), dout.Dim(1));
+        var dx = Tensor<T>.Reuse(ref _dx, _xShape);
+        if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, dx.AsMatrix(), transposeB: true);
+        return dx;
+    }
+}
