@@ -1,0 +1,208 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Nabla.Optimizers;
+
+/// <summary>
+/// The book's optimizer contract (chapter 6): <c>Update(params, grads)</c> changes every parameter in
+/// place from the gradient of the same name. State (velocities, squared sums) is created on the first
+/// call for each parameter, so later steps allocate nothing.
+/// </summary>
+public interface IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Updates every parameter in <paramref name="parameters"/> from <paramref name="gradients"/> (matched by name).</summary>
+    void Update(IReadOnlyDictionary<string, Tensor<T>> parameters, IReadOnlyDictionary<string, Tensor<T>> gradients);
+}
+
+/// <summary>Shared plumbing: per-parameter state buffers and name/shape checks.</summary>
+public abstract class OptimizerBase<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Dictionary<string, Tensor<T>[]> _state = [];
+
+    /// <summary>How many state tensors (per parameter) this optimizer keeps.</summary>
+    protected abstract int StateCount { get; }
+
+    /// <summary>Learning rate.</summary>
+    public double LearningRate { get; }
+
+    /// <summary>Creates the optimizer with a positive learning rate.</summary>
+    protected OptimizerBase(double learningRate)
+    {
+        if (!(learningRate > 0) || !double.IsFinite(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), $"The learning rate must be a positive number, got {learningRate}.");
+        LearningRate = learningRate;
+    }
+
+    /// <inheritdoc/>
+    public void Update(IReadOnlyDictionary<string, Tensor<T>> parameters, IReadOnlyDictionary<string, Tensor<T>> gradients)
+    {
+        BeginStep();
+        foreach (var (name, p) in parameters)
+        {
+            if (!gradients.TryGetValue(name, out var g))
+                throw new ArgumentException($"{GetType().Name}: no gradient for parameter '{name}'.");
+            if (!g.HasShape(p.Shape))
+                throw new ArgumentException($"{GetType().Name}: gradient of '{name}' has shape {Tensor<T>.ShapeString(g.Shape)}, the parameter {Tensor<T>.ShapeString(p.Shape)}.");
+            if (!_state.TryGetValue(name, out var st))
+            {
+                st = new Tensor<T>[StateCount];
+                for (int i = 0; i < st.Length; i++) st[i] = Tensor<T>.ZerosLike(p);
+                _state[name] = st;
+            }
+            Step(p.Span, g.Span, st);
+        }
+    }
+
+    /// <summary>Called once per <see cref="Update"/> before the parameters (Adam counts steps here).</summary>
+    protected virtual void BeginStep() { }
+
+    /// <summary>Updates one parameter in place.</summary>
+    protected abstract void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state);
+
+    /// <summary>The learning rate as T.</summary>
+    protected T Lr => T.CreateChecked(LearningRate);
+
+    /// <summary>p −= lr · g / (√h + 1e-7), using <paramref name="scratch"/> for the quotient.</summary>
+    protected static void AdaptiveStep(Span<T> p, ReadOnlySpan<T> g, ReadOnlySpan<T> h, Span<T> scratch, T lr)
+    {
+        TP.Sqrt<T>(h, scratch);
+        TP.Add(scratch, T.CreateChecked(1e-7), scratch);
+        TP.Divide(g, scratch, scratch);
+        TP.MultiplyAdd(scratch, -lr, p, p);
+    }
+}
+
+/// <summary>Stochastic gradient descent: W ← W − lr·∂L/∂W.</summary>
+public sealed class Sgd<T>(double learningRate = 0.01) : OptimizerBase<T>(learningRate) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override int StateCount => 0;
+    /// <inheritdoc/>
+    protected override void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state) => TP.MultiplyAdd(g, -Lr, p, p);
+}
+
+/// <summary>Momentum: v ← αv − lr·g; W ← W + v.</summary>
+public sealed class Momentum<T>(double learningRate = 0.01, double momentum = 0.9) : OptimizerBase<T>(learningRate) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The momentum α.</summary>
+    public double MomentumCoefficient { get; } = momentum;
+    /// <inheritdoc/>
+    protected override int StateCount => 1;
+    /// <inheritdoc/>
+    protected override void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state)
+    {
+        var v = state[0].Span;
+        TP.Multiply(v, T.CreateChecked(MomentumCoefficient), v);
+        TP.MultiplyAdd(g, -Lr, v, v);
+        TP.Add(p, v, p);
+    }
+}
+
+/// <summary>Nesterov's accelerated gradient, in the book's form.</summary>
+public sealed class Nesterov<T>(double learningRate = 0.01, double momentum = 0.9) : OptimizerBase<T>(learningRate) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The momentum α.</summary>
+    public double MomentumCoefficient { get; } = momentum;
+    /// <inheritdoc/>
+    protected override int StateCount => 1;
+    /// <inheritdoc/>
+    protected override void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state)
+    {
+        var v = state[0].Span;
+        T m = T.CreateChecked(MomentumCoefficient);
+        TP.Multiply(v, m, v);                                      // v *= α
+        TP.MultiplyAdd(g, -Lr, v, v);                              // v -= lr·g
+        TP.MultiplyAdd(v, m * m, p, p);                            // W += α²·v
+        TP.MultiplyAdd(g, -(T.One + m) * Lr, p, p);                // W -= (1 + α)·lr·g
+    }
+}
+
+/// <summary>AdaGrad: h ← h + g²; W ← W − lr·g/(√h + 1e-7).</summary>
+public sealed class AdaGrad<T>(double learningRate = 0.01) : OptimizerBase<T>(learningRate) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override int StateCount => 2;
+    /// <inheritdoc/>
+    protected override void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state)
+    {
+        var h = state[0].Span;
+        TP.MultiplyAdd(g, g, h, h);
+        AdaptiveStep(p, g, h, state[1].Span, Lr);
+    }
+}
+
+/// <summary>RMSprop: h ← ρh + (1 − ρ)g²; W ← W − lr·g/(√h + 1e-7).</summary>
+public sealed class RmsProp<T>(double learningRate = 0.01, double decayRate = 0.99) : OptimizerBase<T>(learningRate) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The decay ρ.</summary>
+    public double DecayRate { get; } = decayRate;
+    /// <inheritdoc/>
+    protected override int StateCount => 2;
+    /// <inheritdoc/>
+    protected override void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state)
+    {
+        var h = state[0].Span; var s = state[1].Span;
+        T rho = T.CreateChecked(DecayRate);
+        TP.Multiply(h, rho, h);
+        TP.Multiply(g, g, s);
+        TP.MultiplyAdd(s, T.One - rho, h, h);
+        AdaptiveStep(p, g, h, s, Lr);
+    }
+}
+
+/// <summary>
+/// Adam in the book's form: the bias correction is folded into the step size,
+/// lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (1 − β₁)(g − m); v += (1 − β₂)(g² − v); W −= lr_t·m/(√v + 1e-7).
+/// </summary>
+public sealed class Adam<T>(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999) : OptimizerBase<T>(learningRate) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T _lrT;
+
+    /// <summary>β₁.</summary>
+    public double Beta1 { get; } = beta1;
+    /// <summary>β₂.</summary>
+    public double Beta2 { get; } = beta2;
+    /// <summary>Steps taken so far.</summary>
+    public int Iteration { get; private set; }
+
+    /// <inheritdoc/>
+    protected override int StateCount => 3;
+
+    /// <inheritdoc/>
+    protected override void BeginStep()
+    {
+        Iteration++;
+        _lrT = T.CreateChecked(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, Iteration)) / (1 - Math.Pow(Beta1, Iteration)));
+    }
+
+    /// <inheritdoc/>
+    protected override void Step(Span<T> p, ReadOnlySpan<T> g, Tensor<T>[] state)
+    {
+        var m = state[0].Span; var v = state[1].Span; var s = state[2].Span;
+        TP.Subtract(g, m, s);
+        TP.MultiplyAdd(s, T.CreateChecked(1 - Beta1), m, m);
+        TP.Multiply(g, g, s);
+        TP.Subtract(s, v, s);
+        TP.MultiplyAdd(s, T.CreateChecked(1 - Beta2), v, v);
+        AdaptiveStep(p, m, v, s, _lrT);
+    }
+}
+
+/// <summary>Creates optimizers by the names the book and the CLI use.</summary>
+public static class OptimizerFactory
+{
+    /// <summary>The accepted names.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
+
+    /// <summary>Creates the optimizer called <paramref name="name"/> (case-insensitive) with learning rate <paramref name="lr"/>.</summary>
+    public static IOptimizer<T> Create<T>(string name, double lr) where T : unmanaged, IFloatingPointIeee754<T> => name.ToLowerInvariant() switch
+    {
+        "sgd" => new Sgd<T>(lr),
+        "momentum" => new Momentum<T>(lr),
+        "nesterov" => new Nesterov<T>(lr),
+        "adagrad" => new AdaGrad<T>(lr),
+        "rmsprop" => new RmsProp<T>(lr),
+        "adam" => new Adam<T>(lr),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'; expected one of {string.Join(", ", Names)}."),
+    };
+}

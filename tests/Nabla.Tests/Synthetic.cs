@@ -1,0 +1,26 @@
+namespace Nabla.Tests;
+
+/// <summary>Small generated classification data: Gaussian blobs around random class centres.</summary>
+public static class Synthetic
+{
+    /// <summary>n samples of d features in c classes, one-hot targets; well separated when spread is small.</summary>
+    public static (Tensor<T> X, Tensor<T> T, int[] Labels) Blobs<T>(int n, int d, int c, double spread = 0.5, int seed = 0)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var centres = new Random(1234);
+        var mu = new double[c, d];
+        for (int k = 0; k < c; k++) for (int j = 0; j < d; j++) mu[k, j] = centres.NextDouble() * 2 - 1;
+        var rng = new Random(seed);
+        var x = new Tensor<T>(n, d);
+        var t = new Tensor<T>(n, c);
+        var labels = new int[n];
+        var noise = Tensor<double>.RandomNormal(rng, spread, n, d);
+        for (int i = 0; i < n; i++)
+        {
+            int k = labels[i] = rng.Next(c);
+            t[i, k] = T.One;
+            for (int j = 0; j < d; j++) x[i, j] = T.CreateChecked(mu[k, j] + noise[i, j]);
+        }
+        return (x, t, labels);
+    }
+}
