@@ -1,0 +1,119 @@
+using System.Numerics;
+using Nabla.Layers;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Nabla.Models;
+
+/// <summary>
+/// The book's fully connected network of any depth (chapter 6, <c>common/multi_layer_net_extend.py</c>):
+/// Affine → [BatchNorm] → ReLU/Sigmoid → [Dropout] per hidden layer, then Affine → SoftmaxWithLoss.
+/// Parameters W1, b1, …, and gamma1, beta1, … with batch norm. Weight decay λ adds ½λΣ‖W‖² to the loss and λW to each ∂L/∂W.
+/// </summary>
+public class MultiLayerNetExtend<T> : INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Dictionary<string, Tensor<T>> _params = [], _grads = [];
+    private readonly List<(string Name, ILayer<T> Layer)> _layers = [];
+    private readonly List<(Tensor<T> W, Tensor<T> DW, Tensor<T> Grad)> _decayed = [];
+
+    /// <summary>Creates the network with seeded random weights.</summary>
+    public MultiLayerNetExtend(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize,
+        HiddenActivation activation = HiddenActivation.Relu, WeightInit? weightInit = null, double weightDecayLambda = 0,
+        bool useDropout = false, double dropoutRatio = 0.5, bool useBatchNorm = false, Random? rng = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
+        if (hiddenSizes.Any(h => h < 1)) throw new ArgumentOutOfRangeException(nameof(hiddenSizes), $"Hidden sizes must be positive, got [{string.Join(", ", hiddenSizes)}].");
+        if (!(weightDecayLambda >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecayLambda), $"Weight decay must be ≥ 0, got {weightDecayLambda}.");
+        rng ??= new Random(0);
+        var init = weightInit ?? (activation == HiddenActivation.Relu ? WeightInit.He : WeightInit.Xavier);
+        WeightDecayLambda = weightDecayLambda;
+        HiddenSizes = [.. hiddenSizes];
+        Activation = activation; UseBatchNorm = useBatchNorm; UseDropout = useDropout;
+        int[] sizes = [inputSize, .. hiddenSizes, outputSize];
+        for (int i = 1; i < sizes.Length; i++)
+        {
+            var w = Tensor<T>.RandomNormal(rng, T.CreateChecked(init.StdFor(sizes[i - 1])), sizes[i - 1], sizes[i]);
+            var b = Tensor<T>.Zeros(sizes[i]);
+            _params[$"W{i}"] = w; _params[$"b{i}"] = b;
+            var affine = new Affine<T>(w, b) { ComputeInputGradient = i > 1 };
+            _layers.Add(($"Affine{i}", affine));
+            var gradW = weightDecayLambda > 0 ? Tensor<T>.ZerosLike(w) : affine.DW;
+            if (weightDecayLambda > 0) _decayed.Add((w, affine.DW, gradW));
+            _grads[$"W{i}"] = gradW; _grads[$"b{i}"] = affine.DB;
+            if (i == sizes.Length - 1) break;
+            if (useBatchNorm)
+            {
+                var gamma = Tensor<T>.Ones(sizes[i]); var beta = Tensor<T>.Zeros(sizes[i]);
+                _params[$"gamma{i}"] = gamma; _params[$"beta{i}"] = beta;
+                var bn = new BatchNormalization<T>(gamma, beta);
+                _grads[$"gamma{i}"] = bn.DGamma; _grads[$"beta{i}"] = bn.DBeta;
+                _layers.Add(($"BatchNorm{i}", bn));
+            }
+            _layers.Add(activation == HiddenActivation.Relu ? ($"Activation_function{i}", new Relu<T>()) : ($"Activation_function{i}", new Sigmoid<T>()));
+            if (useDropout) _layers.Add(($"Dropout{i}", new Dropout<T>(dropoutRatio, new Random(rng.Next()))));
+        }
+    }
+
+    /// <summary>Hidden layer sizes.</summary>
+    public IReadOnlyList<int> HiddenSizes { get; }
+    /// <summary>Hidden activation.</summary>
+    public HiddenActivation Activation { get; }
+    /// <summary>λ of the L2 weight decay.</summary>
+    public double WeightDecayLambda { get; }
+    /// <summary>Whether batch normalisation follows each hidden Affine.</summary>
+    public bool UseBatchNorm { get; }
+    /// <summary>Whether dropout follows each hidden activation.</summary>
+    public bool UseDropout { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor<T>> Params => _params;
+
+    /// <summary>The layers in order, by the book's names.</summary>
+    public IReadOnlyList<(string Name, ILayer<T> Layer)> Layers => _layers;
+
+    /// <summary>The output layer.</summary>
+    public SoftmaxWithLoss<T> LastLayer { get; } = new();
+
+    /// <inheritdoc/>
+    public T LastLoss { get; private set; }
+
+    /// <inheritdoc/>
+    public Tensor<T> Predict(Tensor<T> x, bool train = false)
+    {
+        foreach (var (_, layer) in _layers) x = layer.Forward(x, train);
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public T Loss(Tensor<T> x, Tensor<T> t, bool train = false)
+    {
+        T loss = LastLayer.Forward(Predict(x, train), t);
+        if (WeightDecayLambda > 0)
+        {
+            T decay = T.Zero;
+            foreach (var (w, _, _) in _decayed) decay += TP.SumOfSquares<T>(w.Span);
+            loss += T.CreateChecked(0.5 * WeightDecayLambda) * decay;
+        }
+        return loss;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor<T>> Gradient(Tensor<T> x, Tensor<T> t)
+    {
+        LastLoss = Loss(x, t, train: true);
+        var dout = LastLayer.Backward();
+        for (int i = _layers.Count - 1; i >= 0; i--) dout = _layers[i].Layer.Backward(dout);
+        T lambda = T.CreateChecked(WeightDecayLambda);
+        foreach (var (w, dw, grad) in _decayed) TP.MultiplyAdd(w.Span, lambda, dw.Span, grad.Span);
+        return _grads;
+    }
+}
+
+/// <summary>The book's <c>MultiLayerNet</c>: <see cref="MultiLayerNetExtend{T}"/> without batch norm or dropout.</summary>
+public sealed class MultiLayerNet<T> : MultiLayerNetExtend<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the network with seeded random weights.</summary>
+    public MultiLayerNet(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize,
+        HiddenActivation activation = HiddenActivation.Relu, WeightInit? weightInit = null, double weightDecayLambda = 0, Random? rng = null)
+        : base(inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda, rng: rng) { }
+}
