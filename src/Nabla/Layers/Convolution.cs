@@ -1,0 +1,97 @@
+using System.Numerics;
+using Nabla.Kernels;
+
+namespace Nabla.Layers;
+
+/// <summary>
+/// 2-D convolution (chapter 7) by im2col and one GEMM: W is FN×C×FH×FW, b has FN entries, input N×C×H×W,
+/// output N×FN×OH×OW. Backward gives dW, db and ∂L/∂x (by col2im).
+/// </summary>
+public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T>? _col, _out2, _out, _dout2, _dcol, _dx;
+    private ConvGeometry _g;
+
+    /// <summary>Creates the layer over <paramref name="w"/> (FN, C, FH, FW) and <paramref name="b"/> (FN), which it updates in place.</summary>
+    public Convolution(Tensor<T> w, Tensor<T> b, int stride = 1, int pad = 0)
+    {
+        if (w.Rank != 4 || b.Rank != 1 || b.Dim(0) != w.Dim(0))
+            throw new ArgumentException($"Convolution needs W (FN, C, FH, FW) and b (FN,), got W {Tensor<T>.ShapeString(w.Shape)} and b {Tensor<T>.ShapeString(b.Shape)}.");
+        if (stride < 1) throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be ≥ 1, got {stride}.");
+        if (pad < 0) throw new ArgumentOutOfRangeException(nameof(pad), $"Pad must be ≥ 0, got {pad}.");
+        W = w; B = b; Stride = stride; Pad = pad;
+        DW = Tensor<T>.ZerosLike(w); DB = Tensor<T>.ZerosLike(b);
+    }
+
+    /// <summary>Filters (FN, C, FH, FW).</summary>
+    public Tensor<T> W { get; }
+    /// <summary>Bias (FN).</summary>
+    public Tensor<T> B { get; }
+    /// <summary>∂L/∂W.</summary>
+    public Tensor<T> DW { get; }
+    /// <summary>∂L/∂b.</summary>
+    public Tensor<T> DB { get; }
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+    /// <summary>Zero padding.</summary>
+    public int Pad { get; }
+
+    /// <summary>When false, backward skips ∂L/∂x (the first layer never needs it).</summary>
+    public bool ComputeInputGradient { get; set; } = true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
+
+    /// <inheritdoc/>
+    public Tensor<T> Forward(Tensor<T> x, bool train = true)
+    {
+        int fn = W.Dim(0);
+        if (x.Rank != 4 || x.Dim(1) != W.Dim(1))
+            throw new ArgumentException($"Convolution: input {Tensor<T>.ShapeString(x.Shape)} must be (N, {W.Dim(1)}, H, W) for filters {Tensor<T>.ShapeString(W.Shape)}.");
+        _g = new ConvGeometry(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), W.Dim(2), W.Dim(3), Stride, Pad);
+        _g.Validate();
+        int rows = _g.ColRows, cols = _g.ColCols, oh = _g.OH, ow = _g.OW;
+        var col = Tensor<T>.Reuse(ref _col, [rows, cols]);
+        Im2Col.Forward<T>(x.Span, col.Span, _g);
+        var out2 = Tensor<T>.Reuse(ref _out2, [rows, fn]);
+        Gemm.Multiply<T>(col.Span, W.Span, out2.Span, rows, fn, cols, transB: true);
+        // (N·OH·OW, FN) + b → (N, FN, OH, OW)
+        var o = Tensor<T>.Reuse(ref _out, [_g.N, fn, oh, ow]);
+        var src = out2.Span; var dst = o.Span; var bs = B.Span;
+        int plane = oh * ow;
+        for (int n = 0; n < _g.N; n++)
+            for (int p = 0; p < plane; p++)
+            {
+                var r = src.Slice((n * plane + p) * fn, fn);
+                int baseIdx = n * fn * plane + p;
+                for (int f = 0; f < fn; f++) dst[baseIdx + f * plane] = r[f] + bs[f];
+            }
+        return o;
+    }
+
+    /// <inheritdoc/>
+    public Tensor<T> Backward(Tensor<T> dout)
+    {
+        var col = _col ?? throw new InvalidOperationException("Convolution.Backward called before Forward.");
+        int fn = W.Dim(0), rows = _g.ColRows, cols = _g.ColCols, plane = _g.OH * _g.OW;
+        if (!dout.HasShape([_g.N, fn, _g.OH, _g.OW]))
+            throw new ArgumentException($"Convolution.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the output ({_g.N}, {fn}, {_g.OH}, {_g.OW}).");
+        // (N, FN, OH, OW) → (N·OH·OW, FN)
+        var d2 = Tensor<T>.Reuse(ref _dout2, [rows, fn]);
+        var ds = dout.Span; var d2s = d2.Span;
+        for (int n = 0; n < _g.N; n++)
+            for (int f = 0; f < fn; f++)
+            {
+                var srcPlane = ds.Slice((n * fn + f) * plane, plane);
+                for (int p = 0; p < plane; p++) d2s[(n * plane + p) * fn + f] = srcPlane[p];
+            }
+        Tensor<T>.SumInto(d2s, DB.Span, 1, rows, fn);
+        Gemm.Multiply<T>(d2s, col.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
+        var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
+        if (!ComputeInputGradient) return dx;
+        var dcol = Tensor<T>.Reuse(ref _dcol, [rows, cols]);
+        Gemm.Multiply<T>(d2s, W.Span, dcol.Span, rows, cols, fn);                     // dcol = dout2·W
+        Im2Col.Backward<T>(dcol.Span, dx.Span, _g);
+        return dx;
+    }
+}

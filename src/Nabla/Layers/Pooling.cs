@@ -1,0 +1,80 @@
+using System.Numerics;
+using Nabla.Kernels;
+
+namespace Nabla.Layers;
+
+/// <summary>
+/// Max pooling (chapter 7) over N×C×H×W input: each output is the largest value in its window
+/// (padding counts as 0, as in the book's im2col version); backward routes the gradient to that position.
+/// </summary>
+public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T>? _out, _dx;
+    private int[] _argMax = [];
+    private ConvGeometry _g;
+
+    /// <summary>Creates a pool of <paramref name="poolH"/>×<paramref name="poolW"/> windows.</summary>
+    public Pooling(int poolH, int poolW, int stride = 1, int pad = 0)
+    {
+        if (poolH < 1 || poolW < 1 || stride < 1 || pad < 0)
+            throw new ArgumentException($"Bad pooling: window {poolH}×{poolW}, stride {stride}, pad {pad}.");
+        PoolH = poolH; PoolW = poolW; Stride = stride; Pad = pad;
+    }
+
+    /// <summary>Window height.</summary>
+    public int PoolH { get; }
+    /// <summary>Window width.</summary>
+    public int PoolW { get; }
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+    /// <summary>Zero padding.</summary>
+    public int Pad { get; }
+
+    /// <inheritdoc/>
+    public Tensor<T> Forward(Tensor<T> x, bool train = true)
+    {
+        if (x.Rank != 4) throw new ArgumentException($"Pooling needs (N, C, H, W) input, got {Tensor<T>.ShapeString(x.Shape)}.");
+        _g = new ConvGeometry(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), PoolH, PoolW, Stride, Pad);
+        _g.Validate();
+        int oh = _g.OH, ow = _g.OW, h = _g.H, w = _g.W;
+        var o = Tensor<T>.Reuse(ref _out, [_g.N, _g.C, oh, ow]);
+        if (_argMax.Length != o.Length) _argMax = new int[o.Length];
+        var xs = x.Span; var os = o.Span;
+        int k = 0;
+        for (int nc = 0; nc < _g.N * _g.C; nc++)
+        {
+            int plane = nc * h * w;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++, k++)
+                {
+                    T best = T.Zero; int bestIdx = -1; bool first = true;
+                    for (int fy = 0; fy < PoolH; fy++)
+                    {
+                        int y = i * Stride - Pad + fy;
+                        for (int fx = 0; fx < PoolW; fx++)
+                        {
+                            int xx = j * Stride - Pad + fx;
+                            bool inside = (uint)y < (uint)h && (uint)xx < (uint)w;
+                            T v = inside ? xs[plane + y * w + xx] : T.Zero;
+                            if (first || v > best) { best = v; bestIdx = inside ? plane + y * w + xx : -1; first = false; } // first maximum wins, like np.argmax
+                        }
+                    }
+                    os[k] = best; _argMax[k] = bestIdx;
+                }
+        }
+        return o;
+    }
+
+    /// <inheritdoc/>
+    public Tensor<T> Backward(Tensor<T> dout)
+    {
+        var o = _out ?? throw new InvalidOperationException("Pooling.Backward called before Forward.");
+        Tensor<T>.RequireSameShape(o, dout, "Pooling.Backward(dout)");
+        var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
+        var d = dx.Span; d.Clear();
+        var ds = dout.Span;
+        for (int k = 0; k < ds.Length; k++)
+            if (_argMax[k] >= 0) d[_argMax[k]] += ds[k];
+        return dx;
+    }
+}

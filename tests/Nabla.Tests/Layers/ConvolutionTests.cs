@@ -1,0 +1,126 @@
+using Nabla.Functions;
+using Nabla.Kernels;
+using Nabla.Layers;
+
+namespace Nabla.Tests.Layers;
+
+public class ConvolutionTests
+{
+    private static Tensor<double> Rand(Random rng, params int[] shape) => Tensor<double>.RandomNormal(rng, 1.0, shape);
+
+    /// <summary>The book's im2col written as the plainest loops, for comparison.</summary>
+    private static double[,] NaiveIm2Col(Tensor<double> x, int fh, int fw, int stride, int pad)
+    {
+        int n = x.Dim(0), c = x.Dim(1), h = x.Dim(2), w = x.Dim(3);
+        int oh = (h + 2 * pad - fh) / stride + 1, ow = (w + 2 * pad - fw) / stride + 1;
+        var col = new double[n * oh * ow, c * fh * fw];
+        for (int b = 0; b < n; b++) for (int i = 0; i < oh; i++) for (int j = 0; j < ow; j++)
+            for (int ch = 0; ch < c; ch++) for (int y = 0; y < fh; y++) for (int z = 0; z < fw; z++)
+            {
+                int yy = i * stride + y - pad, xx = j * stride + z - pad;
+                col[(b * oh + i) * ow + j, (ch * fh + y) * fw + z] = yy >= 0 && yy < h && xx >= 0 && xx < w ? x[b, ch, yy, xx] : 0;
+            }
+        return col;
+    }
+
+    [Theory]
+    [InlineData(2, 3, 7, 5, 3, 3, 1, 0)]
+    [InlineData(1, 2, 6, 6, 3, 3, 2, 1)]
+    [InlineData(2, 1, 5, 7, 2, 4, 2, 1)]
+    [InlineData(1, 1, 4, 4, 4, 4, 1, 2)]
+    public void Im2ColMatchesNaiveLoopAndCol2ImIsItsAdjoint(int n, int c, int h, int w, int fh, int fw, int stride, int pad)
+    {
+        var rng = new Random(n + c + h + w);
+        var x = Rand(rng, n, c, h, w);
+        var g = new ConvGeometry(n, c, h, w, fh, fw, stride, pad);
+        var col = new double[g.ColRows * g.ColCols];
+        Im2Col.Forward<double>(x.Span, col, g);
+        var naive = NaiveIm2Col(x, fh, fw, stride, pad);
+        for (int r = 0; r < g.ColRows; r++) for (int k = 0; k < g.ColCols; k++) Assert.Equal(naive[r, k], col[r * g.ColCols + k]);
+        // <im2col(x), y> == <x, col2im(y)> for any y: col2im is the transpose of im2col.
+        var y = Rand(rng, g.ColRows * g.ColCols);
+        var back = new double[x.Length];
+        Im2Col.Backward<double>(y.Span, back, g);
+        double lhs = 0, rhs = 0;
+        for (int i = 0; i < col.Length; i++) lhs += col[i] * y.Span[i];
+        for (int i = 0; i < back.Length; i++) rhs += x.Span[i] * back[i];
+        Assert.Equal(lhs, rhs, 1e-10);
+    }
+
+    private static void Check(ILayer<double> layer, Tensor<double> x, Random rng, double tol = 1e-7)
+    {
+        var g = Rand(rng, layer.Forward(x).Shape.ToArray());
+        double L(Tensor<double> _) => (layer.Forward(x) * g).Sum();
+        layer.Forward(x);
+        var dx = layer.Backward(g).Clone();
+        Assert.True(dx.MaxAbsDifference(Numerical.NumericalGradient(L, x)) < tol, "dx");
+        if (layer is IParameterizedLayer<double> p)
+            foreach (var (role, value, grad) in p.Parameters)
+            {
+                var num = Numerical.NumericalGradient(L, value);
+                layer.Forward(x); layer.Backward(g);
+                Assert.True(grad.MaxAbsDifference(num) < tol, $"{role} differs by {grad.MaxAbsDifference(num)}");
+            }
+    }
+
+    [Theory]
+    [InlineData(2, 3, 5, 7, 4, 3, 1, 0)]
+    [InlineData(1, 2, 7, 7, 3, 3, 2, 1)]
+    [InlineData(3, 1, 6, 5, 2, 2, 2, 1)]
+    public void ConvolutionBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int f, int stride, int pad)
+    {
+        var rng = new Random(n * 7 + c + h);
+        var conv = new Convolution<double>(Rand(rng, fn, c, f, f), Rand(rng, fn), stride, pad);
+        Check(conv, Rand(rng, n, c, h, w), rng);
+    }
+
+    [Fact]
+    public void ConvolutionEqualsDirectSum()
+    {
+        var rng = new Random(11);
+        var x = Rand(rng, 1, 2, 4, 4);
+        var wt = Rand(rng, 3, 2, 3, 3);
+        var b = Rand(rng, 3);
+        var o = new Convolution<double>(wt, b, 1, 1).Forward(x);
+        Assert.Equal([1, 3, 4, 4], o.Shape.ToArray());
+        for (int f = 0; f < 3; f++) for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++)
+        {
+            double s = b[f];
+            for (int c = 0; c < 2; c++) for (int y = 0; y < 3; y++) for (int z = 0; z < 3; z++)
+            {
+                int yy = i + y - 1, xx = j + z - 1;
+                if (yy >= 0 && yy < 4 && xx >= 0 && xx < 4) s += wt[f, c, y, z] * x[0, c, yy, xx];
+            }
+            Assert.Equal(s, o[0, f, i, j], 1e-12);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 3, 6, 6, 2, 2, 0)]
+    [InlineData(1, 2, 7, 5, 3, 2, 1)]
+    [InlineData(2, 1, 5, 5, 2, 1, 0)]
+    public void PoolingBackwardMatchesNumerical(int n, int c, int h, int w, int pool, int stride, int pad)
+    {
+        var rng = new Random(n + c * 3 + h);
+        // Distinct values far apart, so no window has a tie a small step could flip.
+        var perm = Enumerable.Range(0, n * c * h * w).OrderBy(_ => rng.Next()).Select(v => v * 0.1 + 0.05).ToArray();
+        Check(new Pooling<double>(pool, pool, stride, pad), new Tensor<double>(perm, n, c, h, w), rng);
+    }
+
+    [Fact]
+    public void PoolingTakesTheWindowMaximum()
+    {
+        var x = new Tensor<double>([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], 1, 1, 4, 4);
+        var o = new Pooling<double>(2, 2, 2).Forward(x);
+        Assert.Equal([6.0, 8, 14, 16], o.ToArray());
+    }
+
+    [Fact]
+    public void BadShapesAreNamed()
+    {
+        var conv = new Convolution<double>(Tensor<double>.Zeros(2, 3, 3, 3), Tensor<double>.Zeros(2));
+        var e = Assert.Throws<ArgumentException>(() => conv.Forward(Tensor<double>.Zeros(1, 2, 5, 5)));
+        Assert.Contains("(1, 2, 5, 5)", e.Message);
+        Assert.Throws<ArgumentException>(() => conv.Forward(Tensor<double>.Zeros(1, 3, 2, 2)));
+    }
+}
