@@ -9,10 +9,8 @@ namespace Nabla.Models;
 /// Affine → [BatchNorm] → ReLU/Sigmoid → [Dropout] per hidden layer, then Affine → SoftmaxWithLoss.
 /// Parameters W1, b1, …, and gamma1, beta1, … with batch norm. Weight decay λ adds ½λΣ‖W‖² to the loss and λW to each ∂L/∂W.
 /// </summary>
-public class MultiLayerNetExtend<T> : INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class MultiLayerNetExtend<T> : LayerNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Dictionary<string, Tensor<T>> _params = [], _grads = [];
-    private readonly List<(string Name, ILayer<T> Layer)> _layers = [];
     private readonly List<(Tensor<T> W, Tensor<T> DW, Tensor<T> Grad)> _decayed = [];
 
     /// <summary>Creates the network with seeded random weights.</summary>
@@ -34,23 +32,21 @@ public class MultiLayerNetExtend<T> : INetwork<T> where T : unmanaged, IFloating
         {
             var w = Tensor<T>.RandomNormal(rng, T.CreateChecked(init.StdFor(sizes[i - 1])), sizes[i - 1], sizes[i]);
             var b = Tensor<T>.Zeros(sizes[i]);
-            _params[$"W{i}"] = w; _params[$"b{i}"] = b;
-            var affine = new Affine<T>(w, b) { ComputeInputGradient = i > 1 };
-            _layers.Add(($"Affine{i}", affine));
+            var affine = Add($"Affine{i}", new Affine<T>(w, b) { ComputeInputGradient = i > 1 });
             var gradW = weightDecayLambda > 0 ? Tensor<T>.ZerosLike(w) : affine.DW;
             if (weightDecayLambda > 0) _decayed.Add((w, affine.DW, gradW));
-            _grads[$"W{i}"] = gradW; _grads[$"b{i}"] = affine.DB;
+            Register($"W{i}", w, gradW);
+            Register($"b{i}", b, affine.DB);
             if (i == sizes.Length - 1) break;
             if (useBatchNorm)
             {
-                var gamma = Tensor<T>.Ones(sizes[i]); var beta = Tensor<T>.Zeros(sizes[i]);
-                _params[$"gamma{i}"] = gamma; _params[$"beta{i}"] = beta;
-                var bn = new BatchNormalization<T>(gamma, beta);
-                _grads[$"gamma{i}"] = bn.DGamma; _grads[$"beta{i}"] = bn.DBeta;
-                _layers.Add(($"BatchNorm{i}", bn));
+                var bn = Add($"BatchNorm{i}", new BatchNormalization<T>(Tensor<T>.Ones(sizes[i]), Tensor<T>.Zeros(sizes[i])));
+                Register($"gamma{i}", bn.Gamma, bn.DGamma);
+                Register($"beta{i}", bn.Beta, bn.DBeta);
             }
-            _layers.Add(activation == HiddenActivation.Relu ? ($"Activation_function{i}", new Relu<T>()) : ($"Activation_function{i}", new Sigmoid<T>()));
-            if (useDropout) _layers.Add(($"Dropout{i}", new Dropout<T>(dropoutRatio, new Random(rng.Next()))));
+            if (activation == HiddenActivation.Relu) Add($"Activation_function{i}", new Relu<T>());
+            else Add($"Activation_function{i}", new Sigmoid<T>());
+            if (useDropout) Add($"Dropout{i}", new Dropout<T>(dropoutRatio, new Random(rng.Next())));
         }
     }
 
@@ -65,47 +61,19 @@ public class MultiLayerNetExtend<T> : INetwork<T> where T : unmanaged, IFloating
     /// <summary>Whether dropout follows each hidden activation.</summary>
     public bool UseDropout { get; }
 
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, Tensor<T>> Params => _params;
-
-    /// <summary>The layers in order, by the book's names.</summary>
-    public IReadOnlyList<(string Name, ILayer<T> Layer)> Layers => _layers;
-
-    /// <summary>The output layer.</summary>
-    public SoftmaxWithLoss<T> LastLayer { get; } = new();
-
-    /// <inheritdoc/>
-    public T LastLoss { get; private set; }
-
-    /// <inheritdoc/>
-    public Tensor<T> Predict(Tensor<T> x, bool train = false)
+    /// <summary>½λ Σ ‖W‖² over every weight matrix.</summary>
+    protected override T RegularizationLoss()
     {
-        foreach (var (_, layer) in _layers) x = layer.Forward(x, train);
-        return x;
+        T decay = T.Zero;
+        foreach (var (w, _, _) in _decayed) decay += TP.SumOfSquares<T>(w.Span);
+        return T.CreateChecked(0.5 * WeightDecayLambda) * decay;
     }
 
-    /// <inheritdoc/>
-    public T Loss(Tensor<T> x, Tensor<T> t, bool train = false)
+    /// <summary>∂L/∂W = dW + λW, into the reported gradient buffers.</summary>
+    protected override void AfterBackward()
     {
-        T loss = LastLayer.Forward(Predict(x, train), t);
-        if (WeightDecayLambda > 0)
-        {
-            T decay = T.Zero;
-            foreach (var (w, _, _) in _decayed) decay += TP.SumOfSquares<T>(w.Span);
-            loss += T.CreateChecked(0.5 * WeightDecayLambda) * decay;
-        }
-        return loss;
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, Tensor<T>> Gradient(Tensor<T> x, Tensor<T> t)
-    {
-        LastLoss = Loss(x, t, train: true);
-        var dout = LastLayer.Backward();
-        for (int i = _layers.Count - 1; i >= 0; i--) dout = _layers[i].Layer.Backward(dout);
         T lambda = T.CreateChecked(WeightDecayLambda);
         foreach (var (w, dw, grad) in _decayed) TP.MultiplyAdd(w.Span, lambda, dw.Span, grad.Span);
-        return _grads;
     }
 }
 

@@ -1,0 +1,82 @@
+using System.Numerics;
+using Nabla.Layers;
+
+namespace Nabla.Models;
+
+/// <summary>
+/// A network as the book writes them: an ordered list of named layers, a parameter dictionary,
+/// and a <see cref="SoftmaxWithLoss{T}"/> at the end. Subclasses build the layers in their constructor.
+/// </summary>
+public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Dictionary<string, Tensor<T>> _params = [], _grads = [];
+    private readonly List<(string Name, ILayer<T> Layer)> _layers = [];
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor<T>> Params => _params;
+
+    /// <summary>The layers in order, by the book's names.</summary>
+    public IReadOnlyList<(string Name, ILayer<T> Layer)> Layers => _layers;
+
+    /// <summary>The output layer.</summary>
+    public SoftmaxWithLoss<T> LastLayer { get; } = new();
+
+    /// <inheritdoc/>
+    public T LastLoss { get; private set; }
+
+    /// <summary>Appends a layer.</summary>
+    protected TLayer Add<TLayer>(string name, TLayer layer) where TLayer : ILayer<T>
+    {
+        _layers.Add((name, layer));
+        return layer;
+    }
+
+    /// <summary>Registers a parameter and the tensor <see cref="Gradient"/> reports for it.</summary>
+    protected void Register(string name, Tensor<T> value, Tensor<T> gradient)
+    {
+        _params.Add(name, value);
+        _grads.Add(name, gradient);
+    }
+
+    /// <inheritdoc/>
+    public Tensor<T> Predict(Tensor<T> x, bool train = false)
+    {
+        foreach (var (_, layer) in _layers) x = layer.Forward(x, train);
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public T Loss(Tensor<T> x, Tensor<T> t, bool train = false) => LastLayer.Forward(Predict(x, train), t) + RegularizationLoss();
+
+    /// <summary>Added to the data loss (weight decay); zero by default.</summary>
+    protected virtual T RegularizationLoss() => T.Zero;
+
+    /// <summary>Runs after backpropagation, before gradients are returned (weight decay adds λW here).</summary>
+    protected virtual void AfterBackward() { }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor<T>> Gradient(Tensor<T> x, Tensor<T> t)
+    {
+        LastLoss = Loss(x, t, train: true);
+        var dout = LastLayer.Backward();
+        for (int i = _layers.Count - 1; i >= 0; i--) dout = _layers[i].Layer.Backward(dout);
+        AfterBackward();
+        return _grads;
+    }
+
+    /// <summary>
+    /// Copies parameter values from <paramref name="source"/> — a checkpoint or the book's pickled weights —
+    /// checking that every name is present with the right shape.
+    /// </summary>
+    public void LoadParams(IReadOnlyDictionary<string, Tensor<T>> source)
+    {
+        foreach (var (name, p) in _params)
+        {
+            if (!source.TryGetValue(name, out var s))
+                throw new ArgumentException($"{GetType().Name.Split('`')[0]}.LoadParams: parameter '{name}' is missing (found: {string.Join(", ", source.Keys)}).");
+            if (!s.HasShape(p.Shape))
+                throw new ArgumentException($"{GetType().Name.Split('`')[0]}.LoadParams: '{name}' has shape {Tensor<T>.ShapeString(s.Shape)}, the network needs {Tensor<T>.ShapeString(p.Shape)}.");
+        }
+        foreach (var (name, p) in _params) source[name].CopyTo(p);
+    }
+}
