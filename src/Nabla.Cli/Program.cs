@@ -1,1 +1,6 @@
-Console.WriteLine("nabla");
+namespace Nabla.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => App.Run(args, Console.Out, Console.Error);
+}
