@@ -33,24 +33,39 @@ public abstract class OptimizerBase<T> : IOptimizer<T> where T : unmanaged, IFlo
         LearningRate = learningRate;
     }
 
+    // The (parameter, gradient, state) triples of the last dictionaries seen: networks hand the same
+    // dictionaries every step, so after the first step an update is a plain loop with no lookups.
+    private IReadOnlyDictionary<string, Tensor<T>>? _lastParams, _lastGrads;
+    private (Tensor<T> P, Tensor<T> G, Tensor<T>[] State)[] _plan = [];
+
     /// <inheritdoc/>
     public void Update(IReadOnlyDictionary<string, Tensor<T>> parameters, IReadOnlyDictionary<string, Tensor<T>> gradients)
     {
+        if (!ReferenceEquals(parameters, _lastParams) || !ReferenceEquals(gradients, _lastGrads) || _plan.Length != parameters.Count)
+            Plan(parameters, gradients);
         BeginStep();
+        foreach (var (p, g, st) in _plan) Step(p.Span, g.Span, st);
+    }
+
+    private void Plan(IReadOnlyDictionary<string, Tensor<T>> parameters, IReadOnlyDictionary<string, Tensor<T>> gradients)
+    {
+        var plan = new List<(Tensor<T>, Tensor<T>, Tensor<T>[])>(parameters.Count);
         foreach (var (name, p) in parameters)
         {
             if (!gradients.TryGetValue(name, out var g))
-                throw new ArgumentException($"{GetType().Name}: no gradient for parameter '{name}'.");
+                throw new ArgumentException($"{GetType().Name.Split('`')[0]}: no gradient for parameter '{name}'.");
             if (!g.HasShape(p.Shape))
-                throw new ArgumentException($"{GetType().Name}: gradient of '{name}' has shape {Tensor<T>.ShapeString(g.Shape)}, the parameter {Tensor<T>.ShapeString(p.Shape)}.");
+                throw new ArgumentException($"{GetType().Name.Split('`')[0]}: gradient of '{name}' has shape {Tensor<T>.ShapeString(g.Shape)}, the parameter {Tensor<T>.ShapeString(p.Shape)}.");
             if (!_state.TryGetValue(name, out var st))
             {
                 st = new Tensor<T>[StateCount];
                 for (int i = 0; i < st.Length; i++) st[i] = Tensor<T>.ZerosLike(p);
                 _state[name] = st;
             }
-            Step(p.Span, g.Span, st);
+            plan.Add((p, g, st));
         }
+        _plan = [.. plan];
+        _lastParams = parameters; _lastGrads = gradients;
     }
 
     /// <summary>Called once per <see cref="Update"/> before the parameters (Adam counts steps here).</summary>
