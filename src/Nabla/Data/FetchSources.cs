@@ -77,15 +77,22 @@ internal sealed class ProcessNpmPacker : INpmPacker
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(3);
 
     private readonly TimeSpan _timeout;
+    private readonly string _executable;
 
-    public ProcessNpmPacker(TimeSpan? timeout = null) => _timeout = timeout ?? DefaultTimeout;
+    /// <param name="executable">The npm executable; default <c>npm</c> (<c>npm.cmd</c> on Windows, where npm is a .cmd script
+    /// that CreateProcess runs when the extension is given).</param>
+    /// <param name="timeout">How long npm may run before it is killed.</param>
+    public ProcessNpmPacker(string? executable = null, TimeSpan? timeout = null)
+    {
+        _executable = executable ?? (OperatingSystem.IsWindows() ? "npm.cmd" : "npm");
+        _timeout = timeout ?? DefaultTimeout;
+    }
 
     public static ProcessNpmPacker Instance { get; } = new();
 
     public async Task<string> PackAsync(string package, string workDirectory, CancellationToken cancellationToken)
     {
-        // npm is a .cmd script on Windows; CreateProcess runs .cmd files when the extension is given.
-        var psi = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
+        var psi = new ProcessStartInfo(_executable)
         {
             WorkingDirectory = workDirectory,
             UseShellExecute = false,

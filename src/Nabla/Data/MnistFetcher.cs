@@ -223,7 +223,7 @@ internal sealed class Fetcher(IDownloader downloader, INpmPacker? npm, Func<Data
     private static string Describe(Exception e) => e switch
     {
         DataFormatException d => d.Problem,
-        HttpRequestException h when h.InnerException is { } inner => $"{h.Message} ({inner.Message})",
+        HttpRequestException h when h.InnerException is { } inner && !h.Message.Contains(inner.Message, StringComparison.Ordinal) => $"{h.Message} ({inner.Message})",
         _ => e.Message,
     };
 }

