@@ -1,0 +1,153 @@
+using System.Numerics;
+
+namespace Nabla.Data;
+
+/// <summary>
+/// Mini-batch helpers for training loops: the book's random <c>batch_mask</c> and gathering the chosen
+/// rows into tensors you allocate once.
+/// </summary>
+public static class Batches
+{
+    /// <summary>
+    /// Fills <paramref name="mask"/> with random indices in [0, <paramref name="populationSize"/>), drawn
+    /// with replacement: the book's <c>np.random.choice(train_size, batch_size)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="populationSize"/> is not positive.</exception>
+    public static void Choice(Random random, int populationSize, Span<int> mask)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(populationSize);
+        for (int i = 0; i < mask.Length; i++) mask[i] = random.Next(populationSize);
+    }
+
+    /// <summary>Returns <paramref name="count"/> random indices in [0, <paramref name="populationSize"/>), drawn with replacement.</summary>
+    public static int[] Choice(Random random, int populationSize, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var mask = new int[count];
+        Choice(random, populationSize, mask);
+        return mask;
+    }
+
+    /// <summary>
+    /// Copies rows <paramref name="rows"/> of <paramref name="source"/> (its first axis) into
+    /// <paramref name="destination"/>, in order, without allocating: <c>x_batch = x_train[batch_mask]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination does not have <c>rows.Length</c> rows of the source's row size.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the source's rows.</exception>
+    public static void Gather<T>(Tensor<T> source, ReadOnlySpan<int> rows, Tensor<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var sShape = source.Shape;
+        var dShape = destination.Shape;
+        if (sShape.Length == 0)
+            throw new ArgumentException("Cannot gather rows of a scalar (shape ()).", nameof(source));
+        int n = sShape[0];
+        int rowSize = n == 0 ? Product(sShape[1..]) : source.Length / n;
+        if (dShape.Length == 0 || dShape[0] != rows.Length || destination.Length != (long)rows.Length * rowSize)
+            throw new ArgumentException(
+                $"Gathering {rows.Length} rows of {Tensor<T>.ShapeString(sShape)} needs a destination of {rows.Length} rows of {rowSize} elements, " +
+                $"but it is {Tensor<T>.ShapeString(dShape)}.", nameof(destination));
+        var src = source.Span;
+        var dst = destination.Span;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int r = rows[i];
+            if ((uint)r >= (uint)n)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {r} at position {i} is outside the {n} rows of {Tensor<T>.ShapeString(sShape)}.");
+            src.Slice(r * rowSize, rowSize).CopyTo(dst.Slice(i * rowSize, rowSize));
+        }
+    }
+
+    /// <summary>Copies the label values <paramref name="labels"/>[<paramref name="rows"/>] into <paramref name="destination"/>.</summary>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Gather(ReadOnlySpan<int> labels, ReadOnlySpan<int> rows, Span<int> destination)
+    {
+        if (destination.Length != rows.Length)
+            throw new ArgumentException($"The destination holds {destination.Length} labels but {rows.Length} rows were asked for.", nameof(destination));
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int r = rows[i];
+            if ((uint)r >= (uint)labels.Length)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {r} at position {i} is outside the {labels.Length} labels.");
+            destination[i] = labels[r];
+        }
+    }
+
+    internal static int Product(ReadOnlySpan<int> shape)
+    {
+        long p = 1;
+        foreach (int d in shape) p *= d;
+        return (int)p;
+    }
+}
+
+/// <summary>
+/// A reusable mini-batch: one index mask and two tensors allocated once, refilled each iteration
+/// from the training set, so the training loop does not allocate.
+/// </summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Tensor<T> _x;
+    private readonly Tensor<T> _t;
+
+    /// <summary>Prepares batches of <paramref name="batchSize"/> rows drawn from <paramref name="x"/> and <paramref name="t"/>.</summary>
+    /// <exception cref="ArgumentException">The two tensors have different numbers of rows, or the batch size is not positive.</exception>
+    public MiniBatch(Tensor<T> x, Tensor<T> t, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (x.Shape.Length == 0 || t.Shape.Length == 0 || x.Shape[0] != t.Shape[0])
+            throw new ArgumentException(
+                $"Inputs {Tensor<T>.ShapeString(x.Shape)} and targets {Tensor<T>.ShapeString(t.Shape)} must have the same number of rows.", nameof(t));
+        _x = x;
+        _t = t;
+        Mask = new int[batchSize];
+        XBatch = new Tensor<T>(WithRows(x.Shape, batchSize));
+        TBatch = new Tensor<T>(WithRows(t.Shape, batchSize));
+    }
+
+    /// <summary>The row indices of the current batch.</summary>
+    public int[] Mask { get; }
+
+    /// <summary>The current batch's inputs: <c>x_batch</c>.</summary>
+    public Tensor<T> XBatch { get; }
+
+    /// <summary>The current batch's targets: <c>t_batch</c>.</summary>
+    public Tensor<T> TBatch { get; }
+
+    /// <summary>Number of rows in the whole set.</summary>
+    public int Population => _x.Shape[0];
+
+    /// <summary>Draws a new random mask (with replacement, as the book does) and gathers its rows.</summary>
+    public void Sample(Random random)
+    {
+        Batches.Choice(random, Population, Mask);
+        Fill();
+    }
+
+    /// <summary>Uses the rows <paramref name="start"/>, <paramref name="start"/>+1, … wrapping around the end of the set.</summary>
+    public void Sequential(int start)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        for (int i = 0; i < Mask.Length; i++) Mask[i] = (int)(((long)start + i) % Population);
+        Fill();
+    }
+
+    private void Fill()
+    {
+        Batches.Gather(_x, Mask, XBatch);
+        Batches.Gather(_t, Mask, TBatch);
+    }
+
+    private static int[] WithRows(ReadOnlySpan<int> shape, int rows)
+    {
+        var s = shape.ToArray();
+        s[0] = rows;
+        return s;
+    }
+}

@@ -1,0 +1,70 @@
+namespace Nabla.Data;
+
+/// <summary>
+/// A data file is not a valid MNIST-format (IDX) file: wrong magic number, impossible
+/// dimensions, too little or too much data, a label outside 0–9, or images and labels that
+/// disagree. The message names the file and the byte offset of the problem.
+/// </summary>
+public sealed class DataFormatException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="filePath"/>.</summary>
+    /// <param name="filePath">The file (or stream name) that is wrong.</param>
+    /// <param name="offset">Byte offset of the problem in the (decompressed) content, or -1 when it is not about one place.</param>
+    /// <param name="problem">What is wrong, in words.</param>
+    /// <param name="inner">The underlying error, if any.</param>
+    public DataFormatException(string filePath, long offset, string problem, Exception? inner = null)
+        : base(Format(filePath, offset, problem), inner)
+    {
+        FilePath = filePath;
+        Offset = offset;
+        Problem = problem;
+    }
+
+    /// <summary>The file (or stream name) that is wrong.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Byte offset of the problem in the decompressed content, or -1 when it concerns no single place.</summary>
+    public long Offset { get; }
+
+    /// <summary>What is wrong, without the file name and offset.</summary>
+    public string Problem { get; }
+
+    private static string Format(string filePath, long offset, string problem) =>
+        offset >= 0 ? $"{filePath}: at byte offset {offset}: {problem}" : $"{filePath}: {problem}";
+}
+
+/// <summary>
+/// The MNIST or Fashion-MNIST files were not found. The message lists every folder that was
+/// looked at (and why each did not qualify) and what to pass, set or install.
+/// </summary>
+public sealed class DataNotFoundException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">The full explanation.</param>
+    /// <param name="searched">The folders that were looked at, in order.</param>
+    public DataNotFoundException(string message, IReadOnlyList<string> searched) : base(message)
+    {
+        Searched = searched;
+    }
+
+    /// <summary>The folders that were looked at, in lookup order.</summary>
+    public IReadOnlyList<string> Searched { get; }
+}
+
+/// <summary>
+/// Fetching a data set failed from every source. The message says what was tried, how each
+/// attempt failed, and what to install or pass instead.
+/// </summary>
+public sealed class DataFetchException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">The full explanation.</param>
+    /// <param name="attempts">One line per source tried, with its failure.</param>
+    public DataFetchException(string message, IReadOnlyList<string> attempts) : base(message)
+    {
+        Attempts = attempts;
+    }
+
+    /// <summary>One line per source tried, with how it failed.</summary>
+    public IReadOnlyList<string> Attempts { get; }
+}
