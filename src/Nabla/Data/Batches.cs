@@ -40,25 +40,7 @@ public static class Batches
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        var sShape = source.Shape;
-        var dShape = destination.Shape;
-        if (sShape.Length == 0)
-            throw new ArgumentException("Cannot gather rows of a scalar (shape ()).", nameof(source));
-        int n = sShape[0];
-        int rowSize = n == 0 ? Product(sShape[1..]) : source.Length / n;
-        if (dShape.Length == 0 || dShape[0] != rows.Length || destination.Length != (long)rows.Length * rowSize)
-            throw new ArgumentException(
-                $"Gathering {rows.Length} rows of {Tensor<T>.ShapeString(sShape)} needs a destination of {rows.Length} rows of {rowSize} elements, " +
-                $"but it is {Tensor<T>.ShapeString(dShape)}.", nameof(destination));
-        var src = source.Span;
-        var dst = destination.Span;
-        for (int i = 0; i < rows.Length; i++)
-        {
-            int r = rows[i];
-            if ((uint)r >= (uint)n)
-                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {r} at position {i} is outside the {n} rows of {Tensor<T>.ShapeString(sShape)}.");
-            src.Slice(r * rowSize, rowSize).CopyTo(dst.Slice(i * rowSize, rowSize));
-        }
+        source.TakeRows(rows, destination);
     }
 
     /// <summary>Copies the label values <paramref name="labels"/>[<paramref name="rows"/>] into <paramref name="destination"/>.</summary>
@@ -74,13 +56,6 @@ public static class Batches
                 throw new ArgumentOutOfRangeException(nameof(rows), $"Index {r} at position {i} is outside the {labels.Length} labels.");
             destination[i] = labels[r];
         }
-    }
-
-    internal static int Product(ReadOnlySpan<int> shape)
-    {
-        long p = 1;
-        foreach (int d in shape) p *= d;
-        return (int)p;
     }
 }
 

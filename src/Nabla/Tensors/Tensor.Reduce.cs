@@ -191,7 +191,7 @@ public sealed partial class Tensor<T>
     /// <summary>Rows picked by index along the first axis, like NumPy's <c>x[batch_mask]</c> (a copy).</summary>
     public Tensor<T> TakeRows(ReadOnlySpan<int> rows)
     {
-        if (Rank == 0) throw new InvalidOperationException("Cannot take rows of a scalar.");
+        if (Rank == 0) throw new ArgumentException("Cannot take rows of a scalar (shape ()).");
         int[] shape = (int[])_shape.Clone();
         shape[0] = rows.Length;
         var r = new Tensor<T>(shape);
@@ -200,18 +200,21 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>Rows picked by index into a preallocated <paramref name="destination"/> (no allocation).</summary>
+    /// <exception cref="ArgumentException">The destination does not hold exactly those rows (both shapes are named).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the first axis.</exception>
     public void TakeRows(ReadOnlySpan<int> rows, Tensor<T> destination)
     {
-        if (Rank == 0) throw new InvalidOperationException("Cannot take rows of a scalar.");
-        int rowSize = _shape[0] == 0 ? 0 : Length / _shape[0];
-        if (destination.Rank != Rank || destination._shape[0] != rows.Length || destination.Length != rows.Length * rowSize)
-            throw new ArgumentException($"TakeRows: {rows.Length} rows of {ShapeString(_shape)} do not fit a destination of shape {ShapeString(destination._shape)}.");
+        if (Rank == 0) throw new ArgumentException("Cannot take rows of a scalar (shape ()).");
+        int n = _shape[0];
+        int rowSize = n == 0 ? Product(_shape.AsSpan(1)) : Length / n;
+        if (destination.Rank == 0 || destination._shape[0] != rows.Length || destination.Length != (long)rows.Length * rowSize)
+            throw new ArgumentException($"Taking {rows.Length} rows of {ShapeString(_shape)} needs a destination of {rows.Length} rows of {rowSize} elements, but it is {ShapeString(destination._shape)}.");
         var s = Span; var d = destination.Span;
         for (int i = 0; i < rows.Length; i++)
         {
             int r = rows[i];
-            if ((uint)r >= (uint)_shape[0])
-                throw new IndexOutOfRangeException($"Row index {r} is out of range for shape {ShapeString(_shape)}.");
+            if ((uint)r >= (uint)n)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {r} at position {i} is outside the {n} rows of {ShapeString(_shape)}.");
             s.Slice(r * rowSize, rowSize).CopyTo(d.Slice(i * rowSize, rowSize));
         }
     }

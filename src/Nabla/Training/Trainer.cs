@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Nabla.Data;
 using Nabla.Models;
 using Nabla.Optimizers;
 
@@ -121,22 +122,15 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var history = new TrainingHistory();
         var rng = new Random(_options.Seed);
-        int n = _xTrain.Dim(0), bs = _options.BatchSize;
-        var xShape = _xTrain.Shape.ToArray(); xShape[0] = bs;
-        var tShape = _tTrain.Shape.ToArray(); tShape[0] = bs;
-        var xBatch = new Tensor<T>(xShape);
-        var tBatch = new Tensor<T>(tShape);
-        var mask = new int[bs];
+        var batch = new MiniBatch<T>(_xTrain, _tTrain, _options.BatchSize);
         int perEpoch = IterationsPerEpoch, total = _options.Iterations;
         history.Loss.Capacity = total;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < total; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            for (int j = 0; j < bs; j++) mask[j] = rng.Next(n);
-            _xTrain.TakeRows(mask, xBatch);
-            _tTrain.TakeRows(mask, tBatch);
-            var grads = _net.Gradient(xBatch, tBatch);
+            batch.Sample(rng);
+            var grads = _net.Gradient(batch.XBatch, batch.TBatch);
             double loss = double.CreateTruncating(_net.LastLoss);
             if (!double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             _optimizer.Update(_net.Params, grads);

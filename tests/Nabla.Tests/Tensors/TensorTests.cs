@@ -42,7 +42,7 @@ public class TensorTests
         var t = new Tensor<float>([0, 1, 2, 3, 4, 5], 3, 2);
         var b = t.TakeRows([2, 0, 2]);
         Assert.Equal([4f, 5, 0, 1, 4, 5], b.ToArray());
-        Assert.Throws<IndexOutOfRangeException>(() => t.TakeRows([3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.TakeRows([3]));
     }
 
     [Fact]
