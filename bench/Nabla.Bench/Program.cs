@@ -3,6 +3,7 @@ using Nabla.Bench;
 // Benchmarks: dotnet run -c Release --project bench/Nabla.Bench -- <name> [args]
 var benches = new Dictionary<string, Func<string[], int>>
 {
+    ["gemm"] = GemmBench.Run,
     ["optimizers"] = OptimizerBench.Run,
     ["conv"] = ConvBench.Run,
 };

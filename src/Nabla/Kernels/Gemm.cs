@@ -16,7 +16,22 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        Reference(a, b, c, m, n, k, transA, transB, accumulate);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+        if (!PackedGemm<T>.Supported)
+        {
+            Reference(a, b, c, m, n, k, transA, transB, accumulate);
+            return;
+        }
+        unsafe
+        {
+            fixed (T* pa = a, pb = b, pc = c)
+                PackedGemm<T>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+        }
     }
 
     /// <summary>The plain triple loop, kept as the oracle for tests.</summary>

@@ -1,0 +1,322 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// The packed, register-blocked GEMM behind <see cref="Gemm.Multiply{T}"/> (GotoBLAS/BLIS layout):
+/// B is packed in KC×NR panels and A in MR×KC panels (transposes are absorbed by the packing), and a
+/// micro-kernel keeps an MR×NR tile of C in registers — 12×32 floats (12×16 doubles) in 24 zmm
+/// registers with AVX-512, 6×16 floats in 12 ymm registers with AVX2 — while it streams the panels.
+/// Row blocks of C are spread over the cores when the product is large enough.
+/// </summary>
+internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal static readonly bool Use512 = Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported;
+    internal static readonly bool Use256 = Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported;
+    internal static bool Supported => (Use512 || Use256) && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>Rows of the register tile.</summary>
+    internal static readonly int MR = Use512 ? 12 : 6;
+    /// <summary>Columns of the register tile: two vectors.</summary>
+    internal static readonly int NR = 2 * (Use512 ? Vector512<T>.Count : Vector256<T>.Count);
+    /// <summary>Depth of a packed block: a KC×NR panel of B (24–32 KB) stays in L1 beside an MR×KC panel of A.</summary>
+    internal static readonly int KC = Unsafe.SizeOf<T>() == 4 ? 192 : 128;
+    /// <summary>Largest row block of A packed at once (stays in L2).</summary>
+    internal static readonly int MCMax = MR * 12;
+    /// <summary>Widest column block of B packed at once.</summary>
+    internal const int NC = 2048;
+    /// <summary>Products below this many multiply-adds run on one core.</summary>
+    internal const long ParallelThreshold = 1L << 18;
+
+    public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        int threads = (long)m * n * k >= ParallelThreshold ? WorkerPool.Concurrency : 1;
+        // Row blocks: at most MCMax rows, but small enough that every core gets one.
+        int mc = Math.Min(MCMax, RoundUp((m + threads - 1) / threads, MR));
+        int mBlocks = (m + mc - 1) / mc;
+        int ncMax = Math.Min(NC, RoundUp(n, NR));
+        int kBlocks = (k + KC - 1) / KC;
+        T[] bArray = ArrayPool<T>.Shared.Rent(kBlocks * KC * ncMax);
+        try
+        {
+            fixed (T* bPack = bArray)
+            {
+                for (int jc = 0; jc < n; jc += NC)
+                {
+                    int nc = Math.Min(NC, n - jc);
+                    // All of op(B)[:, jc..jc+nc] is packed once, one KC slice after another, so the cores
+                    // then work on their blocks of C through every slice without meeting again.
+                    var pack = new PackBJob(b, bPack, n, k, jc, nc, transB);
+                    if (threads == 1) for (int t = 0; t < kBlocks; t++) pack.Execute(t);
+                    else WorkerPool.Run(pack, kBlocks);
+                    int nPanels = (nc + NR - 1) / NR;
+                    // Column groups give the second core work when there is only one row block.
+                    int nGroups = Math.Min(nPanels, Math.Max(1, threads / mBlocks));
+                    int tasks = mBlocks * nGroups;
+                    var job = new BlockJob(a, bPack, c, m, n, k, jc, nc, mc, nPanels, nGroups, transA, accumulate);
+                    if (threads == 1) for (int t = 0; t < tasks; t++) job.Execute(t);
+                    else WorkerPool.Run(job, tasks);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(bArray);
+        }
+    }
+
+    /// <summary>Packs one KC slice of op(B)[:, jc..jc+nc] (task = slice index).</summary>
+    private sealed class PackBJob(T* b, T* bPack, int n, int k, int jc, int nc, bool transB) : IParallelJob
+    {
+        public void Execute(int slice) =>
+            PackB(b, bPack + (long)slice * KC * RoundUp(nc, NR), n, k, slice * KC, Math.Min(KC, k - slice * KC), jc, nc, transB);
+    }
+
+    /// <summary>One (row block × column group) of C: for every KC slice, packs its A block and runs the micro-kernels.</summary>
+    private sealed class BlockJob(T* a, T* bPack, T* c, int m, int n, int k, int jc, int nc, int mc, int nPanels, int nGroups, bool transA, bool accumulate) : IParallelJob
+    {
+        public void Execute(int task)
+        {
+            int ib = task / nGroups, g = task % nGroups;
+            int ic = ib * mc, rows = Math.Min(mc, m - ic);
+            int p0 = g * nPanels / nGroups, p1 = (g + 1) * nPanels / nGroups;
+            long sliceStride = (long)KC * RoundUp(nc, NR);
+            T[] aArray = ArrayPool<T>.Shared.Rent(RoundUp(rows, MR) * KC);
+            try
+            {
+                fixed (T* aPack = aArray)
+                {
+                    for (int pc = 0, pb = 0; pc < k; pc += KC, pb++)
+                    {
+                        int kc = Math.Min(KC, k - pc);
+                        bool overwrite = pc == 0 && !accumulate;
+                        PackA(a, aPack, m, k, ic, rows, pc, kc, transA);
+                        for (int panel = p0; panel < p1; panel++)
+                        {
+                            int jr = panel * NR, cols = Math.Min(NR, nc - jr);
+                            T* bp = bPack + pb * sliceStride + (long)panel * NR * kc;
+                            for (int ir = 0; ir < rows; ir += MR)
+                            {
+                                T* cp = c + (long)(ic + ir) * n + jc + jr;
+                                int r = Math.Min(MR, rows - ir);
+                                if (Use512) Kernel512(aPack + (long)ir * kc, bp, kc, cp, n, r, cols, overwrite);
+                                else Kernel256(aPack + (long)ir * kc, bp, kc, cp, n, r, cols, overwrite);
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(aArray);
+            }
+        }
+    }
+
+    /// <summary>Packs rows ic..ic+rows of op(A), depth pc..pc+kc, as MR-row panels [panel][p][MR], zero-padded.</summary>
+    private static void PackA(T* a, T* dst, int m, int k, int ic, int rows, int pc, int kc, bool transA)
+    {
+        T** rowPtr = stackalloc T*[MR];
+        for (int i0 = 0; i0 < rows; i0 += MR)
+        {
+            int r = Math.Min(MR, rows - i0);
+            T* panel = dst + (long)i0 * kc;
+            if (!transA)
+            {
+                // A(i, p) = a[i·k + p]: walk the r rows side by side so the panel is written in order.
+                for (int ri = 0; ri < r; ri++) rowPtr[ri] = a + (long)(ic + i0 + ri) * k + pc;
+                for (int p = 0; p < kc; p++)
+                {
+                    T* d = panel + p * MR;
+                    for (int ri = 0; ri < r; ri++) d[ri] = rowPtr[ri][p];
+                }
+            }
+            else
+            {
+                // A(i, p) = a[p·m + i]: each depth step is a contiguous run of rows.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = a + (long)(pc + p) * m + ic + i0;
+                    T* d = panel + p * MR;
+                    for (int ri = 0; ri < r; ri++) d[ri] = src[ri];
+                }
+            }
+            if (r < MR)
+                for (int p = 0; p < kc; p++)
+                    for (int ri = r; ri < MR; ri++) panel[p * MR + ri] = T.Zero;
+        }
+    }
+
+    /// <summary>Packs columns jc..jc+nc of op(B), depth pc..pc+kc, as NR-column panels [panel][p][NR], zero-padded.</summary>
+    private static void PackB(T* b, T* dst, int n, int k, int pc, int kc, int jc, int nc, bool transB)
+    {
+        for (int j0 = 0; j0 < nc; j0 += NR)
+        {
+            int cols = Math.Min(NR, nc - j0);
+            T* panel = dst + (long)j0 * kc;
+            if (!transB)
+            {
+                // B(p, j) = b[p·n + j]: a contiguous run of columns per depth step.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = b + (long)(pc + p) * n + jc + j0;
+                    T* d = panel + p * NR;
+                    if (cols == NR) new ReadOnlySpan<T>(src, NR).CopyTo(new Span<T>(d, NR));
+                    else
+                    {
+                        new ReadOnlySpan<T>(src, cols).CopyTo(new Span<T>(d, cols));
+                        new Span<T>(d + cols, NR - cols).Clear();
+                    }
+                }
+            }
+            else
+            {
+                // B(p, j) = b[j·k + p]: read each column of op(B) (a row of b) contiguously.
+                for (int jj = 0; jj < cols; jj++)
+                {
+                    T* src = b + (long)(jc + j0 + jj) * k + pc;
+                    for (int p = 0; p < kc; p++) panel[p * NR + jj] = src[p];
+                }
+                if (cols < NR)
+                    for (int p = 0; p < kc; p++) new Span<T>(panel + p * NR + cols, NR - cols).Clear();
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    {
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+        return x * y + z;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
+    {
+        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+        return x * y + z;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* dst, int w, Vector512<T> x0, Vector512<T> x1, bool overwrite)
+    {
+        if (!overwrite) { x0 += Vector512.Load(dst); x1 += Vector512.Load(dst + w); }
+        x0.Store(dst); x1.Store(dst + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* dst, int w, Vector256<T> x0, Vector256<T> x1, bool overwrite)
+    {
+        if (!overwrite) { x0 += Vector256.Load(dst); x1 += Vector256.Load(dst + w); }
+        x0.Store(dst); x1.Store(dst + w);
+    }
+
+    private static void StorePartial(T* tile, int tileCols, T* c, int ldc, int rows, int cols, bool overwrite)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T* src = tile + r * tileCols; T* dst = c + (long)r * ldc;
+            if (overwrite) for (int j = 0; j < cols; j++) dst[j] = src[j];
+            else for (int j = 0; j < cols; j++) dst[j] += src[j];
+        }
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+
+    /// <summary>12×2 Vector512 micro-kernel: C[12×NR] (+)= Apanel[kc×12]ᵀ·Bpanel[kc×NR].</summary>
+    private static void Kernel512(T* a, T* b, int kc, T* c, int ldc, int rows, int cols, bool overwrite)
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1, c8_0, c8_1, c9_0, c9_1, c10_0, c10_1, c11_0, c11_1;
+        c0_0 = Vector512<T>.Zero; c0_1 = Vector512<T>.Zero; c1_0 = Vector512<T>.Zero; c1_1 = Vector512<T>.Zero; c2_0 = Vector512<T>.Zero; c2_1 = Vector512<T>.Zero; c3_0 = Vector512<T>.Zero; c3_1 = Vector512<T>.Zero; c4_0 = Vector512<T>.Zero; c4_1 = Vector512<T>.Zero; c5_0 = Vector512<T>.Zero; c5_1 = Vector512<T>.Zero; c6_0 = Vector512<T>.Zero; c6_1 = Vector512<T>.Zero; c7_0 = Vector512<T>.Zero; c7_1 = Vector512<T>.Zero; c8_0 = Vector512<T>.Zero; c8_1 = Vector512<T>.Zero; c9_0 = Vector512<T>.Zero; c9_1 = Vector512<T>.Zero; c10_0 = Vector512<T>.Zero; c10_1 = Vector512<T>.Zero; c11_0 = Vector512<T>.Zero; c11_1 = Vector512<T>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + w);
+            { var av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1); }
+            { var av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1); }
+            { var av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1); }
+            { var av = Vector512.Create(a[3]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1); }
+            { var av = Vector512.Create(a[4]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1); }
+            { var av = Vector512.Create(a[5]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1); }
+            { var av = Vector512.Create(a[6]); c6_0 = Fma(av, b0, c6_0); c6_1 = Fma(av, b1, c6_1); }
+            { var av = Vector512.Create(a[7]); c7_0 = Fma(av, b0, c7_0); c7_1 = Fma(av, b1, c7_1); }
+            { var av = Vector512.Create(a[8]); c8_0 = Fma(av, b0, c8_0); c8_1 = Fma(av, b1, c8_1); }
+            { var av = Vector512.Create(a[9]); c9_0 = Fma(av, b0, c9_0); c9_1 = Fma(av, b1, c9_1); }
+            { var av = Vector512.Create(a[10]); c10_0 = Fma(av, b0, c10_0); c10_1 = Fma(av, b1, c10_1); }
+            { var av = Vector512.Create(a[11]); c11_0 = Fma(av, b0, c11_0); c11_1 = Fma(av, b1, c11_1); }
+            a += 12; b += 2 * w;
+        }
+        if (rows == 12 && cols == 2 * w)
+        {
+            Store(c + 0 * ldc, w, c0_0, c0_1, overwrite);
+            Store(c + 1 * ldc, w, c1_0, c1_1, overwrite);
+            Store(c + 2 * ldc, w, c2_0, c2_1, overwrite);
+            Store(c + 3 * ldc, w, c3_0, c3_1, overwrite);
+            Store(c + 4 * ldc, w, c4_0, c4_1, overwrite);
+            Store(c + 5 * ldc, w, c5_0, c5_1, overwrite);
+            Store(c + 6 * ldc, w, c6_0, c6_1, overwrite);
+            Store(c + 7 * ldc, w, c7_0, c7_1, overwrite);
+            Store(c + 8 * ldc, w, c8_0, c8_1, overwrite);
+            Store(c + 9 * ldc, w, c9_0, c9_1, overwrite);
+            Store(c + 10 * ldc, w, c10_0, c10_1, overwrite);
+            Store(c + 11 * ldc, w, c11_0, c11_1, overwrite);
+            return;
+        }
+        T* tile = stackalloc T[12 * 2 * Vector512<T>.Count];
+        c0_0.Store(tile + 0 * 2 * w); c0_1.Store(tile + 0 * 2 * w + w);
+        c1_0.Store(tile + 1 * 2 * w); c1_1.Store(tile + 1 * 2 * w + w);
+        c2_0.Store(tile + 2 * 2 * w); c2_1.Store(tile + 2 * 2 * w + w);
+        c3_0.Store(tile + 3 * 2 * w); c3_1.Store(tile + 3 * 2 * w + w);
+        c4_0.Store(tile + 4 * 2 * w); c4_1.Store(tile + 4 * 2 * w + w);
+        c5_0.Store(tile + 5 * 2 * w); c5_1.Store(tile + 5 * 2 * w + w);
+        c6_0.Store(tile + 6 * 2 * w); c6_1.Store(tile + 6 * 2 * w + w);
+        c7_0.Store(tile + 7 * 2 * w); c7_1.Store(tile + 7 * 2 * w + w);
+        c8_0.Store(tile + 8 * 2 * w); c8_1.Store(tile + 8 * 2 * w + w);
+        c9_0.Store(tile + 9 * 2 * w); c9_1.Store(tile + 9 * 2 * w + w);
+        c10_0.Store(tile + 10 * 2 * w); c10_1.Store(tile + 10 * 2 * w + w);
+        c11_0.Store(tile + 11 * 2 * w); c11_1.Store(tile + 11 * 2 * w + w);
+        StorePartial(tile, 2 * w, c, ldc, rows, cols, overwrite);
+    }
+
+    /// <summary>6×2 Vector256 micro-kernel: C[6×NR] (+)= Apanel[kc×6]ᵀ·Bpanel[kc×NR].</summary>
+    private static void Kernel256(T* a, T* b, int kc, T* c, int ldc, int rows, int cols, bool overwrite)
+    {
+        int w = Vector256<T>.Count;
+        Vector256<T> c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+        c0_0 = Vector256<T>.Zero; c0_1 = Vector256<T>.Zero; c1_0 = Vector256<T>.Zero; c1_1 = Vector256<T>.Zero; c2_0 = Vector256<T>.Zero; c2_1 = Vector256<T>.Zero; c3_0 = Vector256<T>.Zero; c3_1 = Vector256<T>.Zero; c4_0 = Vector256<T>.Zero; c4_1 = Vector256<T>.Zero; c5_0 = Vector256<T>.Zero; c5_1 = Vector256<T>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b); var b1 = Vector256.Load(b + w);
+            { var av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1); }
+            { var av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1); }
+            { var av = Vector256.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1); }
+            { var av = Vector256.Create(a[3]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1); }
+            { var av = Vector256.Create(a[4]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1); }
+            { var av = Vector256.Create(a[5]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1); }
+            a += 6; b += 2 * w;
+        }
+        if (rows == 6 && cols == 2 * w)
+        {
+            Store(c + 0 * ldc, w, c0_0, c0_1, overwrite);
+            Store(c + 1 * ldc, w, c1_0, c1_1, overwrite);
+            Store(c + 2 * ldc, w, c2_0, c2_1, overwrite);
+            Store(c + 3 * ldc, w, c3_0, c3_1, overwrite);
+            Store(c + 4 * ldc, w, c4_0, c4_1, overwrite);
+            Store(c + 5 * ldc, w, c5_0, c5_1, overwrite);
+            return;
+        }
+        T* tile = stackalloc T[6 * 2 * Vector256<T>.Count];
+        c0_0.Store(tile + 0 * 2 * w); c0_1.Store(tile + 0 * 2 * w + w);
+        c1_0.Store(tile + 1 * 2 * w); c1_1.Store(tile + 1 * 2 * w + w);
+        c2_0.Store(tile + 2 * 2 * w); c2_1.Store(tile + 2 * 2 * w + w);
+        c3_0.Store(tile + 3 * 2 * w); c3_1.Store(tile + 3 * 2 * w + w);
+        c4_0.Store(tile + 4 * 2 * w); c4_1.Store(tile + 4 * 2 * w + w);
+        c5_0.Store(tile + 5 * 2 * w); c5_1.Store(tile + 5 * 2 * w + w);
+        StorePartial(tile, 2 * w, c, ldc, rows, cols, overwrite);
+    }
+}

@@ -1,0 +1,72 @@
+using Nabla.Kernels;
+
+namespace Nabla.Tests.Kernels;
+
+public class GemmTests
+{
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 1, 1, 1 }, { 3, 5, 7 }, { 129, 257, 65 }, { 12, 32, 192 }, { 13, 33, 193 }, { 11, 31, 191 },
+        { 100, 50, 784 }, { 1, 40, 3 }, { 40, 1, 3 }, { 300, 300, 300 }, { 7, 2100, 5 },
+    };
+
+    private static T[] Random<T>(Random rng, int n) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var r = new T[n];
+        for (int i = 0; i < n; i++) r[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
+        return r;
+    }
+
+    private static void Check<T>(int m, int n, int k, bool ta, bool tb, bool acc, double tol) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Random(m * 31 + n * 7 + k + (ta ? 1 : 0) + (tb ? 2 : 0));
+        var a = Random<T>(rng, m * k); var b = Random<T>(rng, k * n);
+        var c = Random<T>(rng, m * n); var expected = (T[])c.Clone();
+        Gemm.Reference<T>(a, b, expected, m, n, k, ta, tb, acc);
+        Gemm.Multiply<T>(a, b, c, m, n, k, ta, tb, acc);
+        for (int i = 0; i < c.Length; i++)
+        {
+            double e = double.CreateTruncating(expected[i]), g = double.CreateTruncating(c[i]);
+            Assert.True(Math.Abs(e - g) <= tol * Math.Sqrt(k) * (1 + Math.Abs(e)), $"({m}x{n}x{k}, tA={ta}, tB={tb}, acc={acc}) element {i}: {g} vs {e}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FloatMatchesNaiveProductInAllLayouts(int m, int n, int k)
+    {
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (bool acc in new[] { false, true })
+                    Check<float>(m, n, k, ta, tb, acc, 2e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void DoubleMatchesNaiveProductInAllLayouts(int m, int n, int k)
+    {
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (bool acc in new[] { false, true })
+                    Check<double>(m, n, k, ta, tb, acc, 1e-14);
+    }
+
+    [Fact]
+    public void EmptyDepthClearsOrKeepsC()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Multiply<float>([], [], c, 2, 2, 0, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4], c);
+        Gemm.Multiply<float>([], [], c, 2, 2, 0);
+        Assert.Equal([0f, 0, 0, 0], c);
+    }
+
+    [Fact]
+    public void ShortSpansAreRejectedWithSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[5], new float[6], new float[4], 2, 2, 3));
+        Assert.Contains("2×3", e.Message);
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[6], new double[5], new double[4], 2, 2, 3));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[6], new double[6], new double[3], 2, 2, 3));
+    }
+}
