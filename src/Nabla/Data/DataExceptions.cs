@@ -1,9 +1,10 @@
 namespace Nabla.Data;
 
 /// <summary>
-/// A data file is not a valid MNIST-format (IDX) file: wrong magic number, impossible
-/// dimensions, too little or too much data, a label outside 0–9, or images and labels that
-/// disagree. The message names the file and the byte offset of the problem.
+/// A data file is not valid: an IDX file with a wrong magic number, impossible dimensions, too
+/// little or too much data, a label outside 0–9, or images and labels that disagree; a .npy/.npz
+/// with a bad header; a pickle that is truncated or asks for something other than NumPy arrays.
+/// The message names the file and the byte offset of the problem.
 /// </summary>
 public sealed class DataFormatException : IOException
 {

@@ -1,0 +1,92 @@
+using Nabla.Data;
+using Spectre.Console;
+
+namespace Nabla.Cli;
+
+/// <summary>A data set ready for training: flattened images in [0, 1] and one-hot targets.</summary>
+internal sealed record LoadedData(string Name, string Source, int Classes, Tensor<float> XTrain, Tensor<float> TTrain, Tensor<float> XTest, Tensor<float> TTest);
+
+/// <summary>Finds (or fetches) the data set a command asked for and says which one it used and where from.</summary>
+internal static class DataResolver
+{
+    public static DatasetKind ParseKind(string dataset) => dataset.ToLowerInvariant() switch
+    {
+        "mnist" => DatasetKind.Mnist,
+        "fashion-mnist" or "fashion" => DatasetKind.FashionMnist,
+        _ => throw new CliException($"--dataset: unknown data set '{dataset}'; expected mnist or fashion-mnist."),
+    };
+
+    /// <summary>Loads the data set (flattened, normalised, one-hot unless asked otherwise), fetching it into the user cache when missing.</summary>
+    public static LoadedData Load(string dataset, DirectoryInfo? dataDir, TextWriter @out, bool showProgress, bool flatten = true, bool oneHot = true, bool testOnly = false)
+    {
+        var kind = ParseKind(dataset);
+        if (dataDir is not null && !dataDir.Exists)
+            throw new CliException($"--data: the folder '{dataDir.FullName}' does not exist.");
+        var options = new MnistOptions { Directory = dataDir?.FullName, Flatten = flatten, OneHot = oneHot, Normalize = true, TestOnly = testOnly };
+        var set = FetchWithProgress(kind, options, @out, showProgress);
+        @out.WriteLine($"Dataset: {set.Source} ({set.TrainCount:N0} train / {set.TestCount:N0} test)");
+        return new LoadedData(MnistFiles.DisplayName(kind), set.Source, 10, set.XTrain, set.TTrain, set.XTest, set.TTest);
+    }
+
+    /// <summary>Fetches the data set into the user cache (the <c>nabla fetch</c> command); returns the folder.</summary>
+    public static string Fetch(string dataset, TextWriter @out, bool showProgress)
+    {
+        var kind = ParseKind(dataset);
+        var location = TryLocate(kind);
+        if (location is not null)
+        {
+            @out.WriteLine($"{MnistFiles.DisplayName(kind)} is already here: {location.Source}");
+            return location.Directory;
+        }
+        string dir = RunWithProgress(showProgress, @out, p => MnistFetcher.FetchAsync(kind, null, p));
+        @out.WriteLine($"{MnistFiles.DisplayName(kind)} fetched into {dir}");
+        return dir;
+    }
+
+    private static MnistLocation? TryLocate(DatasetKind kind)
+    {
+        try { return MnistLoader.Locate(kind); }
+        catch (DataNotFoundException) { return null; }
+    }
+
+    private static MnistDataset<float> FetchWithProgress(DatasetKind kind, MnistOptions options, TextWriter @out, bool showProgress) =>
+        RunWithProgress(showProgress, @out, p => MnistLoader.LoadOrFetchAsync<float>(kind, options, p));
+
+    /// <summary>Runs a fetch, drawing a progress bar per file on an interactive console and a line per file otherwise.</summary>
+    private static TResult RunWithProgress<TResult>(bool showProgress, TextWriter @out, Func<IProgress<FetchProgress>, Task<TResult>> work)
+    {
+        bool interactive = showProgress && ReferenceEquals(@out, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        if (!interactive)
+        {
+            string? last = null;
+            return work(new Sink(p =>
+            {
+                string key = p.FileName + " " + p.Source;
+                if (key == last) return;
+                last = key;
+                @out.WriteLine($"Fetching {p.FileName} from {p.Source} …");
+            })).GetAwaiter().GetResult();
+        }
+        TResult result = default!;
+        AnsiConsole.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                result = work(new Sink(p =>
+                {
+                    if (!tasks.TryGetValue(p.FileName, out var task))
+                        tasks[p.FileName] = task = ctx.AddTask(Markup.Escape($"{p.FileName} ({p.Source})"), maxValue: p.BytesTotal ?? 1);
+                    if (p.BytesTotal is long total) task.MaxValue = total;
+                    task.Value = p.BytesDone;
+                })).GetAwaiter().GetResult();
+                foreach (var t in tasks.Values) t.Value = t.MaxValue;
+            });
+        return result;
+    }
+
+    private sealed class Sink(Action<FetchProgress> on) : IProgress<FetchProgress>
+    {
+        public void Report(FetchProgress value) => on(value);
+    }
+}

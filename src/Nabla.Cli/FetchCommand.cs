@@ -1,0 +1,24 @@
+using System.CommandLine;
+
+namespace Nabla.Cli;
+
+/// <summary><c>nabla fetch mnist|fashion-mnist</c>: only the data step of <c>train</c>.</summary>
+internal static class FetchCommand
+{
+    public static Command Create(TextWriter @out)
+    {
+        var dataset = new Argument<string>("dataset") { Description = "mnist or fashion-mnist" };
+        dataset.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string>();
+            if (v is not ("mnist" or "fashion-mnist")) r.AddError($"dataset: unknown data set '{v}'; expected mnist or fashion-mnist.");
+        });
+        var cmd = new Command("fetch", "Fetch a data set into the user cache (SHA-256 checked), unless it is already found.") { dataset };
+        cmd.SetAction(r =>
+        {
+            DataResolver.Fetch(r.GetValue(dataset)!, @out, showProgress: true);
+            return 0;
+        });
+        return cmd;
+    }
+}
