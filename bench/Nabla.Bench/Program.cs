@@ -6,6 +6,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["gemm"] = GemmBench.Run,
     ["optimizers"] = OptimizerBench.Run,
     ["conv"] = ConvBench.Run,
+    ["train"] = TrainBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

@@ -35,3 +35,34 @@ public class BookResultTests
             Assert.True(r.MeanAbsDifference < 1e-9, $"{r.Name}: {r.MeanAbsDifference}"); // the book prints 1e-13 … 1e-10
     }
 }
+
+/// <summary>Chapters 7 and 8: the book's trained convolutional networks on the real MNIST test set.</summary>
+public class BookConvNetTests
+{
+    private static (Tensor<float> X, Tensor<float> T) TestSet()
+    {
+        var test = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = SharedData.Path("mnist"), TestOnly = true, Flatten = false });
+        return (test.XTest, test.TTest);
+    }
+
+    private static Dictionary<string, Tensor<float>> Weights(string file) =>
+        Pickle.LoadArrays(SharedData.Path("book-weights", file)).ToDictionary(kv => kv.Key, kv => kv.Value.ToTensor<float>());
+
+    [SharedDataFact]
+    public void SimpleConvNetWithTheBooksWeightsScores0_9890()
+    {
+        var net = new SimpleConvNet<float>();
+        net.LoadParams(Weights("simple_convnet_params.pkl"));
+        var (x, t) = TestSet();
+        Assert.Equal(0.9890, net.Accuracy(x, t, batchSize: 100), 4);
+    }
+
+    [SharedDataFact]
+    public void DeepConvNetWithTheBooksWeightsScores0_9935()
+    {
+        var net = new DeepConvNet<float>();
+        net.LoadParams(Weights("deep_convnet_params.pkl"));
+        var (x, t) = TestSet();
+        Assert.Equal(0.9935, net.Accuracy(x, t, batchSize: 100), 4);
+    }
+}
