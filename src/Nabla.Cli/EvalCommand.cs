@@ -20,7 +20,7 @@ internal static class EvalCommand
             if (ModelFile.InputSize(net) != set.XTest.Dim(1))
                 throw new CliException($"--model: {file.Name} expects {ModelFile.InputSize(net)} inputs, the data set has {set.XTest.Dim(1)}.");
             @out.WriteLine($"Model: {file.FullName} ({ModelFile.Describe(net)})");
-            @out.WriteLine($"Test accuracy: {net.Accuracy(set.XTest, set.TTest):F4}");
+            @out.WriteLine($"Test accuracy: {net.Accuracy(ModelFile.Input(net, set.XTest), set.TTest, batchSize: 100):F4}");
             return 0;
         });
         return cmd;

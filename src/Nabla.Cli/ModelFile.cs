@@ -105,6 +105,12 @@ internal static class ModelFile
 
     public static int InputSize(INetwork<float> net) => net.Params["W1"].Rank == 2 ? net.Params["W1"].Dim(0) : 784;
 
+    /// <summary>Convnets take images as (N, 1, 28, 28); the others flattened (N, 784).</summary>
+    public static bool TakesImages(INetwork<float> net) => net.Params["W1"].Rank == 4;
+
+    /// <summary>Shapes flattened images (N, 784) the way <paramref name="net"/> takes them.</summary>
+    public static Tensor<float> Input(INetwork<float> net, Tensor<float> flat) => TakesImages(net) ? flat.Reshape(flat.Dim(0), 1, 28, 28) : flat;
+
     public static string Describe(INetwork<float> net) => net switch
     {
         TwoLayerNet<float> t => $"TwoLayerNet {t.InputSize}-{t.HiddenSize}-{t.OutputSize}, {t.Activation.ToString().ToLowerInvariant()}",

@@ -19,7 +19,7 @@ internal static class PredictCommand
             var x = LoadImage(file.FullName);
             if (ModelFile.InputSize(net) != x.Dim(1))
                 throw new CliException($"--model expects {ModelFile.InputSize(net)} inputs, an image gives {x.Dim(1)}.");
-            var p = Activations.Softmax(net.Predict(x));
+            var p = Activations.Softmax(net.Predict(ModelFile.Input(net, x)));
             int best = p.ArgMax();
             @out.WriteLine($"{file.Name}: {best}");
             for (int c = 0; c < p.Dim(1); c++)

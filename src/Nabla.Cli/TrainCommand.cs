@@ -1,11 +1,16 @@
 using System.CommandLine;
+using System.Globalization;
 using Nabla.Models;
 using Nabla.Optimizers;
 using Nabla.Training;
 
 namespace Nabla.Cli;
 
-/// <summary><c>nabla train</c>: the book's chapter 5 training run, with progress, metrics, plots and checkpoints.</summary>
+/// <summary>
+/// <c>nabla train</c>: the book's chapter 5 run by default; chapter 6 networks (<c>--hidden 100,100,…</c>,
+/// <c>--batchnorm</c>, <c>--dropout</c>, <c>--weight-decay</c>, <c>--init</c>) and the chapter 7–8 convnets
+/// (<c>--model simple-cnn|deep-cnn</c>, Adam lr 0.001 by default) — with progress, metrics, plots and checkpoints.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create(TextWriter @out)
@@ -13,40 +18,76 @@ internal static class TrainCommand
         var dataset = CommonOptions.Dataset();
         var data = CommonOptions.Data();
         var seed = CommonOptions.Seed();
-        var hidden = new Option<int>("--hidden") { Description = "Hidden layer size.", DefaultValueFactory = _ => 50 }.Positive();
+        var model = new Option<string>("--model") { Description = "mlp (TwoLayerNet, or MultiLayerNet with several hidden layers or chapter 6 options), simple-cnn or deep-cnn.", DefaultValueFactory = _ => "mlp" }
+            .AcceptOnly("mlp", "simple-cnn", "deep-cnn");
+        var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, e.g. 50 or 100,100,100.", DefaultValueFactory = _ => "50" };
+        hidden.Validators.Add(r =>
+        {
+            if (ParseHidden(r.GetValueOrDefault<string>()) is null)
+                r.AddError($"--hidden must be positive integers separated by commas, got '{r.GetValueOrDefault<string>()}'.");
+        });
         var iters = new Option<int>("--iters") { Description = "Training iterations (minibatch updates).", DefaultValueFactory = _ => 10_000 }.Positive();
+        var epochs = new Option<int?>("--epochs") { Description = "Train for this many epochs instead of --iters." };
+        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--epochs must be a positive integer, got {r.GetValueOrDefault<int?>()}."); });
         var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 100 }.Positive();
-        var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.1 }.PositiveReal();
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop or adam.", DefaultValueFactory = _ => "sgd" }
+        var lr = new Option<double>("--lr") { Description = "Learning rate (default 0.1; 0.001 for the convnets).", DefaultValueFactory = _ => 0.1 }.PositiveReal();
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd; adam for the convnets).", DefaultValueFactory = _ => "sgd" }
             .AcceptOnly([.. OptimizerFactory.Names]);
-        var activation = new Option<string>("--activation") { Description = "Hidden activation: relu or sigmoid.", DefaultValueFactory = _ => "relu" }
-            .AcceptOnly("relu", "sigmoid");
+        var activation = new Option<string>("--activation") { Description = "Hidden activation: relu or sigmoid.", DefaultValueFactory = _ => "relu" }.AcceptOnly("relu", "sigmoid");
+        var init = new Option<string?>("--init") { Description = "Weight init: a std such as 0.01, he/relu or xavier/sigmoid (default: 0.01 for TwoLayerNet, he or xavier by activation for MultiLayerNet)." };
+        init.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string?>();
+            if (v is null) return;
+            try { WeightInit.Parse(v); }
+            catch (ArgumentException e) { r.AddError($"--init: {e.Message}"); }
+        });
+        var batchnorm = new Option<bool>("--batchnorm") { Description = "Batch normalisation after every hidden Affine layer." };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after every hidden activation (0: none).", DefaultValueFactory = _ => 0 };
+        dropout.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (!(v >= 0 && v < 1)) r.AddError($"--dropout must be in [0, 1), got {v}."); });
+        var decay = new Option<double>("--weight-decay") { Description = "L2 weight decay λ (0: none).", DefaultValueFactory = _ => 0 };
+        decay.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (!(v >= 0) || !double.IsFinite(v)) r.AddError($"--weight-decay must be ≥ 0, got {v}."); });
+        var evalSamples = new Option<int?>("--eval-samples") { Description = "Measure accuracy each epoch on at most this many train/test images (default: all; 1000 for the convnets)." };
+        evalSamples.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--eval-samples must be a positive integer, got {r.GetValueOrDefault<int?>()}."); });
         var metrics = new Option<FileInfo?>("--metrics") { Description = "Write per-epoch metrics to this CSV file." };
         var plot = new Option<FileInfo?>("--plot") { Description = "Draw accuracy per epoch to this .png or .svg (loss goes beside it as NAME-loss.EXT)." };
-        var save = new Option<FileInfo?>("--save") { Description = "Save the trained parameters to this .npz (atomically, after every epoch)." };
-        var quiet = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar." };
         plot.Validators.Add(r =>
         {
             var f = r.GetValueOrDefault<FileInfo?>();
             if (f is not null && !Plots.IsSupported(f.Name)) r.AddError($"--plot: '{f.Name}' must end in .png or .svg.");
         });
+        var save = new Option<FileInfo?>("--save") { Description = "Save the parameters to this .npz (atomically, after every epoch)." };
+        var quiet = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar." };
 
-        var cmd = new Command("train", "Train the book's TwoLayerNet (784-50-10) by backprop and minibatch SGD, printing train/test accuracy per epoch.")
+        var cmd = new Command("train", "Train a network by backprop and minibatch gradient descent, printing train/test accuracy per epoch (default: the book's chapter 5 TwoLayerNet 784-50-10).")
         {
-            dataset, data, hidden, iters, batch, lr, optimizer, activation, seed, metrics, plot, save, quiet,
+            dataset, data, model, hidden, iters, epochs, batch, lr, optimizer, activation, init, batchnorm, dropout, decay, seed, evalSamples, metrics, plot, save, quiet,
         };
         cmd.SetAction(r =>
         {
-            var set = DataResolver.Load(r.GetValue(dataset)!, r.GetValue(data), @out, showProgress: !r.GetValue(quiet));
-            var act = r.GetValue(activation) == "sigmoid" ? HiddenActivation.Sigmoid : HiddenActivation.Relu;
-            var net = new TwoLayerNet<float>(set.XTrain.Dim(1), r.GetValue(hidden), set.Classes, activation: act, rng: new Random(r.GetValue(seed)));
-            var opt = OptimizerFactory.Create<float>(r.GetValue(optimizer)!, r.GetValue(lr));
-            var options = new TrainerOptions { Iterations = r.GetValue(iters), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed) };
+            string kind = r.GetValue(model)!;
+            bool cnn = kind != "mlp";
+            bool Explicit(Option o) => r.GetResult(o) is { Implicit: false };
+            string optName = cnn && !Explicit(optimizer) ? "adam" : r.GetValue(optimizer)!;
+            double rate = cnn && !Explicit(lr) ? 0.001 : r.GetValue(lr);
+            var set = DataResolver.Load(r.GetValue(dataset)!, r.GetValue(data), @out, showProgress: !r.GetValue(quiet), flatten: !cnn);
+            var rng = new Random(r.GetValue(seed));
+            var net = Build(kind, r.GetValue(hidden)!, r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout), r.GetValue(decay), set, rng,
+                cnnOptionsUsed: Explicit(hidden) || Explicit(init) || Explicit(batchnorm) || Explicit(dropout) || Explicit(decay) || Explicit(activation));
+            var opt = OptimizerFactory.Create<float>(optName, rate);
+            int perEpoch = Math.Max(set.XTrain.Dim(0) / r.GetValue(batch), 1);
+            var options = new TrainerOptions
+            {
+                Iterations = r.GetValue(epochs) is int ep ? checked(ep * perEpoch) : r.GetValue(iters),
+                BatchSize = r.GetValue(batch),
+                Seed = r.GetValue(seed),
+                EvaluationSampleSize = r.GetValue(evalSamples) ?? (cnn ? 1000 : null),
+            };
             var trainer = new Trainer<float>(net, opt, set.XTrain, set.TTrain, set.XTest, set.TTest, options);
             var saveTo = r.GetValue(save);
             if (saveTo is not null) trainer.EpochCompleted = _ => ModelFile.Save(saveTo.FullName, net);
 
-            @out.WriteLine($"Training TwoLayerNet {net.InputSize}-{net.HiddenSize}-{net.OutputSize} ({act.ToString().ToLowerInvariant()}) with {r.GetValue(optimizer)} lr={r.GetValue(lr)}: " +
+            @out.WriteLine($"Training {ModelFile.Describe(net)} with {optName} lr={rate.ToString(CultureInfo.InvariantCulture)}: " +
                            $"{options.Iterations} iterations, batch {options.BatchSize}, {trainer.IterationsPerEpoch} iterations per epoch.");
             TrainingHistory history;
             try
@@ -55,12 +96,12 @@ internal static class TrainCommand
             }
             catch (TrainingDivergedException e)
             {
-                throw new CliException(e.Message + (saveTo is not null ? $" The last good checkpoint is kept in {saveTo.FullName}." : ""));
+                throw new CliException(e.Message + (saveTo is not null && saveTo.Exists ? $" The last good checkpoint is kept in {saveTo.FullName}." : ""));
             }
             if (saveTo is not null) ModelFile.Save(saveTo.FullName, net);
-            var last = history.Epochs[^1];
-            double finalTrain = net.Accuracy(set.XTrain, set.TTrain), finalTest = net.Accuracy(set.XTest, set.TTest);
-            @out.WriteLine($"Done in {history.Elapsed.TotalSeconds:F2} s. Final accuracy: train {finalTrain:F4}, test {finalTest:F4} (last epoch check at iteration {last.Iteration}: {last.TrainAccuracy:F4} / {last.TestAccuracy:F4}).");
+            double finalTrain = net.Accuracy(Sample(set.XTrain, options.EvaluationSampleSize), Sample(set.TTrain, options.EvaluationSampleSize), cnn ? 100 : 1000);
+            double finalTest = net.Accuracy(set.XTest, set.TTest, cnn ? 100 : 1000);
+            @out.WriteLine($"Done in {history.Elapsed.TotalSeconds:F2} s. Final accuracy: train {finalTrain:F4}{(options.EvaluationSampleSize is int n ? $" (first {n})" : "")}, test {finalTest:F4}.");
             if (r.GetValue(metrics) is { } m) { history.WriteCsv(m.FullName); @out.WriteLine($"Metrics: {m.FullName}"); }
             if (r.GetValue(plot) is { } p)
             {
@@ -71,5 +112,35 @@ internal static class TrainCommand
             return 0;
         });
         return cmd;
+    }
+
+    private static Tensor<float> Sample(Tensor<float> t, int? n) => n is int k && k < t.Dim(0) ? t.Slice(0, k) : t;
+
+    internal static int[]? ParseHidden(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] <= 0) return null;
+        return sizes;
+    }
+
+    private static LayerNetwork<float> Build(string kind, string hiddenText, string activationText, string? initText, bool batchnorm, double dropout, double decay,
+        LoadedData set, Random rng, bool cnnOptionsUsed)
+    {
+        if (kind != "mlp" && cnnOptionsUsed)
+            throw new CliException($"--model {kind}: --hidden, --activation, --init, --batchnorm, --dropout and --weight-decay apply to --model mlp only.");
+        var act = activationText == "sigmoid" ? HiddenActivation.Sigmoid : HiddenActivation.Relu;
+        int[] hidden = ParseHidden(hiddenText)!;
+        return kind switch
+        {
+            "simple-cnn" => new SimpleConvNet<float>(rng: rng),
+            "deep-cnn" => new DeepConvNet<float>(rng: rng),
+            _ when hidden.Length == 1 && !batchnorm && dropout == 0 && decay == 0 && (initText is null || WeightInit.Parse(initText).FixedStd is not null)
+                => new TwoLayerNet<float>(set.XTrain.Dim(1), hidden[0], set.Classes, initText is null ? 0.01 : WeightInit.Parse(initText).FixedStd!.Value, act, rng),
+            _ => new MultiLayerNetExtend<float>(set.XTrain.Dim(1), hidden, set.Classes, act, initText is null ? null : WeightInit.Parse(initText), decay,
+                useDropout: dropout > 0, dropoutRatio: dropout, useBatchNorm: batchnorm, rng: rng),
+        };
     }
 }

@@ -22,6 +22,12 @@ public class CliTests
     [InlineData("--hidden", "0")]
     [InlineData("--optimizer", "lbfgs")]
     [InlineData("--plot", "out.jpg")]
+    [InlineData("--hidden", "100,0")]
+    [InlineData("--dropout", "1.5")]
+    [InlineData("--weight-decay", "-1")]
+    [InlineData("--init", "glorot-ish")]
+    [InlineData("--epochs", "0")]
+    [InlineData("--model", "resnet")]
     public void TrainRejectsBadFlagsNamingThem(string flag, string value)
     {
         var (code, _, err) = Run("train", flag, value);
@@ -75,17 +81,29 @@ public class CliTests
         try
         {
             WriteSyntheticMnist(dir);
-            string model = Path.Combine(dir, "m.npz"), csv = Path.Combine(dir, "m.csv"), png = Path.Combine(dir, "acc.png");
+            string model = Path.Combine(dir, "m.npz"), csv = Path.Combine(dir, "m.csv"), plotFile = Path.Combine(dir, "acc.png");
             var (code, output, err) = Run("train", "--data", dir, "--iters", "300", "--batch", "50", "--hidden", "30",
-                "--save", model, "--metrics", csv, "--plot", png, "--no-progress");
+                "--save", model, "--metrics", csv, "--plot", plotFile, "--no-progress");
             Assert.True(code == 0, err);
             Assert.Contains("train acc, test acc |", output);
             Assert.Contains(dir, output); // says where the data came from
-            Assert.True(File.Exists(model) && File.Exists(csv) && File.Exists(png) && File.Exists(Path.Combine(dir, "acc-loss.png")));
+            Assert.True(File.Exists(model) && File.Exists(csv) && File.Exists(plotFile) && File.Exists(Path.Combine(dir, "acc-loss.png")));
             var (code2, output2, err2) = Run("eval", "--model", model, "--data", dir);
             Assert.True(code2 == 0, err2);
             double acc = double.Parse(output2.Split("Test accuracy:")[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(acc > 0.8, output2);
+            // An image of class 3 (rows 10-11 lit), drawn as MNIST does: light on dark.
+            string png = Path.Combine(dir, "three.png");
+            using (var bmp = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(28, 28, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque)))
+            {
+                for (int y = 0; y < 28; y++)
+                    for (int x = 0; x < 28; x++) bmp.SetPixel(x, y, y is 10 or 11 ? new SkiaSharp.SKColor(200, 200, 200) : new SkiaSharp.SKColor(20, 20, 20));
+                using var fs = File.Create(png);
+                bmp.Encode(fs, SkiaSharp.SKEncodedImageFormat.Png, 100);
+            }
+            var (code3, output3, err3) = Run("predict", "--model", model, png);
+            Assert.True(code3 == 0, err3);
+            Assert.StartsWith("three.png: 3", output3);
         }
         finally { Directory.Delete(dir, true); }
     }
