@@ -20,7 +20,7 @@ internal static class OptimizerBench
             long before = GC.GetAllocatedBytesForCurrentThread();
             var (median, _) = Timing.Measure(() => { for (int i = 0; i < 200; i++) opt.Update(net.Params, grads); }, reps: 15, warmup: 2);
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Console.WriteLine($"  {name,-9} {median / 200 * 1e6,8:F1} µs/step   ({allocated} bytes allocated in {17 * 200} steps after the first)");
+            Console.WriteLine($"  {name,-9} {median / 200 * 1e6,8:F1} µs/step   ({allocated} bytes allocated in {17 * 200} timed steps)");
         }
         return 0;
     }
