@@ -13,6 +13,7 @@ var samples = new SortedDictionary<string, (string What, Func<string[], int> Run
     ["ch05-buy-apple-orange"] = ("the apple and orange shopping graph", Ch05Shopping.AppleOrange),
     ["ch05-gradient-check"] = ("backprop vs numerical gradients on 3 MNIST images", Ch05GradientCheck.Run),
     ["ch05-train"] = ("the chapter 5 training loop (10,000 iterations)", Ch05Train.Run),
+    ["ch07-filters"] = ("SimpleConvNet's first-layer filters before and after training, as PNG grids", Ch07Filters.Run),
 };
 
 if (args.Length == 0 || !samples.TryGetValue(args[0], out var sample))

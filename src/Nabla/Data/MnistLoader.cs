@@ -76,7 +76,8 @@ public static class MnistLoader
         catch (DataNotFoundException) when (string.IsNullOrWhiteSpace(options.Directory) && paths.CacheDirectory(kind) is not null)
         {
             string dir = await MnistFetcher.FetchAsync(kind, paths.CacheDirectory(kind), progress, cancellationToken).ConfigureAwait(false);
-            location = MnistLocation.Find(kind, dir, options.TestOnly, paths);
+            var found = MnistLocation.Find(kind, dir, options.TestOnly, paths);
+            location = new MnistLocation(kind, found.Directory, DataOrigin.UserCache, "just fetched into the user cache", found.Files);
         }
         return Load<T>(location, options);
     }

@@ -64,6 +64,19 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
         return _grads;
     }
 
+    /// <summary>Saves the parameters to a NumPy <c>.npz</c> (the book's <c>save_params</c>), atomically.</summary>
+    public void SaveParams(string path) => IO.Npz.Write(path, Params);
+
+    /// <summary>
+    /// Loads parameters saved by <see cref="SaveParams(string)"/> (<c>.npz</c>) or the book's pickled
+    /// <c>.pkl</c> files (<c>load_params</c>), checking names and shapes.
+    /// </summary>
+    public void LoadParams(string path)
+    {
+        var arrays = path.EndsWith(".pkl", StringComparison.OrdinalIgnoreCase) ? IO.Pickle.LoadArrays(path) : IO.Npz.Read(path);
+        LoadParams(arrays.ToDictionary(kv => kv.Key, kv => kv.Value.ToTensor<T>()));
+    }
+
     /// <summary>
     /// Copies parameter values from <paramref name="source"/> — a checkpoint or the book's pickled weights —
     /// checking that every name is present with the right shape.
