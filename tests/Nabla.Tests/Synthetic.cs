@@ -3,6 +3,16 @@ namespace Nabla.Tests;
 /// <summary>Small generated classification data: Gaussian blobs around random class centres.</summary>
 public static class Synthetic
 {
+    /// <summary>n MNIST-like inputs in [0, 1) with random one-hot targets over c classes.</summary>
+    public static (Tensor<double> X, Tensor<double> T) OneHotBatch(int n, int d, int c, int seed)
+    {
+        var rng = new Random(seed);
+        var x = Tensor<double>.RandomUniform(rng, 0, 1, n, d);
+        var t = Tensor<double>.Zeros(n, c);
+        for (int i = 0; i < n; i++) t[i, rng.Next(c)] = 1;
+        return (x, t);
+    }
+
     /// <summary>n samples of d features in c classes, one-hot targets; well separated when spread is small.</summary>
     public static (Tensor<T> X, Tensor<T> T, int[] Labels) Blobs<T>(int n, int d, int c, double spread = 0.5, int seed = 0)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

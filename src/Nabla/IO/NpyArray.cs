@@ -118,25 +118,7 @@ public sealed class NpyArray
         throw new DataFormatException(source, -1, $"unsupported NumPy type '{descr}' (supported: float16/32/64, (u)int8–64, bool).");
     }
 
-    private static double[] FortranToC(double[] f, int[] shape)
-    {
-        int rank = shape.Length;
-        var c = new double[f.Length];
-        var fStrides = new int[rank];
-        int s = 1;
-        for (int i = 0; i < rank; i++) { fStrides[i] = s; s *= shape[i]; }
-        var idx = new int[rank];
-        int src = 0;
-        for (int flat = 0; flat < c.Length; flat++)
-        {
-            c[flat] = f[src];
-            for (int ax = rank - 1; ax >= 0; ax--)
-            {
-                idx[ax]++; src += fStrides[ax];
-                if (idx[ax] < shape[ax]) break;
-                src -= fStrides[ax] * shape[ax]; idx[ax] = 0;
-            }
-        }
-        return c;
-    }
+    // Column-major data of shape (a, b, c) is row-major data of shape (c, b, a): reverse the axes back.
+    private static double[] FortranToC(double[] f, int[] shape) =>
+        new Tensor<double>(f, [.. shape.Reverse()]).Transpose().ToArray();
 }

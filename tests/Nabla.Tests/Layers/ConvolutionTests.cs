@@ -47,21 +47,7 @@ public class ConvolutionTests
         Assert.Equal(lhs, rhs, 1e-10);
     }
 
-    private static void Check(ILayer<double> layer, Tensor<double> x, Random rng, double tol = 1e-7)
-    {
-        var g = Rand(rng, layer.Forward(x).Shape.ToArray());
-        double L(Tensor<double> _) => (layer.Forward(x) * g).Sum();
-        layer.Forward(x);
-        var dx = layer.Backward(g).Clone();
-        Assert.True(dx.MaxAbsDifference(Numerical.NumericalGradient(L, x)) < tol, "dx");
-        if (layer is IParameterizedLayer<double> p)
-            foreach (var (role, value, grad) in p.Parameters)
-            {
-                var num = Numerical.NumericalGradient(L, value);
-                layer.Forward(x); layer.Backward(g);
-                Assert.True(grad.MaxAbsDifference(num) < tol, $"{role} differs by {grad.MaxAbsDifference(num)}");
-            }
-    }
+    private static void Check(ILayer<double> layer, Tensor<double> x, Random rng, double tol = 1e-7) => LayerCheck.Run(layer, x, rng, tol);
 
     [Theory]
     [InlineData(2, 3, 5, 7, 4, 3, 1, 0)]

@@ -8,24 +8,7 @@ public class LayerGradientTests
 {
     private static Tensor<double> Rand(Random rng, params int[] shape) => Tensor<double>.RandomNormal(rng, 1.0, shape);
 
-    /// <summary>L = Σ out ⊙ G, so ∂L/∂out = G; checks ∂L/∂x from Backward(G) and every parameter gradient.</summary>
-    private static void Check(ILayer<double> layer, Tensor<double> x, Random rng, double tol = 1e-7)
-    {
-        var g = Rand(rng, layer.Forward(x).Shape.ToArray());
-        double L(Tensor<double> _) => (layer.Forward(x) * g).Sum();
-        layer.Forward(x);
-        var dx = layer.Backward(g).Clone();
-        var numDx = Numerical.NumericalGradient(L, x);
-        Assert.Equal(x.Shape.ToArray(), dx.Shape.ToArray());
-        Assert.True(dx.MaxAbsDifference(numDx) < tol, $"dx differs by {dx.MaxAbsDifference(numDx)}");
-        if (layer is IParameterizedLayer<double> p)
-            foreach (var (role, value, grad) in p.Parameters)
-            {
-                var num = Numerical.NumericalGradient(L, value);
-                layer.Forward(x); layer.Backward(g);
-                Assert.True(grad.MaxAbsDifference(num) < tol, $"{role} differs by {grad.MaxAbsDifference(num)}");
-            }
-    }
+    private static void Check(ILayer<double> layer, Tensor<double> x, Random rng, double tol = 1e-7) => LayerCheck.Run(layer, x, rng, tol);
 
     [Theory]
     [InlineData(1, 5)]

@@ -4,14 +4,7 @@ namespace Nabla.Tests.Models;
 
 public class MultiLayerNetTests
 {
-    private static (Tensor<double> X, Tensor<double> T) Batch(int n, int d, int c, int seed)
-    {
-        var rng = new Random(seed);
-        var x = Tensor<double>.RandomUniform(rng, 0, 1, n, d);
-        var t = Tensor<double>.Zeros(n, c);
-        for (int i = 0; i < n; i++) t[i, rng.Next(c)] = 1;
-        return (x, t);
-    }
+    private static (Tensor<double> X, Tensor<double> T) Batch(int n, int d, int c, int seed) => Synthetic.OneHotBatch(n, d, c, seed);
 
     [Fact]
     public void ReluNetWithBatchNormAndWeightDecayPassesGradientCheck()

@@ -5,14 +5,7 @@ namespace Nabla.Tests.Models;
 public class TwoLayerNetTests
 {
     /// <summary>Three MNIST-like inputs in [0, 1) with one-hot targets.</summary>
-    private static (Tensor<double> X, Tensor<double> T) Batch(int n = 3, int d = 784, int c = 10, int seed = 5)
-    {
-        var rng = new Random(seed);
-        var x = Tensor<double>.RandomUniform(rng, 0, 1, n, d);
-        var t = Tensor<double>.Zeros(n, c);
-        for (int i = 0; i < n; i++) t[i, rng.Next(c)] = 1;
-        return (x, t);
-    }
+    private static (Tensor<double> X, Tensor<double> T) Batch(int n = 3, int d = 784, int c = 10) => Synthetic.OneHotBatch(n, d, c, seed: 5);
 
     [Fact]
     public void ReluNetGradientCheckMeanDifferenceBelow1e6()
