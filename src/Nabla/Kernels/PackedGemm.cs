@@ -14,26 +14,33 @@ namespace Nabla.Kernels;
 /// </summary>
 internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal static readonly bool Use512 = Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported;
-    internal static readonly bool Use256 = Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported;
+    // These are properties made of JIT intrinsics and typeof(T) tests, so every tier of the JIT folds them
+    // to constants (static readonly fields are constants only once tier-1 code is compiled after the
+    // class constructor ran; until then they cost loads and block unrolling in the hot loops).
+    internal static bool Use512 => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported;
+    internal static bool Use256 => Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported;
     internal static bool Supported => (Use512 || Use256) && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>Rows of the register tile.</summary>
-    internal static readonly int MR = Use512 ? 12 : 6;
+    internal static int MR => Use512 ? 12 : 6;
     /// <summary>Columns of the register tile: two vectors.</summary>
-    internal static readonly int NR = 2 * (Use512 ? Vector512<T>.Count : Vector256<T>.Count);
+    internal static int NR => 2 * (Use512 ? Vector512<T>.Count : Vector256<T>.Count);
     /// <summary>Depth of a packed block: a KC×NR panel of B (24–32 KB) stays in L1 beside an MR×KC panel of A.</summary>
-    internal static readonly int KC = Unsafe.SizeOf<T>() == 4 ? 192 : 128;
+    internal static int KC => typeof(T) == typeof(float) ? 256 : 128;
     /// <summary>Largest row block of A packed at once (stays in L2).</summary>
-    internal static readonly int MCMax = MR * 12;
+    internal static int MCMax => MR * 12;
     /// <summary>Widest column block of B packed at once.</summary>
     internal const int NC = 2048;
     /// <summary>Products below this many multiply-adds run on one core.</summary>
     internal const long ParallelThreshold = 1L << 18;
 
+    /// <summary>Upper bound on the cores one product uses (for measurements).</summary>
+    internal static int MaxThreads = int.MaxValue;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
-        int threads = (long)m * n * k >= ParallelThreshold ? WorkerPool.Concurrency : 1;
+        int threads = (long)m * n * k >= ParallelThreshold ? Math.Min(MaxThreads, WorkerPool.Concurrency) : 1;
         // Row blocks: at most MCMax rows, but small enough that every core gets one.
         int mc = Math.Min(MCMax, RoundUp((m + threads - 1) / threads, MR));
         int mBlocks = (m + mc - 1) / mc;
@@ -78,6 +85,7 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     /// <summary>One (row block × column group) of C: for every KC slice, packs its A block and runs the micro-kernels.</summary>
     private sealed class BlockJob(T* a, T* bPack, T* c, int m, int n, int k, int jc, int nc, int mc, int nPanels, int nGroups, bool transA, bool accumulate) : IParallelJob
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int task)
         {
             int ib = task / nGroups, g = task % nGroups;
@@ -117,6 +125,7 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>Packs rows ic..ic+rows of op(A), depth pc..pc+kc, as MR-row panels [panel][p][MR], zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(T* a, T* dst, int m, int k, int ic, int rows, int pc, int kc, bool transA)
     {
         T** rowPtr = stackalloc T*[MR];
@@ -151,6 +160,7 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>Packs columns jc..jc+nc of op(B), depth pc..pc+kc, as NR-column panels [panel][p][NR], zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(T* b, T* dst, int n, int k, int pc, int kc, int jc, int nc, bool transB)
     {
         for (int j0 = 0; j0 < nc; j0 += NR)
@@ -216,6 +226,7 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
         x0.Store(dst); x1.Store(dst + w);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StorePartial(T* tile, int tileCols, T* c, int ldc, int rows, int cols, bool overwrite)
     {
         for (int r = 0; r < rows; r++)
@@ -229,6 +240,7 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>12×2 Vector512 micro-kernel: C[12×NR] (+)= Apanel[kc×12]ᵀ·Bpanel[kc×NR].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(T* a, T* b, int kc, T* c, int ldc, int rows, int cols, bool overwrite)
     {
         int w = Vector512<T>.Count;
@@ -284,6 +296,7 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>6×2 Vector256 micro-kernel: C[6×NR] (+)= Apanel[kc×6]ᵀ·Bpanel[kc×NR].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(T* a, T* b, int kc, T* c, int ldc, int rows, int cols, bool overwrite)
     {
         int w = Vector256<T>.Count;

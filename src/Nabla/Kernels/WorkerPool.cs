@@ -15,7 +15,7 @@ internal interface IParallelJob
 /// </summary>
 internal static class WorkerPool
 {
-    private const int SpinIterations = 200_000;
+    private const int SpinIterations = 20_000;
     private static readonly object Gate = new();
     private static readonly Thread[] Workers;
     private static readonly SemaphoreSlim Wake = new(0);
@@ -77,9 +77,12 @@ internal static class WorkerPool
         while (true)
         {
             int spins = 0;
+            var spin = new SpinWait();
             while (Volatile.Read(ref _generation) == seen)
             {
-                if (++spins < SpinIterations) { Thread.SpinWait(20); continue; }
+                // SpinWait yields the core now and then, so the JIT's background compiler and the
+                // GC still get to run on a 2-core machine while a worker waits for the next product.
+                if (++spins < SpinIterations) { spin.SpinOnce(sleep1Threshold: -1); continue; }
                 Interlocked.Increment(ref _sleeping);
                 // Re-check after announcing sleep, so a job published in between is not missed.
                 if (Volatile.Read(ref _generation) == seen) Wake.Wait(50);
