@@ -40,6 +40,7 @@ public readonly record struct ConvGeometry(int N, int C, int H, int W, int FH, i
 public static class Im2Col
 {
     /// <summary>Fills <paramref name="col"/> (N·OH·OW × C·FH·FW) from <paramref name="x"/> (N×C×H×W); padding reads as 0.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         g.Validate();
@@ -75,6 +76,7 @@ public static class Im2Col
     }
 
     /// <summary>Adds every window of <paramref name="col"/> back into <paramref name="x"/> (cleared first); padding is dropped.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> col, Span<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         g.Validate();

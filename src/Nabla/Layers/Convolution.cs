@@ -57,16 +57,41 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
         Gemm.Multiply<T>(col.Span, W.Span, out2.Span, rows, fn, cols, transB: true);
         // (N·OH·OW, FN) + b → (N, FN, OH, OW)
         var o = Tensor<T>.Reuse(ref _out, [_g.N, fn, oh, ow]);
-        var src = out2.Span; var dst = o.Span; var bs = B.Span;
-        int plane = oh * ow;
-        for (int n = 0; n < _g.N; n++)
-            for (int p = 0; p < plane; p++)
-            {
-                var r = src.Slice((n * plane + p) * fn, fn);
-                int baseIdx = n * fn * plane + p;
-                for (int f = 0; f < fn; f++) dst[baseIdx + f * plane] = r[f] + bs[f];
-            }
+        RowsToChannels(out2.Span, o.Span, B.Span, _g.N, oh * ow, fn);
         return o;
+    }
+
+    /// <summary>(N·P, F) rows plus bias → (N, F, P) channel planes: the layout change after the GEMM.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowsToChannels(ReadOnlySpan<T> src, Span<T> dst, ReadOnlySpan<T> bias, int n, int plane, int fn)
+    {
+        fixed (T* s = src) fixed (T* d = dst) fixed (T* b = bias)
+            for (int i = 0; i < n; i++)
+            {
+                T* si = s + (long)i * plane * fn, di = d + (long)i * fn * plane;
+                for (int f = 0; f < fn; f++)
+                {
+                    T bf = b[f];
+                    T* dp = di + (long)f * plane;
+                    for (int p = 0; p < plane; p++) dp[p] = si[(long)p * fn + f] + bf;
+                }
+            }
+    }
+
+    /// <summary>(N, F, P) channel planes → (N·P, F) rows: the layout the GEMMs of backward read.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ChannelsToRows(ReadOnlySpan<T> src, Span<T> dst, int n, int plane, int fn)
+    {
+        fixed (T* s = src) fixed (T* d = dst)
+            for (int i = 0; i < n; i++)
+            {
+                T* si = s + (long)i * fn * plane, di = d + (long)i * plane * fn;
+                for (int f = 0; f < fn; f++)
+                {
+                    T* sp = si + (long)f * plane;
+                    for (int p = 0; p < plane; p++) di[(long)p * fn + f] = sp[p];
+                }
+            }
     }
 
     /// <inheritdoc/>
@@ -78,13 +103,8 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
             throw new ArgumentException($"Convolution.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the output ({_g.N}, {fn}, {_g.OH}, {_g.OW}).");
         // (N, FN, OH, OW) → (N·OH·OW, FN)
         var d2 = Tensor<T>.Reuse(ref _dout2, [rows, fn]);
-        var ds = dout.Span; var d2s = d2.Span;
-        for (int n = 0; n < _g.N; n++)
-            for (int f = 0; f < fn; f++)
-            {
-                var srcPlane = ds.Slice((n * fn + f) * plane, plane);
-                for (int p = 0; p < plane; p++) d2s[(n * plane + p) * fn + f] = srcPlane[p];
-            }
+        var d2s = d2.Span;
+        ChannelsToRows(dout.Span, d2s, _g.N, plane, fn);
         Tensor<T>.SumInto(d2s, DB.Span, 1, rows, fn);
         Gemm.Multiply<T>(d2s, col.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);

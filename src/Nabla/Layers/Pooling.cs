@@ -39,7 +39,46 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         int oh = _g.OH, ow = _g.OW, h = _g.H, w = _g.W;
         var o = Tensor<T>.Reuse(ref _out, [_g.N, _g.C, oh, ow]);
         if (_argMax.Length != o.Length) _argMax = new int[o.Length];
-        var xs = x.Span; var os = o.Span;
+        if (Pad == 0) ForwardInside(x.Span, o.Span, h, w, oh, ow);
+        else ForwardPadded(x.Span, o.Span, h, w, oh, ow);
+        return o;
+    }
+
+    /// <summary>Every window lies inside the input: no bounds tests, first maximum wins.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private unsafe void ForwardInside(ReadOnlySpan<T> xs, Span<T> os, int h, int w, int oh, int ow)
+    {
+        int planes = _g.N * _g.C, ph = PoolH, pw = PoolW, stride = Stride;
+        fixed (T* xp = xs) fixed (T* op = os) fixed (int* am = _argMax)
+        {
+            int k = 0;
+            for (int nc = 0; nc < planes; nc++)
+            {
+                int plane = nc * h * w;
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++, k++)
+                    {
+                        int start = plane + i * stride * w + j * stride;
+                        T best = xp[start]; int bestIdx = start;
+                        for (int fy = 0; fy < ph; fy++)
+                        {
+                            int row = start + fy * w;
+                            for (int fx = 0; fx < pw; fx++)
+                            {
+                                T v = xp[row + fx];
+                                if (v > best) { best = v; bestIdx = row + fx; }
+                            }
+                        }
+                        op[k] = best; am[k] = bestIdx;
+                    }
+            }
+        }
+    }
+
+    /// <summary>Windows may reach into the zero padding, which counts as a value of 0 (the book's im2col pads with zeros).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void ForwardPadded(ReadOnlySpan<T> xs, Span<T> os, int h, int w, int oh, int ow)
+    {
         int k = 0;
         for (int nc = 0; nc < _g.N * _g.C; nc++)
         {
@@ -62,10 +101,10 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
                     os[k] = best; _argMax[k] = bestIdx;
                 }
         }
-        return o;
     }
 
     /// <inheritdoc/>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Tensor<T> Backward(Tensor<T> dout)
     {
         var o = _out ?? throw new InvalidOperationException("Pooling.Backward called before Forward.");
