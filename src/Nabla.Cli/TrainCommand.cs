@@ -75,10 +75,10 @@ internal static class TrainCommand
             var net = Build(kind, r.GetValue(hidden)!, r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout), r.GetValue(decay), set, rng,
                 cnnOptionsUsed: Explicit(hidden) || Explicit(init) || Explicit(batchnorm) || Explicit(dropout) || Explicit(decay) || Explicit(activation));
             var opt = OptimizerFactory.Create<float>(optName, rate);
-            int perEpoch = Math.Max(set.XTrain.Dim(0) / r.GetValue(batch), 1);
             var options = new TrainerOptions
             {
-                Iterations = r.GetValue(epochs) is int ep ? checked(ep * perEpoch) : r.GetValue(iters),
+                Iterations = r.GetValue(iters),
+                Epochs = r.GetValue(epochs),
                 BatchSize = r.GetValue(batch),
                 Seed = r.GetValue(seed),
                 EvaluationSampleSize = r.GetValue(evalSamples) ?? (cnn ? 1000 : null),
@@ -88,7 +88,7 @@ internal static class TrainCommand
             if (saveTo is not null) trainer.EpochCompleted = _ => ModelFile.Save(saveTo.FullName, net);
 
             @out.WriteLine($"Training {ModelFile.Describe(net)} with {optName} lr={rate.ToString(CultureInfo.InvariantCulture)}: " +
-                           $"{options.Iterations} iterations, batch {options.BatchSize}, {trainer.IterationsPerEpoch} iterations per epoch.");
+                           $"{trainer.TotalIterations} iterations, batch {options.BatchSize}, {trainer.IterationsPerEpoch} iterations per epoch.");
             TrainingHistory history;
             try
             {

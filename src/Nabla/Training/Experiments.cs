@@ -127,9 +127,8 @@ public static class Experiments
         int epochs, int batchSize = 100, int seed = 0, CancellationToken cancellationToken = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int perEpoch = Math.Max(xTrain.Dim(0) / batchSize, 1);
         var trainer = new Trainer<T>(network, optimizer, xTrain, tTrain, xTest, tTest,
-            new TrainerOptions { Iterations = epochs * perEpoch, BatchSize = batchSize, Seed = seed });
+            new TrainerOptions { Epochs = epochs, BatchSize = batchSize, Seed = seed });
         var epochsSeen = new List<EpochMetrics>();
         trainer.EpochCompleted = epochsSeen.Add;
         int? diverged = null;

@@ -9,8 +9,11 @@ namespace Nabla.Training;
 /// <summary>Settings of a minibatch training run (the book's defaults for chapter 5).</summary>
 public sealed record TrainerOptions
 {
-    /// <summary>Total iterations (minibatch updates). The book's chapter 5 loop: 10,000.</summary>
+    /// <summary>Total iterations (minibatch updates). The book's chapter 5 loop: 10,000. Ignored when <see cref="Epochs"/> is set.</summary>
     public int Iterations { get; init; } = 10_000;
+
+    /// <summary>Train for this many epochs (epochs × iterations per epoch), as the book's <c>Trainer</c> does; null: use <see cref="Iterations"/>.</summary>
+    public int? Epochs { get; init; }
 
     /// <summary>Minibatch size; 100 in the book.</summary>
     public int BatchSize { get; init; } = 100;
@@ -28,6 +31,7 @@ public sealed record TrainerOptions
     public void Validate()
     {
         if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), $"Iterations must be at least 1, got {Iterations}.");
+        if (Epochs is < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be at least 1, got {Epochs}.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1, got {BatchSize}.");
         if (EvaluationSampleSize is < 1) throw new ArgumentOutOfRangeException(nameof(EvaluationSampleSize), $"Evaluation sample size must be at least 1, got {EvaluationSampleSize}.");
         if (ReportEvery < 1) throw new ArgumentOutOfRangeException(nameof(ReportEvery), $"ReportEvery must be at least 1, got {ReportEvery}.");
@@ -112,6 +116,9 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Iterations per epoch: max(train size / batch size, 1), as in the book.</summary>
     public int IterationsPerEpoch => Math.Max(_xTrain.Dim(0) / _options.BatchSize, 1);
 
+    /// <summary>The iterations this trainer runs: <see cref="TrainerOptions.Epochs"/> × <see cref="IterationsPerEpoch"/>, or <see cref="TrainerOptions.Iterations"/>.</summary>
+    public int TotalIterations => _options.Epochs is int e ? checked(e * IterationsPerEpoch) : _options.Iterations;
+
     /// <summary>
     /// Called after each epoch's evaluation (for checkpoints). Runs on the training thread.
     /// </summary>
@@ -123,7 +130,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var history = new TrainingHistory();
         var rng = new Random(_options.Seed);
         var batch = new MiniBatch<T>(_xTrain, _tTrain, _options.BatchSize);
-        int perEpoch = IterationsPerEpoch, total = _options.Iterations;
+        int perEpoch = IterationsPerEpoch, total = TotalIterations;
         history.Loss.Capacity = total;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < total; i++)

@@ -91,3 +91,31 @@ public class ConvNetTrainingTests
         finally { File.Delete(path); }
     }
 }
+
+public class DeepConvNetTrainingTests
+{
+    [Fact]
+    public void AdamStepsTeachItAnEasyTaskAndDropoutIsOffInInference()
+    {
+        var rng = new Random(4);
+        // 28×28 images whose class (0–3) is the band of bright rows 5c+4 … 5c+7.
+        var x = new Tensor<float>(32, 1, 28, 28);
+        var t = new Tensor<float>(32);
+        for (int i = 0; i < 32; i++)
+        {
+            int c = i % 4;
+            t[i] = c;
+            for (int y = 0; y < 28; y++)
+                for (int z = 0; z < 28; z++) x[i, 0, y, z] = (y >= 5 * c + 4 && y < 5 * c + 8 ? 0.9f : 0.1f) + (float)(rng.NextDouble() * 0.1);
+        }
+        var net = new DeepConvNet<float>(rng: rng);
+        var adam = new Nabla.Optimizers.Adam<float>(0.001);
+        float first = net.Loss(x, t);
+        for (int i = 0; i < 40; i++) adam.Update(net.Params, net.Gradient(x, t));
+        Assert.True(net.Loss(x, t) < first * 0.5f, $"loss {first} → {net.Loss(x, t)}");
+        Assert.Equal(1.0, net.Accuracy(x, t, 16));
+        var a = net.Predict(x).Clone();
+        Assert.True(a.AllClose(net.Predict(x), 0, 0));
+        Assert.Equal(16, net.Gradient(x, t).Count);
+    }
+}

@@ -65,3 +65,19 @@ public class TrainerTests
         public void Report(TrainingProgress value) => on(value);
     }
 }
+
+public class TrainerEpochTests
+{
+    [Fact]
+    public void EpochsSetTheIterationCountLikeTheBooksTrainer()
+    {
+        var (x, t, _) = Synthetic.Blobs<double>(250, 4, 3);
+        var trainer = new Trainer<double>(new TwoLayerNet<double>(4, 5, 3), new Sgd<double>(0.1), x, t, x, t,
+            new TrainerOptions { Epochs = 3, BatchSize = 50, Iterations = 999 });
+        Assert.Equal(15, trainer.TotalIterations);
+        var h = trainer.Train();
+        Assert.Equal(15, h.Loss.Count);
+        Assert.Equal([0, 5, 10], h.Epochs.Select(e => e.Iteration));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer<double>(new TwoLayerNet<double>(4, 5, 3), new Sgd<double>(0.1), x, t, x, t, new TrainerOptions { Epochs = 0 }));
+    }
+}
