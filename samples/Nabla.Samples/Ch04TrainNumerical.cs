@@ -7,13 +7,13 @@ namespace Nabla.Samples;
 /// <summary>
 /// Chapter 4 (train_neuralnet.py): the sigmoid TwoLayerNet trained with numerical gradients. Each
 /// iteration costs 2 × 39,760 forward passes, which is why chapter 5 exists: this runs a few
-/// iterations (--iters, default 3) and reports their time.
+/// iterations (--iters, default 1) and reports their time.
 /// </summary>
 internal static class Ch04TrainNumerical
 {
     public static int Run(string[] args)
     {
-        int iters = int.Parse(SampleData.Arg(args, "--iters") ?? "3");
+        int iters = int.Parse(SampleData.Arg(args, "--iters") ?? "1");
         var data = SampleData.Load<double>(args, oneHot: true);
         var net = new TwoLayerNet<double>(784, 50, 10, activation: HiddenActivation.Sigmoid, rng: new Random(0));
         var sgd = new Sgd<double>(0.1);
