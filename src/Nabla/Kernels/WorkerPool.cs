@@ -10,19 +10,29 @@ internal interface IParallelJob
 /// Runs the tasks of one job on all cores with dedicated worker threads that spin briefly before
 /// sleeping. The training loop issues a small GEMM every few dozen microseconds; waking thread-pool
 /// threads for each costs more than the product itself, and <c>Parallel.For</c> allocates per call.
-/// Here a job is published, the caller works on it too, and returns when every task is done.
+/// A job is published, the caller works on it too, and returns when every task is done.
 /// Calls from several threads at once are serialised.
 /// </summary>
+/// <remarks>
+/// Tasks are claimed through one 64-bit word holding (job generation, next task index). A claim is a
+/// compare-and-swap on that word, so a worker that still holds an earlier job can never take a task
+/// index of a later one: its swap fails as soon as the generation moves on. Publishing first closes the
+/// word for the new generation, then sets the job and its size, then opens it; every task of a job is
+/// therefore claimed while the job is live, and all of them finish before <see cref="Run"/> returns
+/// (the job's buffers are pinned only for that long).
+/// </remarks>
 internal static class WorkerPool
 {
+    private const int HotSpins = 4_000;
     private const int SpinIterations = 20_000;
+    private const int Closed = int.MaxValue;
     private static readonly object Gate = new();
     private static readonly Thread[] Workers;
     private static readonly SemaphoreSlim Wake = new(0);
     private static IParallelJob? _job;
-    private static int _taskCount, _nextTask, _remaining;
-    private static long _generation;
-    private static int _sleeping;
+    private static int _taskCount, _remaining, _sleeping;
+    private static long _claim; // (generation << 32) | next task index
+    private static int _generation;
 
     static WorkerPool()
     {
@@ -47,25 +57,42 @@ internal static class WorkerPool
         }
         lock (Gate)
         {
+            int gen = ++_generation;
+            Interlocked.Exchange(ref _claim, Pack(gen, Closed));
             _job = job;
             _taskCount = taskCount;
             Volatile.Write(ref _remaining, taskCount);
-            Volatile.Write(ref _nextTask, 0);
-            Interlocked.Increment(ref _generation);
+            Interlocked.Exchange(ref _claim, Pack(gen, 0));
             int sleeping = Volatile.Read(ref _sleeping);
             if (sleeping > 0) Wake.Release(Math.Min(sleeping, taskCount - 1));
-            Drain(job);
+            Drain(gen);
             var spin = new SpinWait();
             while (Volatile.Read(ref _remaining) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            Interlocked.Exchange(ref _claim, Pack(gen, Closed));
             _job = null;
         }
     }
 
-    private static void Drain(IParallelJob job)
+    private static long Pack(int generation, int next) => ((long)generation << 32) | (uint)next;
+
+    private static bool IsOpen(long claim, int seen, out int gen)
     {
-        int t;
-        while ((t = Interlocked.Increment(ref _nextTask) - 1) < _taskCount)
+        gen = (int)(claim >> 32);
+        return gen != seen && (int)claim != Closed;
+    }
+
+    /// <summary>Claims and runs tasks of generation <paramref name="gen"/> until none are left or a newer job is published.</summary>
+    private static void Drain(int gen)
+    {
+        while (true)
         {
+            long cur = Volatile.Read(ref _claim);
+            int t = (int)cur;
+            if ((int)(cur >> 32) != gen || t == Closed) return;
+            var job = Volatile.Read(ref _job);
+            int count = Volatile.Read(ref _taskCount);
+            if (job is null || t >= count) return;
+            if (Interlocked.CompareExchange(ref _claim, cur + 1, cur) != cur) continue;
             try { job.Execute(t); }
             finally { Interlocked.Decrement(ref _remaining); }
         }
@@ -73,25 +100,29 @@ internal static class WorkerPool
 
     private static void WorkerLoop()
     {
-        long seen = 0;
+        int seen = 0;
         while (true)
         {
             int spins = 0;
             var spin = new SpinWait();
-            while (Volatile.Read(ref _generation) == seen)
+            int gen;
+            // Wait for a generation not seen yet whose tasks are open for claiming.
+            while (!IsOpen(Volatile.Read(ref _claim), seen, out gen))
             {
-                // SpinWait yields the core now and then, so the JIT's background compiler and the
-                // GC still get to run on a 2-core machine while a worker waits for the next product.
-                if (++spins < SpinIterations) { spin.SpinOnce(sleep1Threshold: -1); continue; }
+                // Spin flat out for a few tens of microseconds (the gap between a training step's
+                // products), then with SpinWait, which yields the core now and then so the JIT's
+                // background compiler and the GC still run on a 2-core machine, then sleep.
+                ++spins;
+                if (spins < HotSpins) { Thread.SpinWait(8); continue; }
+                if (spins < SpinIterations) { spin.SpinOnce(sleep1Threshold: -1); continue; }
                 Interlocked.Increment(ref _sleeping);
                 // Re-check after announcing sleep, so a job published in between is not missed.
-                if (Volatile.Read(ref _generation) == seen) Wake.Wait(50);
+                if (!IsOpen(Volatile.Read(ref _claim), seen, out _)) Wake.Wait(50);
                 Interlocked.Decrement(ref _sleeping);
                 spins = 0;
             }
-            seen = Volatile.Read(ref _generation);
-            var job = Volatile.Read(ref _job);
-            if (job is not null) Drain(job);
+            seen = gen;
+            Drain(gen);
         }
     }
 }

@@ -70,3 +70,33 @@ public class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[6], new double[6], new double[3], 2, 2, 3));
     }
 }
+
+public class GemmConcurrencyTests
+{
+    /// <summary>Back-to-back parallel products from several threads at once (xunit runs classes in parallel, and so may users).</summary>
+    [Fact]
+    public void ConcurrentProductsFromSeveralThreadsAreAllCorrect()
+    {
+        int bad = 0;
+        void Work(int seed)
+        {
+            var r = new Random(seed);
+            for (int it = 0; it < 120; it++)
+            {
+                int m = r.Next(60, 160), n = r.Next(20, 70), k = r.Next(100, 600);
+                var a = new float[m * k]; var b = new float[k * n]; var c = new float[m * n]; var e = new float[m * n];
+                for (int i = 0; i < a.Length; i++) a[i] = (float)r.NextDouble();
+                for (int i = 0; i < b.Length; i++) b[i] = (float)r.NextDouble();
+                Gemm.Multiply<float>(a, b, c, m, n, k, transA: it % 3 == 1, transB: it % 3 == 2);
+                Gemm.Reference<float>(a, b, e, m, n, k, it % 3 == 1, it % 3 == 2, false);
+                for (int i = 0; i < c.Length; i++)
+                    if (Math.Abs(c[i] - e[i]) > 1e-3f * (1 + Math.Abs(e[i]))) { Interlocked.Increment(ref bad); break; }
+            }
+        }
+        var threads = Enumerable.Range(1, 3).Select(s => new Thread(() => Work(s))).ToList();
+        threads.ForEach(t => t.Start());
+        Work(7);
+        threads.ForEach(t => t.Join());
+        Assert.Equal(0, bad);
+    }
+}
