@@ -13,13 +13,8 @@ internal static class Ch05Train
         var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(0));
         var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data.XTrain, data.TTrain, data.XTest, data.TTest,
             new TrainerOptions { Iterations = int.Parse(SampleData.Arg(args, "--iters") ?? "10000"), BatchSize = 100 });
-        var history = trainer.Train(new Progress(p => { if (p.Epoch is { } e) Console.WriteLine($"{e.TrainAccuracy} {e.TestAccuracy}"); }));
+        var history = trainer.Train(new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch is { } e) Console.WriteLine($"{e.TrainAccuracy} {e.TestAccuracy}"); }));
         Console.WriteLine($"# {history.Elapsed.TotalSeconds:F2} s");
         return 0;
-    }
-
-    private sealed class Progress(Action<TrainingProgress> on) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => on(value);
     }
 }

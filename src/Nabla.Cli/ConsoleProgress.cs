@@ -10,7 +10,7 @@ internal static class ConsoleProgress
     {
         bool interactive = showBar && ReferenceEquals(@out, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
         if (!interactive)
-            return trainer.Train(new Sink(p => { if (p.Epoch is { } e) @out.WriteLine(EpochLine(e)); }));
+            return trainer.Train(new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch is { } e) @out.WriteLine(EpochLine(e)); }));
 
         TrainingHistory? history = null;
         AnsiConsole.Progress()
@@ -20,7 +20,7 @@ internal static class ConsoleProgress
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training", maxValue: 1);
-                history = trainer.Train(new Sink(p =>
+                history = trainer.Train(new SynchronousProgress<TrainingProgress>(p =>
                 {
                     if (p.Epoch is { } e) AnsiConsole.WriteLine(EpochLine(e));
                     double itPerSec = p.Iteration / Math.Max(p.Elapsed.TotalSeconds, 1e-9);
@@ -35,9 +35,4 @@ internal static class ConsoleProgress
     /// <summary>The book prints "train acc, test acc | 0.9042, 0.9075" each epoch.</summary>
     public static string EpochLine(EpochMetrics e) =>
         $"train acc, test acc | {e.TrainAccuracy:F4}, {e.TestAccuracy:F4}   (epoch {e.Epoch}, iteration {e.Iteration}, loss {e.Loss:F4}, {e.Elapsed.TotalSeconds:F1} s)";
-
-    private sealed class Sink(Action<TrainingProgress> on) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => on(value);
-    }
 }

@@ -1,3 +1,4 @@
+using Nabla.Training;
 using Nabla.Data;
 using Spectre.Console;
 
@@ -59,7 +60,7 @@ internal static class DataResolver
         if (!interactive)
         {
             string? last = null;
-            return work(new Sink(p =>
+            return work(new SynchronousProgress<FetchProgress>(p =>
             {
                 string key = p.FileName + " " + p.Source;
                 if (key == last) return;
@@ -73,7 +74,7 @@ internal static class DataResolver
             .Start(ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
-                result = work(new Sink(p =>
+                result = work(new SynchronousProgress<FetchProgress>(p =>
                 {
                     if (!tasks.TryGetValue(p.FileName, out var task))
                         tasks[p.FileName] = task = ctx.AddTask(Markup.Escape($"{p.FileName} ({p.Source})"), maxValue: p.BytesTotal ?? 1);
@@ -83,10 +84,5 @@ internal static class DataResolver
                 foreach (var t in tasks.Values) t.Value = t.MaxValue;
             });
         return result;
-    }
-
-    private sealed class Sink(Action<FetchProgress> on) : IProgress<FetchProgress>
-    {
-        public void Report(FetchProgress value) => on(value);
     }
 }

@@ -15,7 +15,7 @@ public class TrainerTests
         double before = net.Accuracy(xt, tt);
         var reports = new List<TrainingProgress>();
         var trainer = new Trainer<float>(net, new Sgd<float>(0.5), x, t, xt, tt, new TrainerOptions { Iterations = 600, BatchSize = 50, Seed = 4 });
-        var history = trainer.Train(new SyncProgress(reports.Add));
+        var history = trainer.Train(new SynchronousProgress<TrainingProgress>(reports.Add));
         Assert.Equal(600, history.Loss.Count);
         Assert.Equal(15, history.Epochs.Count); // evaluated at i = 0, 40, …, 560
         Assert.InRange(before, 0, 0.3);
@@ -58,11 +58,6 @@ public class TrainerTests
             Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}*"));
         }
         finally { File.Delete(path); }
-    }
-
-    private sealed class SyncProgress(Action<TrainingProgress> on) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => on(value);
     }
 }
 
