@@ -18,7 +18,7 @@ internal static class TrainBench
         string? dir = args.Length > 0 ? args[0] : FindSharedMnist();
         int runs = args.Length > 1 ? int.Parse(args[1]) : 1;
         var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = dir, OneHot = true });
-        Console.WriteLine($"MNIST from {data.Source}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores");
         Breakdown(data);
         for (int r = 0; r < runs; r++)
         {
