@@ -113,6 +113,14 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (tTest.Dim(0) != xTest.Dim(0)) throw new ArgumentException($"Trainer: {xTest.Dim(0)} test inputs but {tTest.Dim(0)} targets.");
     }
 
+    /// <summary>
+    /// Creates a trainer as the book's <c>Trainer</c> is created: the optimizer by name and parameters,
+    /// e.g. <c>("sgd", {"lr": 0.01})</c>; see <see cref="OptimizerFactory.Create{T}(string, IReadOnlyDictionary{string, double})"/>.
+    /// </summary>
+    public Trainer(INetwork<T> network, string optimizer, IReadOnlyDictionary<string, double> optimizerParameters,
+        Tensor<T> xTrain, Tensor<T> tTrain, Tensor<T> xTest, Tensor<T> tTest, TrainerOptions? options = null)
+        : this(network, OptimizerFactory.Create<T>(optimizer, optimizerParameters), xTrain, tTrain, xTest, tTest, options) { }
+
     /// <summary>Iterations per epoch: max(train size / batch size, 1), as in the book.</summary>
     public int IterationsPerEpoch => Math.Max(_xTrain.Dim(0) / _options.BatchSize, 1);
 

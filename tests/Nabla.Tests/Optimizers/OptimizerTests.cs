@@ -72,3 +72,29 @@ public class OptimizerTests
         Assert.Throws<ArgumentException>(() => new Sgd<double>().Update(p, new Dictionary<string, Tensor<double>>()));
     }
 }
+
+public class OptimizerByNameTests
+{
+    [Fact]
+    public void TheBooksParameterDictionariesAreAccepted()
+    {
+        var adam = Assert.IsType<Adam<double>>(OptimizerFactory.Create<double>("Adam", new Dictionary<string, double> { ["lr"] = 0.01, ["beta2"] = 0.99 }));
+        Assert.Equal(0.01, adam.LearningRate);
+        Assert.Equal(0.99, adam.Beta2);
+        Assert.Equal(0.9, adam.Beta1);
+        var mom = Assert.IsType<Momentum<float>>(OptimizerFactory.Create<float>("momentum", new Dictionary<string, double> { ["momentum"] = 0.5 }));
+        Assert.Equal(0.5, mom.MomentumCoefficient);
+        Assert.Equal(0.01, mom.LearningRate);
+        var e = Assert.Throws<ArgumentException>(() => OptimizerFactory.Create<float>("sgd", new Dictionary<string, double> { ["momentum"] = 0.9 }));
+        Assert.Contains("momentum", e.Message);
+    }
+
+    [Fact]
+    public void TrainerTakesTheOptimizerByNameLikeTheBook()
+    {
+        var (x, t, _) = Synthetic.Blobs<double>(200, 4, 3);
+        var trainer = new Nabla.Training.Trainer<double>(new Nabla.Models.TwoLayerNet<double>(4, 5, 3), "sgd", new Dictionary<string, double> { ["lr"] = 0.1 },
+            x, t, x, t, new Nabla.Training.TrainerOptions { Epochs = 2, BatchSize = 50 });
+        Assert.Equal(8, trainer.Train().Loss.Count);
+    }
+}
