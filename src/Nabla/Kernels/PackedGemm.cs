@@ -44,8 +44,22 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
         // Row blocks: at most MCMax rows, but small enough that every core gets one.
         int mc = Math.Min(MCMax, RoundUp((m + threads - 1) / threads, MR));
         int mBlocks = (m + mc - 1) / mc;
+        // A short, narrow C with a long depth (a convolution's dW: 30×25 summed over 57,600 positions)
+        // has too few tiles to share: split the depth instead and add up the partial products.
+        if (threads > 1 && (m + MR - 1) / MR * ((n + NR - 1) / NR) < 2 * threads && k >= 4 * KC * threads)
+        {
+            RunSplitDepth(a, b, c, m, n, k, transA, transB, accumulate, threads);
+            return;
+        }
+        RunRange(a, b, c, m, n, k, 0, k, transA, transB, accumulate, threads, mc, mBlocks);
+    }
+
+    /// <summary>C (+)= op(A)[:, k0..k1]·op(B)[k0..k1, :] with <paramref name="threads"/> cores over row blocks / column groups.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRange(T* a, T* b, T* c, int m, int n, int k, int k0, int k1, bool transA, bool transB, bool accumulate, int threads, int mc, int mBlocks)
+    {
         int ncMax = Math.Min(NC, RoundUp(n, NR));
-        int kBlocks = (k + KC - 1) / KC;
+        int kBlocks = (k1 - k0 + KC - 1) / KC;
         T[] bArray = ArrayPool<T>.Shared.Rent(kBlocks * KC * ncMax);
         try
         {
@@ -54,16 +68,16 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
                 for (int jc = 0; jc < n; jc += NC)
                 {
                     int nc = Math.Min(NC, n - jc);
-                    // All of op(B)[:, jc..jc+nc] is packed once, one KC slice after another, so the cores
-                    // then work on their blocks of C through every slice without meeting again.
-                    var pack = new PackBJob(b, bPack, n, k, jc, nc, transB);
+                    // All of op(B)[k0..k1, jc..jc+nc] is packed once, one KC slice after another, so the
+                    // cores then work on their blocks of C through every slice without meeting again.
+                    var pack = PackBJob.For(b, bPack, n, k, k0, k1, jc, nc, transB);
                     if (threads == 1) for (int t = 0; t < kBlocks; t++) pack.Execute(t);
                     else WorkerPool.Run(pack, kBlocks);
                     int nPanels = (nc + NR - 1) / NR;
                     // Column groups give the second core work when there is only one row block.
                     int nGroups = Math.Min(nPanels, Math.Max(1, threads / mBlocks));
                     int tasks = mBlocks * nGroups;
-                    var job = new BlockJob(a, bPack, c, m, n, k, jc, nc, mc, nPanels, nGroups, transA, accumulate);
+                    var job = BlockJob.For(a, bPack, c, m, n, k, k0, k1, jc, nc, mc, nPanels, nGroups, transA, accumulate);
                     if (threads == 1) for (int t = 0; t < tasks; t++) job.Execute(t);
                     else WorkerPool.Run(job, tasks);
                 }
@@ -75,16 +89,81 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
-    /// <summary>Packs one KC slice of op(B)[:, jc..jc+nc] (task = slice index).</summary>
-    private sealed class PackBJob(T* b, T* bPack, int n, int k, int jc, int nc, bool transB) : IParallelJob
+    /// <summary>Each core multiplies one range of the depth into its own m×n buffer; the buffers are then added into C.</summary>
+    private static void RunSplitDepth(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate, int threads)
     {
-        public void Execute(int slice) =>
-            PackB(b, bPack + (long)slice * KC * RoundUp(nc, NR), n, k, slice * KC, Math.Min(KC, k - slice * KC), jc, nc, transB);
+        int chunk = RoundUp((k + threads - 1) / threads, KC);
+        int parts = (k + chunk - 1) / chunk;
+        var partials = new T[parts][];
+        for (int i = 0; i < parts; i++) partials[i] = ArrayPool<T>.Shared.Rent(m * n);
+        try
+        {
+            WorkerPool.Run(new DepthJob(a, b, partials, m, n, k, chunk, transA, transB), parts);
+            var dst = new Span<T>(c, m * n);
+            if (accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, partials[0].AsSpan(0, m * n), dst);
+            else partials[0].AsSpan(0, m * n).CopyTo(dst);
+            for (int i = 1; i < parts; i++) System.Numerics.Tensors.TensorPrimitives.Add(dst, partials[i].AsSpan(0, m * n), dst);
+        }
+        finally
+        {
+            foreach (var p in partials) ArrayPool<T>.Shared.Return(p);
+        }
     }
 
-    /// <summary>One (row block × column group) of C: for every KC slice, packs its A block and runs the micro-kernels.</summary>
-    private sealed class BlockJob(T* a, T* bPack, T* c, int m, int n, int k, int jc, int nc, int mc, int nPanels, int nGroups, bool transA, bool accumulate) : IParallelJob
+    /// <summary>One depth range of a split product, on one core, into its own buffer.</summary>
+    private sealed class DepthJob(T* a, T* b, T[][] partials, int m, int n, int k, int chunk, bool transA, bool transB) : IParallelJob
     {
+        public void Execute(int part)
+        {
+            int k0 = part * chunk, k1 = Math.Min(k, k0 + chunk);
+            int mc = Math.Min(MCMax, RoundUp(m, MR));
+            fixed (T* cp = partials[part])
+                RunRange(a, b, cp, m, n, k, k0, k1, transA, transB, accumulate: false, threads: 1, mc, (m + mc - 1) / mc);
+        }
+    }
+
+    /// <summary>Packs one KC slice of op(B)[k0..k1, jc..jc+nc] (task = slice index within the range).</summary>
+    private sealed class PackBJob : IParallelJob
+    {
+        [ThreadStatic] private static PackBJob? t_cached;
+        private T* b, bPack;
+        private int n, k, k0, k1, jc, nc;
+        private bool transB;
+
+        /// <summary>This thread's reusable instance, set up for one call (a GEMM allocates nothing).</summary>
+        public static PackBJob For(T* b, T* bPack, int n, int k, int k0, int k1, int jc, int nc, bool transB)
+        {
+            var j = t_cached ??= new PackBJob();
+            j.b = b; j.bPack = bPack;
+            (j.n, j.k, j.k0, j.k1, j.jc, j.nc, j.transB) = (n, k, k0, k1, jc, nc, transB);
+            return j;
+        }
+
+        public void Execute(int slice)
+        {
+            int pc = k0 + slice * KC;
+            PackB(b, bPack + (long)slice * KC * RoundUp(nc, NR), n, k, pc, Math.Min(KC, k1 - pc), jc, nc, transB);
+        }
+    }
+
+    /// <summary>One (row block × column group) of C: for every KC slice of k0..k1, packs its A block and runs the micro-kernels.</summary>
+    private sealed class BlockJob : IParallelJob
+    {
+        [ThreadStatic] private static BlockJob? t_cached;
+        private T* a, bPack, c;
+        private int m, n, k, k0, k1, jc, nc, mc, nPanels, nGroups;
+        private bool transA, accumulate;
+
+        /// <summary>This thread's reusable instance, set up for one call (a GEMM allocates nothing).</summary>
+        public static BlockJob For(T* a, T* bPack, T* c, int m, int n, int k, int k0, int k1, int jc, int nc, int mc, int nPanels, int nGroups, bool transA, bool accumulate)
+        {
+            var j = t_cached ??= new BlockJob();
+            j.a = a; j.bPack = bPack; j.c = c;
+            (j.m, j.n, j.k, j.k0, j.k1, j.jc, j.nc, j.mc, j.nPanels, j.nGroups, j.transA, j.accumulate) =
+                (m, n, k, k0, k1, jc, nc, mc, nPanels, nGroups, transA, accumulate);
+            return j;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int task)
         {
@@ -97,10 +176,10 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
             {
                 fixed (T* aPack = aArray)
                 {
-                    for (int pc = 0, pb = 0; pc < k; pc += KC, pb++)
+                    for (int pc = k0, pb = 0; pc < k1; pc += KC, pb++)
                     {
-                        int kc = Math.Min(KC, k - pc);
-                        bool overwrite = pc == 0 && !accumulate;
+                        int kc = Math.Min(KC, k1 - pc);
+                        bool overwrite = pc == k0 && !accumulate;
                         PackA(a, aPack, m, k, ic, rows, pc, kc, transA);
                         for (int panel = p0; panel < p1; panel++)
                         {

@@ -8,6 +8,7 @@ public class GemmTests
     {
         { 1, 1, 1 }, { 3, 5, 7 }, { 129, 257, 65 }, { 12, 32, 192 }, { 13, 33, 193 }, { 11, 31, 191 },
         { 100, 50, 784 }, { 1, 40, 3 }, { 40, 1, 3 }, { 300, 300, 300 }, { 7, 2100, 5 },
+        { 30, 25, 5000 }, { 5, 3, 4099 }, // short, narrow and deep: the depth is split across cores
     };
 
     private static T[] Random<T>(Random rng, int n) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
