@@ -23,8 +23,8 @@ internal interface IParallelJob
 /// </remarks>
 internal static class WorkerPool
 {
-    private const int HotSpins = 4_000;
-    private const int SpinIterations = 20_000;
+    private const int HotSpins = 1_000;
+    private const int SpinIterations = 2_000;
     private const int Closed = int.MaxValue;
     private static readonly object Gate = new();
     private static readonly Thread[] Workers;
