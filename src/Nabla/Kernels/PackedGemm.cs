@@ -60,11 +60,12 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     {
         int ncMax = Math.Min(NC, RoundUp(n, NR));
         int kBlocks = (k1 - k0 + KC - 1) / KC;
-        T[] bArray = ArrayPool<T>.Shared.Rent(kBlocks * KC * ncMax);
+        T[] bArray = ArrayPool<T>.Shared.Rent(kBlocks * KC * ncMax + AlignSlack);
         try
         {
-            fixed (T* bPack = bArray)
+            fixed (T* bBase = bArray)
             {
+                T* bPack = Align64(bBase);
                 for (int jc = 0; jc < n; jc += NC)
                 {
                     int nc = Math.Min(NC, n - jc);
@@ -171,11 +172,12 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
             int ic = ib * mc, rows = Math.Min(mc, m - ic);
             int p0 = g * nPanels / nGroups, p1 = (g + 1) * nPanels / nGroups;
             long sliceStride = (long)KC * RoundUp(nc, NR);
-            T[] aArray = ArrayPool<T>.Shared.Rent(RoundUp(rows, MR) * KC);
+            T[] aArray = ArrayPool<T>.Shared.Rent(RoundUp(rows, MR) * KC + AlignSlack);
             try
             {
-                fixed (T* aPack = aArray)
+                fixed (T* aBase = aArray)
                 {
+                    T* aPack = Align64(aBase);
                     for (int pc = k0, pb = 0; pc < k1; pc += KC, pb++)
                     {
                         int kc = Math.Min(KC, k1 - pc);
@@ -317,6 +319,17 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+
+    /// <summary>Extra elements rented so that the packed panels can start on a 64-byte boundary.</summary>
+    private static int AlignSlack => 64 / Unsafe.SizeOf<T>();
+
+    /// <summary>
+    /// The first 64-byte boundary at or after <paramref name="p"/>, so that the micro-kernels' vector
+    /// loads of the packed panels never straddle two cache lines (a managed array is only 8- or
+    /// 16-byte aligned). No speed difference was measurable on the test machine, whose run-to-run
+    /// noise is larger.
+    /// </summary>
+    private static T* Align64(T* p) => (T*)(((nint)p + 63) & ~(nint)63);
 
     /// <summary>12×2 Vector512 micro-kernel: C[12×NR] (+)= Apanel[kc×12]ᵀ·Bpanel[kc×NR].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
