@@ -43,15 +43,7 @@ public static class Idx
         var r = new ContentReader(stream, name);
         try
         {
-            r.ReadMagic(ImagesMagic);
-            int count = r.ReadDim("image count");
-            int rows = r.ReadDim("row count");
-            int cols = r.ReadDim("column count");
-            if (rows == 0 || cols == 0)
-                throw new DataFormatException(name, rows == 0 ? 8 : 12,
-                    $"images of {rows}x{cols} pixels are empty; an image file needs at least one row and one column.");
-            long bytes = (long)count * rows * cols;
-            string what = $"the header declares {count} images of {rows}x{cols} pixels ({bytes} bytes after the 16-byte header)";
+            var (count, rows, cols, bytes, what) = ReadImageHeader(r, name);
             byte[] pixels = r.ReadBody(bytes, what);
             return new IdxImages(pixels, count, rows, cols);
         }
@@ -60,6 +52,53 @@ public static class Idx
             r.Dispose();
         }
     }
+
+    /// <summary>
+    /// Reads an IDX image file and maps every pixel through <paramref name="table"/> (256 entries) into a new
+    /// array, a chunk at a time, so the raw bytes (47 MB for MNIST's training set) are never held whole
+    /// beside the converted array. Same checks as <see cref="ReadImages(string)"/>.
+    /// </summary>
+    internal static (T[] Pixels, int Count, int Rows, int Columns) ReadImagesMapped<T>(string path, T[] table)
+    {
+        using var file = OpenRead(path);
+        var r = new ContentReader(file, path);
+        try
+        {
+            var (count, rows, cols, bytes, what) = ReadImageHeader(r, path);
+            if (bytes > Array.MaxLength)
+                throw new DataFormatException(path, 4, $"{what}, more than one array can hold; the header is corrupt.");
+            var result = new T[bytes];
+            var chunk = new byte[Math.Min(bytes, 1 << 20)];
+            r.ReadBodyChunks(bytes, what, chunk, (data, at) => Map(data, result.AsSpan((int)at, data.Length), table));
+            return (result, count, rows, cols);
+        }
+        finally
+        {
+            r.Dispose();
+        }
+    }
+
+    private static (int Count, int Rows, int Columns, long Bytes, string What) ReadImageHeader(ContentReader r, string name)
+    {
+        r.ReadMagic(ImagesMagic);
+        int count = r.ReadDim("image count");
+        int rows = r.ReadDim("row count");
+        int cols = r.ReadDim("column count");
+        if (rows == 0 || cols == 0)
+            throw new DataFormatException(name, rows == 0 ? 8 : 12,
+                $"images of {rows}x{cols} pixels are empty; an image file needs at least one row and one column.");
+        long bytes = (long)count * rows * cols;
+        return (count, rows, cols, bytes, $"the header declares {count} images of {rows}x{cols} pixels ({bytes} bytes after the 16-byte header)");
+    }
+
+    /// <summary>Maps each byte through a 256-entry table (pixel value → T).</summary>
+    internal static void Map<T>(ReadOnlySpan<byte> source, Span<T> destination, T[] table)
+    {
+        for (int i = 0; i < source.Length; i++) destination[i] = table[source[i]];
+    }
+
+    /// <summary>Receives one chunk of a file body and its position within the body.</summary>
+    internal delegate void ChunkHandler(ReadOnlySpan<byte> chunk, long position);
 
     /// <summary>Reads an IDX label file, gzipped or raw, and checks every label is 0–9.</summary>
     /// <exception cref="DataFormatException">The file is not a valid IDX label file or holds a label above 9.</exception>
@@ -229,16 +268,41 @@ public static class Idx
                 if (filled == buffer.Length)
                     Array.Resize(ref buffer, (int)Math.Min(bytes, (long)buffer.Length * 2));
                 int got = Read(buffer.AsSpan(filled));
-                if (got == 0)
-                    throw new DataFormatException(_name, _offset,
-                        $"the data ran out at byte {_offset}{Where}: {what}, so the content should be {bodyStart + bytes} bytes long. The file is truncated.");
+                if (got == 0) throw Truncated(bodyStart, bytes, what);
                 filled += got;
             }
+            CheckEnd(bodyStart + bytes, what);
+            return buffer;
+        }
+
+        /// <summary>Reads <paramref name="bytes"/> of body through <paramref name="chunk"/>, handing each filled part to <paramref name="handler"/>; same checks as <see cref="ReadBody"/>.</summary>
+        public void ReadBodyChunks(long bytes, string what, byte[] chunk, ChunkHandler handler)
+        {
+            long bodyStart = _offset, done = 0;
+            while (done < bytes)
+            {
+                int want = (int)Math.Min(chunk.Length, bytes - done), filled = 0;
+                while (filled < want)
+                {
+                    int got = Read(chunk.AsSpan(filled, want - filled));
+                    if (got == 0) throw Truncated(bodyStart, bytes, what);
+                    filled += got;
+                }
+                handler(chunk.AsSpan(0, want), done);
+                done += want;
+            }
+            CheckEnd(bodyStart + bytes, what);
+        }
+
+        private DataFormatException Truncated(long bodyStart, long bytes, string what) =>
+            new(_name, _offset, $"the data ran out at byte {_offset}{Where}: {what}, so the content should be {bodyStart + bytes} bytes long. The file is truncated.");
+
+        private void CheckEnd(long end, string what)
+        {
             Span<byte> probe = stackalloc byte[1];
             if (Read(probe) != 0)
-                throw new DataFormatException(_name, bodyStart + bytes,
+                throw new DataFormatException(_name, end,
                     $"there is more data after the declared end{Where}: {what}. The header's dimensions are wrong or the file is not what its name says.");
-            return buffer;
         }
 
         private void Fill(Span<byte> destination, string what)

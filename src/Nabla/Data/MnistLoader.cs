@@ -89,7 +89,7 @@ public static class MnistLoader
         ArgumentNullException.ThrowIfNull(images);
         var table = PixelTable<T>(normalize);
         var data = new T[images.Pixels.Length];
-        Convert(images.Pixels, data, table);
+        Idx.Map(images.Pixels, data, table);
         return new Tensor<T>(data, flatten ? [images.Count, images.PixelsPerImage] : [images.Count, 1, images.Rows, images.Columns]);
     }
 
@@ -118,18 +118,18 @@ public static class MnistLoader
     {
         string imagesPath = location.Files[imagesName];
         string labelsPath = location.Files[labelsName];
-        var images = Idx.ReadImages(imagesPath);
-        if (images.Rows != ImageSize || images.Columns != ImageSize)
+        // Pixels are converted as they are decompressed: the raw bytes are never held whole beside the
+        // tensor, which keeps the training run's peak memory near the tensors' own size.
+        var (x, count, rows, cols) = Idx.ReadImagesMapped(imagesPath, table);
+        if (rows != ImageSize || cols != ImageSize)
             throw new DataFormatException(imagesPath, 8,
-                $"the images are {images.Rows}x{images.Columns} pixels; {MnistFiles.DisplayName(location.Kind)} images are {ImageSize}x{ImageSize}.");
+                $"the images are {rows}x{cols} pixels; {MnistFiles.DisplayName(location.Kind)} images are {ImageSize}x{ImageSize}.");
         var labels = Idx.ReadLabels(labelsPath);
-        if (labels.Length != images.Count)
+        if (labels.Length != count)
             throw new DataFormatException(imagesPath, 4,
-                $"it holds {images.Count} images but {labelsPath} holds {labels.Length} labels; the two files must have the same count.");
+                $"it holds {count} images but {labelsPath} holds {labels.Length} labels; the two files must have the same count.");
 
-        var x = new T[images.Pixels.Length];
-        Convert(images.Pixels, x, table);
-        var xt = new Tensor<T>(x, ImageShape(images.Count, options.Flatten));
+        var xt = new Tensor<T>(x, ImageShape(count, options.Flatten));
         var ints = new int[labels.Length];
         for (int i = 0; i < labels.Length; i++) ints[i] = labels[i];
         return (xt, LabelsToTensor<T>(labels, options.OneHot), ints);
@@ -146,11 +146,6 @@ public static class MnistLoader
         for (int v = 0; v < 256; v++)
             table[v] = normalize ? T.CreateTruncating(v) / scale : T.CreateTruncating(v);
         return table;
-    }
-
-    private static void Convert<T>(ReadOnlySpan<byte> source, Span<T> destination, T[] table)
-    {
-        for (int i = 0; i < source.Length; i++) destination[i] = table[source[i]];
     }
 }
 
