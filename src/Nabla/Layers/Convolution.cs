@@ -105,7 +105,11 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
         var d2 = Tensor<T>.Reuse(ref _dout2, [rows, fn]);
         var d2s = d2.Span;
         ChannelsToRows(dout.Span, d2s, _g.N, plane, fn);
-        Tensor<T>.SumInto(d2s, DB.Span, 1, rows, fn);
+        // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
+        var db = DB.Span; var ds = dout.Span;
+        db.Clear();
+        for (int n = 0; n < _g.N; n++)
+            for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(ds.Slice((n * fn + f) * plane, plane));
         Gemm.Multiply<T>(d2s, col.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
         if (!ComputeInputGradient) return dx;
