@@ -59,6 +59,16 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
                     for (int j = 0; j < ow; j++, k++)
                     {
                         int start = plane + i * stride * w + j * stride;
+                        if (ph == 2 && pw == 2)
+                        {
+                            // The book's 2×2 pool, unrolled: max of each row, then of the two rows.
+                            T a = xp[start], b = xp[start + 1], c = xp[start + w], d = xp[start + w + 1];
+                            int ia = start + (b > a ? 1 : 0), ic = start + w + (d > c ? 1 : 0);
+                            T ma = T.Max(a, b), mc = T.Max(c, d);
+                            int lower = mc > ma ? 1 : 0;
+                            op[k] = T.Max(ma, mc); am[k] = ia + lower * (ic - ia);
+                            continue;
+                        }
                         T best = xp[start]; int bestIdx = start;
                         for (int fy = 0; fy < ph; fy++)
                         {
