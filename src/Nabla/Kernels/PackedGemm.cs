@@ -34,13 +34,10 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Products below this many multiply-adds run on one core.</summary>
     internal const long ParallelThreshold = 1L << 18;
 
-    /// <summary>Upper bound on the cores one product uses (for measurements).</summary>
-    internal static int MaxThreads = int.MaxValue;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
-        int threads = (long)m * n * k >= ParallelThreshold ? Math.Min(MaxThreads, WorkerPool.Concurrency) : 1;
+        int threads = (long)m * n * k >= ParallelThreshold ? WorkerPool.Concurrency : 1;
         // Row blocks: at most MCMax rows, but small enough that every core gets one.
         int mc = Math.Min(MCMax, RoundUp((m + threads - 1) / threads, MR));
         int mBlocks = (m + mc - 1) / mc;

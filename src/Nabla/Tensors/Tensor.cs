@@ -66,11 +66,6 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>The elements as <see cref="Memory{T}"/> (shared with views).</summary>
     public Memory<T> Memory => new(_data, _offset, Length);
 
-    /// <summary>The backing array and the offset of this tensor's first element in it.</summary>
-    internal T[] Buffer => _data;
-
-    internal int Offset => _offset;
-
     /// <summary>Element access by full index, e.g. <c>x[1, 2]</c>.</summary>
     public T this[params int[] index]
     {
