@@ -7,6 +7,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["optimizers"] = OptimizerBench.Run,
     ["conv"] = ConvBench.Run,
     ["train"] = TrainBench.Run,
+    ["sparse"] = SparseBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

@@ -45,12 +45,39 @@ internal static class TrainBench
         var sw = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < 10_000; i++) { batch.Sample(rng); sgd.Update(net.Params, net.Gradient(batch.XBatch, batch.TBatch)); }
         double steps = sw.Elapsed.TotalSeconds;
+        // The parts of a warm step, timed separately.
+        var aff = net.Layers.Select(l => l.Layer).OfType<Nabla.Layers.Affine<float>>().ToArray();
+        var dout = Tensor<float>.Zeros(100, 50);
+        double tSample = 0, tGrad = 0, tUpdate = 0, tFwd1 = 0, tBwd1 = 0;
+        for (int i = 0; i < 3000; i++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            batch.Sample(rng);
+            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            var g = net.Gradient(batch.XBatch, batch.TBatch);
+            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            sgd.Update(net.Params, g);
+            long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+            aff[0].Forward(batch.XBatch);
+            long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+            aff[0].Backward(dout);
+            long t5 = System.Diagnostics.Stopwatch.GetTimestamp();
+            tSample += t1 - t0; tGrad += t2 - t1; tUpdate += t3 - t2; tFwd1 += t4 - t3; tBwd1 += t5 - t4;
+        }
+        var xb = batch.XBatch.Clone();
+        long f0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < 3000; i++) aff[0].Forward(xb);
+        long f1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < 3000; i++) aff[0].Backward(dout);
+        long f2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        double us = 1e6 / System.Diagnostics.Stopwatch.Frequency / 3000;
+        Console.WriteLine($"step parts (µs): sample {tSample * us:F1}, gradient {tGrad * us:F1} (of which Affine1 forward {tFwd1 * us:F1}, backward {tBwd1 * us:F1}, sparse {aff[0].LastForwardWasSparse}), update {tUpdate * us:F1}; same batch repeated: forward {(f1 - f0) * us:F1}, backward {(f2 - f1) * us:F1}");
         sw.Restart();
         for (int e = 0; e < 17; e++) { net.Accuracy(data.XTrain, data.TTrain); net.Accuracy(data.XTest, data.TTest); }
         Console.WriteLine($"breakdown: 10,000 steps {steps:F2} s ({steps / 10_000 * 1e6:F0} µs/step), 17 accuracy passes over 70,000 images {sw.Elapsed.TotalSeconds:F2} s");
     }
 
-    private static string? FindSharedMnist()
+    internal static string? FindSharedMnist()
     {
         for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d != null; d = d.Parent)
         {

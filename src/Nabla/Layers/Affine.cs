@@ -10,6 +10,9 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
 {
     private Tensor<T>? _x, _out, _dx;
     private int[] _xShape = [];
+    private Kernels.SparseRows<T>? _sparse;
+    private bool _forwardWasSparse;
+    private int _denseStreak;
 
     /// <summary>Creates the layer over the given weights (D, M) and bias (M), which it updates in place.</summary>
     public Affine(Tensor<T> w, Tensor<T> b)
@@ -36,6 +39,17 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     /// </summary>
     public bool ComputeInputGradient { get; set; } = true;
 
+    /// <summary>
+    /// Inputs with at most this fraction of non-zero entries (MNIST pixels: about 19 %) are multiplied from a
+    /// compressed copy of their non-zeros, which costs time in proportion to the non-zeros; denser input
+    /// uses the dense GEMM. 0 turns the sparse path off. Default <see cref="SparseInput.DefaultMaxDensity"/>.
+    /// Both paths compute the same sums; only the order of the additions, hence the last bits, differ.
+    /// </summary>
+    public double SparseInputDensity { get; set; } = SparseInput.DefaultMaxDensity;
+
+    /// <summary>Whether the last <see cref="Forward"/> took the sparse-input path.</summary>
+    public bool LastForwardWasSparse => _forwardWasSparse;
+
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
 
@@ -49,7 +63,16 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
         if (_xShape.Length != x.Rank || !x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
         _x = x2;
         var o = Tensor<T>.Reuse(ref _out, [x2.Dim(0), W.Dim(1)]);
-        Tensor<T>.MatMul(x2, W, o);
+        int rows = x2.Dim(0), d = W.Dim(0), m = W.Dim(1);
+        _forwardWasSparse = false;
+        if (SparseInputDensity > 0 && Kernels.SparseRows<T>.Worthwhile(rows, d, m))
+        {
+            // After input too dense for the sparse path, skip the attempt for a while: it costs a partial scan.
+            if (_denseStreak > 0) _denseStreak--;
+            else if ((_sparse ??= new()).TryMultiply(x2.Span, rows, d, W.Span, o.Span, m, SparseInputDensity)) _forwardWasSparse = true;
+            else _denseStreak = 32;
+        }
+        if (!_forwardWasSparse) Tensor<T>.MatMul(x2, W, o);
         var os = o.Span; var bs = B.Span;
         for (int r = 0; r < os.Length; r += bs.Length)
             System.Numerics.Tensors.TensorPrimitives.Add(os.Slice(r, bs.Length), bs, os.Slice(r, bs.Length));
@@ -62,10 +85,21 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
         var x = _x ?? throw new InvalidOperationException("Affine.Backward called before Forward.");
         if (dout.Rank != 2 || dout.Dim(0) != x.Dim(0) || dout.Dim(1) != W.Dim(1))
             throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the forward output ({x.Dim(0)}, {W.Dim(1)}).");
-        Tensor<T>.MatMul(x, dout, DW, transposeA: true);
+        if (_forwardWasSparse) _sparse!.MultiplyTransposedInto(dout.Span, DW.Span, dout.Dim(1));
+        else Tensor<T>.MatMul(x, dout, DW, transposeA: true);
         Tensor<T>.SumInto(dout.Span, DB.Span, 1, dout.Dim(0), dout.Dim(1));
         var dx = Tensor<T>.Reuse(ref _dx, _xShape);
         if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, dx.AsMatrix(), transposeB: true);
         return dx;
     }
+}
+
+/// <summary>Process-wide default for <see cref="Affine{T}.SparseInputDensity"/>.</summary>
+public static class SparseInput
+{
+    /// <summary>
+    /// The density (fraction of non-zero inputs) up to which new <see cref="Affine{T}"/> layers use the sparse-input
+    /// path; 0.3 unless changed. Set 0 to measure or compare the dense path.
+    /// </summary>
+    public static double DefaultMaxDensity { get; set; } = 0.3;
 }

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Nabla.Data;
+using Nabla.Kernels;
+
+namespace Nabla.Bench;
+
+/// <summary>
+/// The sparse-input product of the book's first layer (100 MNIST images × 784 · 784 × 50) against the dense
+/// GEMM, and its parts: compressing a batch, multiplying the compressed rows, and Xᵀ·D for dW.
+/// Usage: sparse [DATA_DIR]
+/// </summary>
+internal static unsafe class SparseBench
+{
+    public static int Run(string[] args)
+    {
+        var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = args.Length > 0 ? args[0] : TrainBench.FindSharedMnist() });
+        var batch = new MiniBatch<float>(data.XTrain, data.TTrain, 100);
+        batch.Sample(new Random(1));
+        float[] x = batch.XBatch.ToArray();
+        int nnz = x.Count(v => v != 0);
+        var rng = new Random(2);
+        float[] w = Enumerable.Range(0, 784 * 50).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] d = Enumerable.Range(0, 100 * 50).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] c = new float[100 * 50], dw = new float[784 * 50];
+        int[] cols = new int[784 * 100 + 64]; float[] vals = new float[784 * 100 + 64];
+        var s = new SparseRows<float>();
+        Console.WriteLine($"batch 100×784, {nnz} non-zeros ({100.0 * nnz / x.Length:F1} %); {Environment.ProcessorCount} cores");
+        const int reps = 5000;
+        for (int round = 0; round < 3; round++)
+        {
+            double compress = Time(reps, () =>
+            {
+                fixed (float* px = x) fixed (int* pc = cols) fixed (float* pv = vals)
+                {
+                    int p = 0;
+                    for (int i = 0; i < 100; i++) SparseRows<float>.Compress(px + i * 784, 784, pc, pv, ref p, cols.Length - 32);
+                }
+            });
+            double fused = Time(reps, () => s.TryMultiply(x, 100, 784, w, c, 50, 0.3));
+            double scatter = Time(reps, () => s.MultiplyTransposedInto(d, dw, 50));
+            double dense = Time(reps, () => Gemm.Multiply<float>(x, w, c, 100, 50, 784));
+            double denseT = Time(reps, () => Gemm.Multiply<float>(x, d, dw, 784, 50, 100, transA: true));
+            Console.WriteLine($"µs: compress alone {compress:F1}; sparse X·W (compress + multiply) {fused:F1}, sparse XᵀD {scatter:F1}; dense X·W {dense:F1}, dense XᵀD {denseT:F1}");
+        }
+        return 0;
+    }
+
+    private static double Time(int reps, Action a)
+    {
+        for (int i = 0; i < 200; i++) a();
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++) a();
+        return sw.Elapsed.TotalMilliseconds * 1000 / reps;
+    }
+}

@@ -1,0 +1,448 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// Products whose left operand is mostly zeros — MNIST pixels are 81 % zeros — done on a compressed
+/// copy of its non-zero entries (compressed sparse rows), so the work is proportional to the non-zeros.
+/// One instance belongs to one layer and reuses its buffers: building and multiplying allocate nothing
+/// once the buffers have grown.
+/// </summary>
+/// <remarks>
+/// <para><see cref="TryMultiply"/> compresses X (rows × cols) and computes C = X·W, a block of rows per task on
+/// all cores; it gives up, returning false, as soon as a block holds more non-zeros than the density limit
+/// allows (the dense GEMM is faster then). <see cref="MultiplyTransposedInto"/> then computes Xᵀ·D (a layer's
+/// dW) from the compressed rows, each core owning a range of C's rows.</para>
+/// <para>Each entry x = X[i, k] touches a whole row of W (or of dW). Those rows are worked on in copies whose
+/// rows are padded to 64 floats (or 32 doubles) and start on 64-byte boundaries: the book's W1 has rows of 200
+/// bytes, and a vector load that straddles two cache lines costs two (measured: 8 cycles an entry instead of 4).
+/// The copies are walked a block of rows at a time so the block stays in L1.</para>
+/// <para>A zero of X is skipped, so an infinite W entry times a zero input gives 0, not NaN as the dense product would.</para>
+/// </remarks>
+internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private enum Phase { Build, Scatter }
+
+    /// <summary>Columns of a padded row chunk: 64 bytes × 4 (four 512-bit vectors, or eight 256-bit ones).</summary>
+    private static int Chunk => 256 / Unsafe.SizeOf<T>();
+    /// <summary>Tests set this to run the 256-bit kernels on a machine with AVX-512 (both paths give the same sums up to order).</summary>
+    internal static bool Disable512;
+    private static bool Use512 => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !Disable512;
+    private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
+
+    private int[] _start = [], _end = [], _cols = [], _cursor = [];
+    private T[] _vals = [];
+    private T[] _wPad = [], _cPad = [], _dPad = [], _dwPad = [];
+    private int _rows, _colsCount, _rowsPerTask, _regionSize, _failed, _n, _np, _tasks;
+    private bool _valid;
+    private Phase _phase;
+    private T* _x, _w, _c;
+
+    /// <summary>Rows of the compressed matrix (valid after a successful <see cref="TryMultiply"/>).</summary>
+    public int Rows => _rows;
+    /// <summary>Columns of the compressed matrix.</summary>
+    public int Columns => _colsCount;
+    /// <summary>Whether the compressed copy is valid (the last <see cref="TryMultiply"/> succeeded).</summary>
+    public bool IsValid => _valid;
+
+    /// <summary>Non-zeros currently held (for tests and diagnostics; walks the row table).</summary>
+    public int NonZeros
+    {
+        get
+        {
+            if (!_valid) return 0;
+            int s = 0;
+            for (int i = 0; i < _rows; i++) s += _end[i] - _start[i];
+            return s;
+        }
+    }
+
+    /// <summary>Whether a product of this size is worth trying sparse: wide enough rows of W, and enough of them.</summary>
+    public static bool Worthwhile(int rows, int cols, int n) => rows > 0 && n >= 16 && (long)cols * n >= 4096;
+
+    /// <summary>
+    /// Compresses X (rows × cols, row-major) and writes C = X·W (rows × n) for W (cols × n).
+    /// Returns false, leaving C unspecified, when some block of X has more than
+    /// <paramref name="maxDensity"/> of its entries non-zero.
+    /// </summary>
+    public bool TryMultiply(ReadOnlySpan<T> x, int rows, int cols, ReadOnlySpan<T> w, Span<T> c, int n, double maxDensity)
+    {
+        if (x.Length < (long)rows * cols || w.Length < (long)cols * n || c.Length < (long)rows * n)
+            throw new ArgumentException($"SparseRows: X needs {rows}×{cols}, W {cols}×{n}, C {rows}×{n} elements.");
+        _valid = false;
+        if (rows == 0 || cols == 0 || n == 0 || maxDensity <= 0) return false;
+        int threads = (long)rows * cols >= 16_384 ? WorkerPool.Concurrency : 1;
+        // One block of rows per core for a training batch (the rows of a task share every block of W it loads),
+        // blocks of 64 rows for bigger inputs (an accuracy pass over 1,000 images).
+        int tasks = threads == 1 ? 1 : Math.Max(threads, (rows + 63) / 64);
+        _rowsPerTask = (rows + tasks - 1) / tasks;
+        tasks = (rows + _rowsPerTask - 1) / _rowsPerTask;
+        // Each task writes its rows' entries into its own region, sized by the density limit, with room
+        // for one full vector store past the last entry.
+        long region = (long)(maxDensity * _rowsPerTask * cols) + 2L * Vector512<T>.Count;
+        int np = RoundUp(n, Chunk);
+        if (region * tasks > Array.MaxLength || (long)cols * np > Array.MaxLength - 64) return false;
+        _regionSize = (int)region;
+        Grow(ref _cols, _regionSize * tasks);
+        Grow(ref _vals, _regionSize * tasks);
+        Grow(ref _start, rows);
+        Grow(ref _end, rows);
+        GrowPinned(ref _wPad, cols * np);
+        Grow(ref _cursor, rows * Math.Max(tasks, 2 * WorkerPool.Concurrency));
+        GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
+        _rows = rows; _colsCount = cols; _n = n; _np = np; _failed = 0;
+        fixed (T* px = x, pw = w, pc = c)
+        {
+            _x = px; _w = pw; _c = pc;
+            try
+            {
+                // W padded on this thread: a row copy is a handful of vector moves, the whole of W1 about a microsecond.
+                T* wp = Aligned(_wPad);
+                for (int k = 0; k < cols; k++) CopyRow(pw + (long)k * n, wp + (long)k * np, n);
+                RunPhase(Phase.Build, tasks);
+            }
+            finally { _x = _w = _c = null; }
+        }
+        _valid = _failed == 0;
+        return _valid;
+    }
+
+    /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X compressed by the last successful <see cref="TryMultiply"/>.</summary>
+    public void MultiplyTransposedInto(ReadOnlySpan<T> d, Span<T> c, int n)
+    {
+        if (!_valid) throw new InvalidOperationException("SparseRows: no compressed matrix (TryMultiply did not succeed).");
+        if (d.Length < (long)_rows * n || c.Length < (long)_colsCount * n)
+            throw new ArgumentException($"SparseRows: D needs {_rows}×{n} and C {_colsCount}×{n} elements.");
+        int threads = (long)NonZeros * n >= 65_536 ? WorkerPool.Concurrency : 1;
+        _n = n; _np = RoundUp(n, Chunk);
+        GrowPinned(ref _dPad, _rows * _np);
+        GrowPinned(ref _dwPad, _colsCount * _np);
+        // D padded once, on this thread: it is small (a batch of the layer's outputs) and every task reads all of it.
+        fixed (T* pd = d)
+        {
+            T* dp = Aligned(_dPad);
+            for (int i = 0; i < _rows; i++) CopyRow(pd + (long)i * n, dp + (long)i * _np, n);
+        }
+        fixed (T* pc = c)
+        {
+            _c = pc;
+            try { RunPhase(Phase.Scatter, Math.Min(_colsCount, threads * 2)); }
+            finally { _c = null; }
+        }
+    }
+
+    private void RunPhase(Phase phase, int tasks)
+    {
+        _phase = phase; _tasks = tasks;
+        if (tasks == 1) Execute(0);
+        else WorkerPool.Run(this, tasks);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int task)
+    {
+        switch (_phase)
+        {
+            case Phase.Build: BuildTask(task); break;
+            default: ScatterTask(task); break;
+        }
+    }
+
+    /// <summary>Rows of the padded copy per block: a block stays in a 24 KB share of L1.</summary>
+    private int BlockRows => Math.Max(16, 24 * 1024 / (_np * Unsafe.SizeOf<T>()));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BuildTask(int task)
+    {
+        int r0 = task * _rowsPerTask, r1 = Math.Min(_rows, r0 + _rowsPerTask), cols = _colsCount, n = _n, np = _np;
+        int regionStart = task * _regionSize;
+        int limit = regionStart + _regionSize - 2 * Vector512<T>.Count;
+        T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
+        fixed (int* colBase = _cols, start = _start, end = _end)
+        fixed (T* valBase = _vals)
+        {
+            int p = regionStart;
+            for (int i = r0; i < r1; i++)
+            {
+                if (Volatile.Read(ref _failed) != 0) return;
+                start[i] = p;
+                if (!Compress(_x + (long)i * cols, cols, colBase, valBase, ref p, limit))
+                {
+                    Volatile.Write(ref _failed, 1);
+                    return;
+                }
+                end[i] = p;
+            }
+            // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task;
+            // each row's entries are sorted by column, so a cursor per row walks through the blocks.
+            int block = BlockRows;
+            for (int k0 = 0; k0 < cols; k0 += block)
+            {
+                int k1 = Math.Min(cols, k0 + block);
+                for (int i = r0; i < r1; i++)
+                {
+                    int s = start[i], e = s, stop = end[i];
+                    while (e < stop && colBase[e] < k1) e++;
+                    start[i] = e;
+                    if (k0 == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: k0 > 0);
+                }
+            }
+            for (int i = r0; i < r1; i++)
+            {
+                // Put the row starts back for the transposed product, and copy the row out of the padded C.
+                start[i] = i == r0 ? regionStart : end[i - 1];
+                CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
+            }
+        }
+    }
+
+    /// <summary>Appends the non-zeros of one row at <paramref name="p"/>; false when they would pass <paramref name="limit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Compress(T* row, int cols, int* colOut, T* valOut, ref int p, int limit)
+    {
+        int j = 0;
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+        {
+            var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            for (; j <= cols - 16; j += 16)
+            {
+                var v = Vector512.Load((float*)row + j);
+                var nz = ~Vector512.Equals(v, Vector512<float>.Zero);
+                uint bits = (uint)nz.ExtractMostSignificantBits();
+                if (bits == 0) continue;
+                int count = BitOperations.PopCount(bits);
+                if (p + count > limit) return false;
+                // Register-form compress and a full store: the memory form of vcompressps is slow on Zen 4.
+                Avx512F.Compress(Vector512<float>.Zero, nz, v).Store((float*)valOut + p);
+                Avx512F.Compress(Vector512<int>.Zero, nz.AsInt32(), iota + Vector512.Create(j)).Store(colOut + p);
+                p += count;
+            }
+        }
+        for (; j < cols; j++)
+        {
+            T v = row[j];
+            if (v == T.Zero) continue;
+            if (p >= limit) return false;
+            colOut[p] = j;
+            valOut[p++] = v;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// c[0..np) (+)= Σ vals[q]·W[cols[q], 0..np) on padded, aligned rows (np a multiple of <see cref="Chunk"/>):
+    /// a chunk of c stays in registers, accumulated in two sets — even and odd entries — so that the FMA chains
+    /// are independent enough to hide their latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyRow(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate)
+    {
+        int* end = cols + count, pairEnd = cols + (count & ~1);
+        if (Use512)
+        {
+            int l = Vector512<T>.Count;
+            for (int c0 = 0; c0 < np; c0 += 4 * l)
+            {
+                T* wc = w + c0;
+                Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+                int* cp = cols; T* vp = vals;
+                for (; cp < pairEnd; cp += 2, vp += 2)
+                {
+                    var x0 = Vector512.Create(vp[0]);
+                    var x1 = Vector512.Create(vp[1]);
+                    T* r0 = wc + (long)cp[0] * np, r1 = wc + (long)cp[1] * np;
+                    a0 = Fma(x0, Vector512.LoadAligned(r0), a0);
+                    a1 = Fma(x0, Vector512.LoadAligned(r0 + l), a1);
+                    a2 = Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
+                    a3 = Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
+                    b0 = Fma(x1, Vector512.LoadAligned(r1), b0);
+                    b1 = Fma(x1, Vector512.LoadAligned(r1 + l), b1);
+                    b2 = Fma(x1, Vector512.LoadAligned(r1 + 2 * l), b2);
+                    b3 = Fma(x1, Vector512.LoadAligned(r1 + 3 * l), b3);
+                }
+                if (cp < end)
+                {
+                    var x0 = Vector512.Create(vp[0]);
+                    T* r0 = wc + (long)cp[0] * np;
+                    a0 = Fma(x0, Vector512.LoadAligned(r0), a0);
+                    a1 = Fma(x0, Vector512.LoadAligned(r0 + l), a1);
+                    a2 = Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
+                    a3 = Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
+                }
+                a0 += b0; a1 += b1; a2 += b2; a3 += b3;
+                T* cr = c + c0;
+                if (accumulate)
+                {
+                    a0 += Vector512.LoadAligned(cr); a1 += Vector512.LoadAligned(cr + l);
+                    a2 += Vector512.LoadAligned(cr + 2 * l); a3 += Vector512.LoadAligned(cr + 3 * l);
+                }
+                a0.StoreAligned(cr); a1.StoreAligned(cr + l); a2.StoreAligned(cr + 2 * l); a3.StoreAligned(cr + 3 * l);
+            }
+            return;
+        }
+        // 256-bit (or narrower) vectors: the same chunk as eight Vector<T>, one set of accumulators.
+        int lv = Vector<T>.Count;
+        for (int c0 = 0; c0 < np; c0 += 8 * lv)
+        {
+            Vector<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int* cp = cols; cp < end; cp++)
+            {
+                var xv = new Vector<T>(vals[cp - cols]);
+                T* r = w + c0 + (long)*cp * np;
+                a0 = Fma(xv, Vector.Load(r), a0); a1 = Fma(xv, Vector.Load(r + lv), a1);
+                a2 = Fma(xv, Vector.Load(r + 2 * lv), a2); a3 = Fma(xv, Vector.Load(r + 3 * lv), a3);
+                a4 = Fma(xv, Vector.Load(r + 4 * lv), a4); a5 = Fma(xv, Vector.Load(r + 5 * lv), a5);
+                a6 = Fma(xv, Vector.Load(r + 6 * lv), a6); a7 = Fma(xv, Vector.Load(r + 7 * lv), a7);
+            }
+            T* cr = c + c0;
+            if (accumulate)
+            {
+                a0 += Vector.Load(cr); a1 += Vector.Load(cr + lv); a2 += Vector.Load(cr + 2 * lv); a3 += Vector.Load(cr + 3 * lv);
+                a4 += Vector.Load(cr + 4 * lv); a5 += Vector.Load(cr + 5 * lv); a6 += Vector.Load(cr + 6 * lv); a7 += Vector.Load(cr + 7 * lv);
+            }
+            a0.Store(cr); a1.Store(cr + lv); a2.Store(cr + 2 * lv); a3.Store(cr + 3 * lv);
+            a4.Store(cr + 4 * lv); a5.Store(cr + 5 * lv); a6.Store(cr + 6 * lv); a7.Store(cr + 7 * lv);
+        }
+    }
+
+    /// <summary>
+    /// One range of C's rows (= X's columns): clears their padded copy, adds x·D[i] for every non-zero
+    /// x = X[i, k] with k in the range, a block of rows at a time, and copies the rows out to C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ScatterTask(int task)
+    {
+        int k0 = (int)((long)task * _colsCount / _tasks), k1 = (int)((long)(task + 1) * _colsCount / _tasks);
+        int n = _n, np = _np, block = BlockRows;
+        T* dwp = Aligned(_dwPad), dp = Aligned(_dPad);
+        new Span<T>(dwp + (long)k0 * np, (k1 - k0) * np).Clear();
+        fixed (int* colBase = _cols, start = _start, end = _end, cursorBase = _cursor)
+        fixed (T* valBase = _vals)
+        {
+            // A cursor per row: found once by binary search, then moved through the blocks linearly.
+            int* cursor = cursorBase + (long)task * _rows;
+            for (int i = 0; i < _rows; i++) cursor[i] = LowerBound(colBase, start[i], end[i], k0);
+            for (int b0 = k0; b0 < k1; b0 += block)
+            {
+                int b1 = Math.Min(k1, b0 + block);
+                for (int i = 0; i < _rows; i++)
+                {
+                    int s = cursor[i], e = s, stop = end[i];
+                    while (e < stop && colBase[e] < b1) e++;
+                    cursor[i] = e;
+                    if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np);
+                }
+            }
+        }
+        for (int k = k0; k < k1; k++) CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
+    }
+
+    /// <summary>dW[cols[q], 0..np) += vals[q]·d[0..np) on padded, aligned rows, a chunk of d in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterRow(int* cols, T* vals, int count, T* d, T* dw, int np)
+    {
+        int* end = cols + count;
+        if (Use512)
+        {
+            int l = Vector512<T>.Count;
+            for (int c0 = 0; c0 < np; c0 += 4 * l)
+            {
+                var d0 = Vector512.LoadAligned(d + c0); var d1 = Vector512.LoadAligned(d + c0 + l);
+                var d2 = Vector512.LoadAligned(d + c0 + 2 * l); var d3 = Vector512.LoadAligned(d + c0 + 3 * l);
+                T* vp = vals;
+                for (int* cp = cols; cp < end; cp++, vp++)
+                {
+                    var xv = Vector512.Create(*vp);
+                    T* r = dw + c0 + (long)*cp * np;
+                    Fma(xv, d0, Vector512.LoadAligned(r)).StoreAligned(r);
+                    Fma(xv, d1, Vector512.LoadAligned(r + l)).StoreAligned(r + l);
+                    Fma(xv, d2, Vector512.LoadAligned(r + 2 * l)).StoreAligned(r + 2 * l);
+                    Fma(xv, d3, Vector512.LoadAligned(r + 3 * l)).StoreAligned(r + 3 * l);
+                }
+            }
+            return;
+        }
+        int lv = Vector<T>.Count;
+        for (int c0 = 0; c0 < np; c0 += lv)
+        {
+            var dv = Vector.Load(d + c0);
+            T* vp = vals;
+            for (int* cp = cols; cp < end; cp++, vp++)
+            {
+                T* r = dw + c0 + (long)*cp * np;
+                Fma(new Vector<T>(*vp), dv, Vector.Load(r)).Store(r);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies n elements (no call for the short rows of a layer): full vectors, then one vector ending at n
+    /// that overlaps the previous one. Never writes dst past n, so the padding of a padded row keeps its zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(T* src, T* dst, int n)
+    {
+        int l = Vector512<T>.Count;
+        if (!Vector512.IsHardwareAccelerated || n < l)
+        {
+            new ReadOnlySpan<T>(src, n).CopyTo(new Span<T>(dst, n));
+            return;
+        }
+        int j = 0;
+        for (; j <= n - l; j += l) Vector512.Load(src + j).Store(dst + j);
+        if (j < n) Vector512.Load(src + n - l).Store(dst + n - l);
+    }
+
+    private static int LowerBound(int* a, int lo, int hi, int key)
+    {
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < key) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    {
+        if (typeof(T) == typeof(float))
+            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double))
+            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        return a * b + c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c)
+    {
+        if (typeof(T) == typeof(float))
+            return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double))
+            return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+        return a * b + c;
+    }
+
+    /// <summary>The first 64-byte boundary inside a pinned array (padded buffers are allocated with 64 bytes to spare).</summary>
+    private static T* Aligned(T[] pinned)
+    {
+        nint p = (nint)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(pinned));
+        return (T*)((p + 63) & ~(nint)63);
+    }
+
+    private static void Grow<TE>(ref TE[] a, int length)
+    {
+        if (a.Length < length) a = new TE[length];
+    }
+
+    private static void GrowPinned(ref T[] a, int length)
+    {
+        int needed = length + 64 / Unsafe.SizeOf<T>();
+        // Zeroed: padding lanes are never written afterwards, and garbage there could be slow denormals.
+        if (a.Length < needed) a = GC.AllocateArray<T>(needed, pinned: true);
+    }
+}

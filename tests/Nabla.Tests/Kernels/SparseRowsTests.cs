@@ -1,0 +1,131 @@
+using System.Numerics;
+using Nabla.Kernels;
+using Nabla.Layers;
+
+namespace Nabla.Tests.Kernels;
+
+/// <summary>The sparse-input products against the reference triple loop, and the Affine layer on its sparse path.</summary>
+public class SparseRowsTests
+{
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        // rows, cols, n: widths of one vector, one vector and a bit, the book's 50, exact and ragged
+        // multiples of the 8-vector register block; enough rows for the parallel path.
+        { 1, 784, 8 }, { 3, 17, 9 }, { 100, 784, 50 }, { 7, 100, 64 }, { 5, 64, 65 }, { 300, 784, 130 }, { 2, 2048, 16 },
+    };
+
+    private static T[] SparseRandom<T>(Random rng, int count, double density) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = new T[count];
+        for (int i = 0; i < count; i++)
+            if (rng.NextDouble() < density) r[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
+        return r;
+    }
+
+    private static void AssertClose<T>(T[] expected, T[] actual, int length, double tol) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < length; i++)
+        {
+            double e = double.CreateTruncating(expected[i]), g = double.CreateTruncating(actual[i]);
+            Assert.True(Math.Abs(e - g) <= tol * (1 + Math.Abs(e)), $"element {i}: expected {e}, got {g}");
+        }
+    }
+
+    private static void Check<T>(int rows, int cols, int n, double tol) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(rows * 7 + cols * 3 + n);
+        var x = SparseRandom<T>(rng, rows * cols, 0.2);
+        var w = SparseRandom<T>(rng, cols * n, 1.0);
+        var d = SparseRandom<T>(rng, rows * n, 1.0);
+        var s = new SparseRows<T>();
+        var c = new T[rows * n];
+        Assert.True(s.TryMultiply(x, rows, cols, w, c, n, maxDensity: 0.5));
+        Assert.Equal(x.Count(v => v != T.Zero), s.NonZeros);
+        var expected = new T[rows * n];
+        Gemm.Reference<T>(x, w, expected, rows, n, cols, false, false, false);
+        AssertClose(expected, c, c.Length, tol);
+
+        // Xᵀ·D overwrites whatever C held.
+        var dw = SparseRandom<T>(rng, cols * n, 1.0);
+        s.MultiplyTransposedInto(d, dw, n);
+        var expectedDw = new T[cols * n];
+        Gemm.Reference<T>(x, d, expectedDw, cols, n, rows, true, false, false);
+        AssertClose(expectedDw, dw, dw.Length, tol);
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void FloatProductsMatchTheReference(int rows, int cols, int n) => Check<float>(rows, cols, n, 1e-5);
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void DoubleProductsMatchTheReference(int rows, int cols, int n) => Check<double>(rows, cols, n, 1e-13);
+
+    [Fact]
+    public void The256BitKernelsMatchTheReferenceToo()
+    {
+        SparseRows<float>.Disable512 = SparseRows<double>.Disable512 = true;
+        try
+        {
+            Check<float>(100, 784, 50, 1e-5);
+            Check<double>(5, 64, 65, 1e-13);
+        }
+        finally { SparseRows<float>.Disable512 = SparseRows<double>.Disable512 = false; }
+    }
+
+    [Fact]
+    public void GivesUpOnDenseInputAndThenRefusesTheTransposedProduct()
+    {
+        var rng = new Random(5);
+        var x = SparseRandom<float>(rng, 100 * 784, 0.6);
+        var w = SparseRandom<float>(rng, 784 * 50, 1.0);
+        var s = new SparseRows<float>();
+        Assert.False(s.TryMultiply(x, 100, 784, w, new float[100 * 50], 50, maxDensity: 0.3));
+        Assert.False(s.IsValid);
+        var e = Assert.Throws<InvalidOperationException>(() => s.MultiplyTransposedInto(new float[100 * 50], new float[784 * 50], 50));
+        Assert.Contains("TryMultiply", e.Message);
+    }
+
+    [Fact]
+    public void NaNInTheInputReachesTheOutput()
+    {
+        var x = new float[4 * 64];
+        x[70] = float.NaN; // row 1, column 6
+        var w = Enumerable.Repeat(1f, 64 * 16).ToArray();
+        var c = new float[4 * 16];
+        Assert.True(new SparseRows<float>().TryMultiply(x, 4, 64, w, c, 16, 0.3));
+        Assert.All(c.AsSpan(16, 16).ToArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.All(c.AsSpan(0, 16).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void AffineOnSparseInputMatchesNumericalGradients()
+    {
+        var rng = new Random(11);
+        var x = new Tensor<double>(SparseRandom<double>(rng, 4 * 128, 0.15), 4, 128);
+        var layer = new Affine<double>(Tensor<double>.RandomNormal(rng, 1.0, 128, 32), Tensor<double>.RandomNormal(rng, 1.0, 32));
+        layer.Forward(x);
+        Assert.True(layer.LastForwardWasSparse);
+        Nabla.Tests.Layers.LayerCheck.Run(layer, x, rng);
+    }
+
+    [Fact]
+    public void AffineSparseAndDensePathsAgree()
+    {
+        var rng = new Random(12);
+        var x = new Tensor<float>(SparseRandom<float>(rng, 100 * 784, 0.19), 100, 784);
+        var w = Tensor<float>.RandomNormal(rng, 0.01f, 784, 50);
+        var b = Tensor<float>.RandomNormal(rng, 0.01f, 50);
+        var dout = Tensor<float>.RandomNormal(rng, 1f, 100, 50);
+        var sparse = new Affine<float>(w, b);
+        var dense = new Affine<float>(w, b) { SparseInputDensity = 0 };
+        var ys = sparse.Forward(x).Clone();
+        Assert.True(sparse.LastForwardWasSparse);
+        var yd = dense.Forward(x);
+        Assert.False(dense.LastForwardWasSparse);
+        Assert.True(ys.MaxAbsDifference(yd) < 1e-5);
+        var dxs = sparse.Backward(dout).Clone();
+        var dxd = dense.Backward(dout);
+        Assert.True(sparse.DW.MaxAbsDifference(dense.DW) < 1e-4);
+        Assert.True(sparse.DB.MaxAbsDifference(dense.DB) < 1e-5);
+        Assert.True(dxs.MaxAbsDifference(dxd) < 1e-5);
+    }
+}
