@@ -9,16 +9,18 @@ namespace Nabla.Bench;
 /// The book's full chapter 5 loop: TwoLayerNet 784-50-10, 10,000 iterations of batch 100, lr 0.1,
 /// with train and test accuracy over all 70,000 images every 600 iterations (17 passes). Prints the
 /// loop time, the final accuracies and the peak working set.
-/// Usage: train [DATA_DIR] [runs]
+/// Usage: train [DATA_DIR] [runs] [--dense]   (--dense turns off Affine's sparse-input path, for comparison)
 /// </summary>
 internal static class TrainBench
 {
     public static int Run(string[] args)
     {
+        if (args.Contains("--dense")) Nabla.Layers.SparseInput.DefaultMaxDensity = 0;
+        args = args.Where(a => a != "--dense").ToArray();
         string? dir = args.Length > 0 ? args[0] : FindSharedMnist();
         int runs = args.Length > 1 ? int.Parse(args[1]) : 1;
         var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = dir, OneHot = true });
-        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; Affine sparse-input path {(Nabla.Layers.SparseInput.DefaultMaxDensity > 0 ? "on" : "off (--dense)")}");
         Breakdown(data);
         for (int r = 0; r < runs; r++)
         {
