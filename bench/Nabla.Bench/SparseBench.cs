@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Nabla.Data;
 using Nabla.Kernels;
 
@@ -45,11 +44,6 @@ internal static unsafe class SparseBench
         return 0;
     }
 
-    private static double Time(int reps, Action a)
-    {
-        for (int i = 0; i < 200; i++) a();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < reps; i++) a();
-        return sw.Elapsed.TotalMilliseconds * 1000 / reps;
-    }
+    /// <summary>Median µs per call, after 200 warm-up calls (<see cref="Timing.Measure"/>).</summary>
+    private static double Time(int reps, Action a) => Timing.Measure(a, reps, warmup: 200).Median * 1e6;
 }

@@ -275,22 +275,6 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
-    {
-        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
-        return x * y + z;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
-    {
-        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
-        return x * y + z;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* dst, int w, Vector512<T> x0, Vector512<T> x1, bool overwrite)
     {
         if (!overwrite) { x0 += Vector512.Load(dst); x1 += Vector512.Load(dst + w); }
@@ -338,18 +322,18 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + w);
-            { var av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1); }
-            { var av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1); }
-            { var av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1); }
-            { var av = Vector512.Create(a[3]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1); }
-            { var av = Vector512.Create(a[4]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1); }
-            { var av = Vector512.Create(a[5]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1); }
-            { var av = Vector512.Create(a[6]); c6_0 = Fma(av, b0, c6_0); c6_1 = Fma(av, b1, c6_1); }
-            { var av = Vector512.Create(a[7]); c7_0 = Fma(av, b0, c7_0); c7_1 = Fma(av, b1, c7_1); }
-            { var av = Vector512.Create(a[8]); c8_0 = Fma(av, b0, c8_0); c8_1 = Fma(av, b1, c8_1); }
-            { var av = Vector512.Create(a[9]); c9_0 = Fma(av, b0, c9_0); c9_1 = Fma(av, b1, c9_1); }
-            { var av = Vector512.Create(a[10]); c10_0 = Fma(av, b0, c10_0); c10_1 = Fma(av, b1, c10_1); }
-            { var av = Vector512.Create(a[11]); c11_0 = Fma(av, b0, c11_0); c11_1 = Fma(av, b1, c11_1); }
+            { var av = Vector512.Create(a[0]); c0_0 = Simd.Fma(av, b0, c0_0); c0_1 = Simd.Fma(av, b1, c0_1); }
+            { var av = Vector512.Create(a[1]); c1_0 = Simd.Fma(av, b0, c1_0); c1_1 = Simd.Fma(av, b1, c1_1); }
+            { var av = Vector512.Create(a[2]); c2_0 = Simd.Fma(av, b0, c2_0); c2_1 = Simd.Fma(av, b1, c2_1); }
+            { var av = Vector512.Create(a[3]); c3_0 = Simd.Fma(av, b0, c3_0); c3_1 = Simd.Fma(av, b1, c3_1); }
+            { var av = Vector512.Create(a[4]); c4_0 = Simd.Fma(av, b0, c4_0); c4_1 = Simd.Fma(av, b1, c4_1); }
+            { var av = Vector512.Create(a[5]); c5_0 = Simd.Fma(av, b0, c5_0); c5_1 = Simd.Fma(av, b1, c5_1); }
+            { var av = Vector512.Create(a[6]); c6_0 = Simd.Fma(av, b0, c6_0); c6_1 = Simd.Fma(av, b1, c6_1); }
+            { var av = Vector512.Create(a[7]); c7_0 = Simd.Fma(av, b0, c7_0); c7_1 = Simd.Fma(av, b1, c7_1); }
+            { var av = Vector512.Create(a[8]); c8_0 = Simd.Fma(av, b0, c8_0); c8_1 = Simd.Fma(av, b1, c8_1); }
+            { var av = Vector512.Create(a[9]); c9_0 = Simd.Fma(av, b0, c9_0); c9_1 = Simd.Fma(av, b1, c9_1); }
+            { var av = Vector512.Create(a[10]); c10_0 = Simd.Fma(av, b0, c10_0); c10_1 = Simd.Fma(av, b1, c10_1); }
+            { var av = Vector512.Create(a[11]); c11_0 = Simd.Fma(av, b0, c11_0); c11_1 = Simd.Fma(av, b1, c11_1); }
             a += 12; b += 2 * w;
         }
         if (rows == 12 && cols == 2 * w)
@@ -394,12 +378,12 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b); var b1 = Vector256.Load(b + w);
-            { var av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1); }
-            { var av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1); }
-            { var av = Vector256.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1); }
-            { var av = Vector256.Create(a[3]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1); }
-            { var av = Vector256.Create(a[4]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1); }
-            { var av = Vector256.Create(a[5]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1); }
+            { var av = Vector256.Create(a[0]); c0_0 = Simd.Fma(av, b0, c0_0); c0_1 = Simd.Fma(av, b1, c0_1); }
+            { var av = Vector256.Create(a[1]); c1_0 = Simd.Fma(av, b0, c1_0); c1_1 = Simd.Fma(av, b1, c1_1); }
+            { var av = Vector256.Create(a[2]); c2_0 = Simd.Fma(av, b0, c2_0); c2_1 = Simd.Fma(av, b1, c2_1); }
+            { var av = Vector256.Create(a[3]); c3_0 = Simd.Fma(av, b0, c3_0); c3_1 = Simd.Fma(av, b1, c3_1); }
+            { var av = Vector256.Create(a[4]); c4_0 = Simd.Fma(av, b0, c4_0); c4_1 = Simd.Fma(av, b1, c4_1); }
+            { var av = Vector256.Create(a[5]); c5_0 = Simd.Fma(av, b0, c5_0); c5_1 = Simd.Fma(av, b1, c5_1); }
             a += 6; b += 2 * w;
         }
         if (rows == 6 && cols == 2 * w)

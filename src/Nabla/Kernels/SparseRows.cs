@@ -41,10 +41,6 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     private Phase _phase;
     private T* _x, _w, _c;
 
-    /// <summary>Rows of the compressed matrix (valid after a successful <see cref="TryMultiply"/>).</summary>
-    public int Rows => _rows;
-    /// <summary>Columns of the compressed matrix.</summary>
-    public int Columns => _colsCount;
     /// <summary>Whether the compressed copy is valid (the last <see cref="TryMultiply"/> succeeded).</summary>
     public bool IsValid => _valid;
 
@@ -91,7 +87,8 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         Grow(ref _start, rows);
         Grow(ref _end, rows);
         GrowPinned(ref _wPad, cols * np);
-        Grow(ref _cursor, rows * Math.Max(tasks, 2 * WorkerPool.Concurrency));
+        // A cursor per row: the build uses one set, each task of the transposed product (at most 2 per core) its own.
+        Grow(ref _cursor, rows * 2 * WorkerPool.Concurrency);
         GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
         _rows = rows; _colsCount = cols; _n = n; _np = np; _failed = 0;
         fixed (T* px = x, pw = w, pc = c)
@@ -162,7 +159,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         int regionStart = task * _regionSize;
         int limit = regionStart + _regionSize - 2 * Vector512<T>.Count;
         T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
-        fixed (int* colBase = _cols, start = _start, end = _end)
+        fixed (int* colBase = _cols, start = _start, end = _end, cursor = _cursor)
         fixed (T* valBase = _vals)
         {
             int p = regionStart;
@@ -179,24 +176,20 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             }
             // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task;
             // each row's entries are sorted by column, so a cursor per row walks through the blocks.
+            for (int i = r0; i < r1; i++) cursor[i] = start[i];
             int block = BlockRows;
             for (int k0 = 0; k0 < cols; k0 += block)
             {
                 int k1 = Math.Min(cols, k0 + block);
                 for (int i = r0; i < r1; i++)
                 {
-                    int s = start[i], e = s, stop = end[i];
+                    int s = cursor[i], e = s, stop = end[i];
                     while (e < stop && colBase[e] < k1) e++;
-                    start[i] = e;
+                    cursor[i] = e;
                     if (k0 == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: k0 > 0);
                 }
             }
-            for (int i = r0; i < r1; i++)
-            {
-                // Put the row starts back for the transposed product, and copy the row out of the padded C.
-                start[i] = i == r0 ? regionStart : end[i - 1];
-                CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
-            }
+            for (int i = r0; i < r1; i++) CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
     }
 
@@ -255,23 +248,23 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                     var x0 = Vector512.Create(vp[0]);
                     var x1 = Vector512.Create(vp[1]);
                     T* r0 = wc + (long)cp[0] * np, r1 = wc + (long)cp[1] * np;
-                    a0 = Fma(x0, Vector512.LoadAligned(r0), a0);
-                    a1 = Fma(x0, Vector512.LoadAligned(r0 + l), a1);
-                    a2 = Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
-                    a3 = Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
-                    b0 = Fma(x1, Vector512.LoadAligned(r1), b0);
-                    b1 = Fma(x1, Vector512.LoadAligned(r1 + l), b1);
-                    b2 = Fma(x1, Vector512.LoadAligned(r1 + 2 * l), b2);
-                    b3 = Fma(x1, Vector512.LoadAligned(r1 + 3 * l), b3);
+                    a0 = Simd.Fma(x0, Vector512.LoadAligned(r0), a0);
+                    a1 = Simd.Fma(x0, Vector512.LoadAligned(r0 + l), a1);
+                    a2 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
+                    a3 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
+                    b0 = Simd.Fma(x1, Vector512.LoadAligned(r1), b0);
+                    b1 = Simd.Fma(x1, Vector512.LoadAligned(r1 + l), b1);
+                    b2 = Simd.Fma(x1, Vector512.LoadAligned(r1 + 2 * l), b2);
+                    b3 = Simd.Fma(x1, Vector512.LoadAligned(r1 + 3 * l), b3);
                 }
                 if (cp < end)
                 {
                     var x0 = Vector512.Create(vp[0]);
                     T* r0 = wc + (long)cp[0] * np;
-                    a0 = Fma(x0, Vector512.LoadAligned(r0), a0);
-                    a1 = Fma(x0, Vector512.LoadAligned(r0 + l), a1);
-                    a2 = Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
-                    a3 = Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
+                    a0 = Simd.Fma(x0, Vector512.LoadAligned(r0), a0);
+                    a1 = Simd.Fma(x0, Vector512.LoadAligned(r0 + l), a1);
+                    a2 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
+                    a3 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
                 }
                 a0 += b0; a1 += b1; a2 += b2; a3 += b3;
                 T* cr = c + c0;
@@ -293,10 +286,10 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             {
                 var xv = new Vector<T>(vals[cp - cols]);
                 T* r = w + c0 + (long)*cp * np;
-                a0 = Fma(xv, Vector.Load(r), a0); a1 = Fma(xv, Vector.Load(r + lv), a1);
-                a2 = Fma(xv, Vector.Load(r + 2 * lv), a2); a3 = Fma(xv, Vector.Load(r + 3 * lv), a3);
-                a4 = Fma(xv, Vector.Load(r + 4 * lv), a4); a5 = Fma(xv, Vector.Load(r + 5 * lv), a5);
-                a6 = Fma(xv, Vector.Load(r + 6 * lv), a6); a7 = Fma(xv, Vector.Load(r + 7 * lv), a7);
+                a0 = Simd.Fma(xv, Vector.Load(r), a0); a1 = Simd.Fma(xv, Vector.Load(r + lv), a1);
+                a2 = Simd.Fma(xv, Vector.Load(r + 2 * lv), a2); a3 = Simd.Fma(xv, Vector.Load(r + 3 * lv), a3);
+                a4 = Simd.Fma(xv, Vector.Load(r + 4 * lv), a4); a5 = Simd.Fma(xv, Vector.Load(r + 5 * lv), a5);
+                a6 = Simd.Fma(xv, Vector.Load(r + 6 * lv), a6); a7 = Simd.Fma(xv, Vector.Load(r + 7 * lv), a7);
             }
             T* cr = c + c0;
             if (accumulate)
@@ -358,10 +351,10 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                 {
                     var xv = Vector512.Create(*vp);
                     T* r = dw + c0 + (long)*cp * np;
-                    Fma(xv, d0, Vector512.LoadAligned(r)).StoreAligned(r);
-                    Fma(xv, d1, Vector512.LoadAligned(r + l)).StoreAligned(r + l);
-                    Fma(xv, d2, Vector512.LoadAligned(r + 2 * l)).StoreAligned(r + 2 * l);
-                    Fma(xv, d3, Vector512.LoadAligned(r + 3 * l)).StoreAligned(r + 3 * l);
+                    Simd.Fma(xv, d0, Vector512.LoadAligned(r)).StoreAligned(r);
+                    Simd.Fma(xv, d1, Vector512.LoadAligned(r + l)).StoreAligned(r + l);
+                    Simd.Fma(xv, d2, Vector512.LoadAligned(r + 2 * l)).StoreAligned(r + 2 * l);
+                    Simd.Fma(xv, d3, Vector512.LoadAligned(r + 3 * l)).StoreAligned(r + 3 * l);
                 }
             }
             return;
@@ -374,7 +367,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             for (int* cp = cols; cp < end; cp++, vp++)
             {
                 T* r = dw + c0 + (long)*cp * np;
-                Fma(new Vector<T>(*vp), dv, Vector.Load(r)).Store(r);
+                Simd.Fma(new Vector<T>(*vp), dv, Vector.Load(r)).Store(r);
             }
         }
     }
@@ -405,26 +398,6 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             if (a[mid] < key) lo = mid + 1; else hi = mid;
         }
         return lo;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double))
-            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        return a * b + c;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-        if (typeof(T) == typeof(double))
-            return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-        return a * b + c;
     }
 
     /// <summary>The first 64-byte boundary inside a pinned array (padded buffers are allocated with 64 bytes to spare).</summary>
