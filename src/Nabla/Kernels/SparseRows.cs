@@ -215,6 +215,24 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                 p += count;
             }
         }
+        else if (typeof(T) == typeof(float) && Avx2.IsSupported)
+        {
+            // AVX2 has no compress instruction: a table maps each 8-bit mask of non-zero lanes to the permutation
+            // that moves those lanes to the front, and the permutation plus j is also their column indices.
+            int* lut = CompressTable;
+            for (; j <= cols - 8; j += 8)
+            {
+                var v = Vector256.Load((float*)row + j);
+                uint bits = Vector256.Equals(v, Vector256<float>.Zero).ExtractMostSignificantBits() ^ 0xFFu;
+                if (bits == 0) continue;
+                int count = BitOperations.PopCount(bits);
+                if (p + count > limit) return false;
+                var perm = Vector256.Load(lut + bits * 8);
+                Avx2.PermuteVar8x32(v, perm).Store((float*)valOut + p);
+                (perm + Vector256.Create(j)).Store(colOut + p);
+                p += count;
+            }
+        }
         for (; j < cols; j++)
         {
             T v = row[j];
@@ -225,6 +243,24 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         }
         return true;
     }
+
+    /// <summary>For each 8-bit mask, the lanes whose bit is set, in order, then zeros (256 × 8 ints, pinned).</summary>
+    private static readonly int* CompressTable = BuildCompressTable();
+
+    private static int* BuildCompressTable()
+    {
+        var table = GC.AllocateArray<int>(256 * 8, pinned: true);
+        for (int mask = 0; mask < 256; mask++)
+        {
+            int q = 0;
+            for (int lane = 0; lane < 8; lane++)
+                if ((mask & (1 << lane)) != 0) table[mask * 8 + q++] = lane;
+        }
+        KeepAlive = table;
+        return (int*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(table));
+    }
+
+    private static int[]? KeepAlive;
 
     /// <summary>
     /// c[0..np) (+)= Σ vals[q]·W[cols[q], 0..np) on padded, aligned rows (np a multiple of <see cref="Chunk"/>):

@@ -4,13 +4,20 @@ using Nabla.Kernels;
 namespace Nabla.Layers;
 
 /// <summary>
-/// 2-D convolution (chapter 7) by im2col and one GEMM: W is FN×C×FH×FW, b has FN entries, input N×C×H×W,
-/// output N×FN×OH×OW. Backward gives dW, db and ∂L/∂x (by col2im).
+/// 2-D convolution (chapter 7): W is FN×C×FH×FW, b has FN entries, input N×C×H×W, output N×FN×OH×OW.
+/// Backward gives dW, db and ∂L/∂x (by col2im). As in the book, the general case is im2col and one GEMM;
+/// stride 1 with rows of at least one vector (SimpleConvNet's first layer) runs direct kernels that read
+/// the input and write NCHW without the column matrix (<see cref="DirectConv{T}"/>).
 /// </summary>
 public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _col, _out2, _out, _dout2, _dcol, _dx;
+    private Tensor<T>? _col, _out2, _out, _dout2, _dcol, _dx, _input;
     private ConvGeometry _g;
+    private bool _direct;
+    private DirectConv<T>? _directConv;
+
+    /// <summary>Lets tests compare the direct kernels with im2col and GEMM on the same layer.</summary>
+    internal bool AllowDirect { get; set; } = true;
 
     /// <summary>Creates the layer over <paramref name="w"/> (FN, C, FH, FW) and <paramref name="b"/> (FN), which it updates in place.</summary>
     public Convolution(Tensor<T> w, Tensor<T> b, int stride = 1, int pad = 0)
@@ -51,6 +58,15 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
         _g = new ConvGeometry(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), W.Dim(2), W.Dim(3), Stride, Pad);
         _g.Validate();
         int rows = _g.ColRows, cols = _g.ColCols, oh = _g.OH, ow = _g.OW;
+        _direct = AllowDirect && DirectConv<T>.Supports(_g, fn);
+        if (_direct)
+        {
+            _input = x;
+            var od = Tensor<T>.Reuse(ref _out, [_g.N, fn, oh, ow]);
+            (_directConv ??= new DirectConv<T>()).Forward(x.Span, W.Span, B.Span, od.Span, _g, fn);
+            return od;
+        }
+        _input = null;
         var col = Tensor<T>.Reuse(ref _col, [rows, cols]);
         Im2Col.Forward<T>(x.Span, col.Span, _g);
         var out2 = Tensor<T>.Reuse(ref _out2, [rows, fn]);
@@ -97,20 +113,24 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     /// <inheritdoc/>
     public Tensor<T> Backward(Tensor<T> dout)
     {
-        var col = _col ?? throw new InvalidOperationException("Convolution.Backward called before Forward.");
+        if (_input is null && _col is null) throw new InvalidOperationException("Convolution.Backward called before Forward.");
         int fn = W.Dim(0), rows = _g.ColRows, cols = _g.ColCols, plane = _g.OH * _g.OW;
         if (!dout.HasShape([_g.N, fn, _g.OH, _g.OW]))
             throw new ArgumentException($"Convolution.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the output ({_g.N}, {fn}, {_g.OH}, {_g.OW}).");
-        // (N, FN, OH, OW) → (N·OH·OW, FN)
-        var d2 = Tensor<T>.Reuse(ref _dout2, [rows, fn]);
-        var d2s = d2.Span;
-        ChannelsToRows(dout.Span, d2s, _g.N, plane, fn);
         // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
         var db = DB.Span; var ds = dout.Span;
         db.Clear();
         for (int n = 0; n < _g.N; n++)
             for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(ds.Slice((n * fn + f) * plane, plane));
-        Gemm.Multiply<T>(d2s, col.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
+        // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
+        Span<T> d2s = default;
+        if (!_direct || ComputeInputGradient)
+        {
+            d2s = Tensor<T>.Reuse(ref _dout2, [rows, fn]).Span;
+            ChannelsToRows(dout.Span, d2s, _g.N, plane, fn);
+        }
+        if (_direct) _directConv!.FilterGradient(_input!.Span, dout.Span, DW.Span, _g, fn);
+        else Gemm.Multiply<T>(d2s, _col!.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
         if (!ComputeInputGradient) return dx;
         var dcol = Tensor<T>.Reuse(ref _dcol, [rows, cols]);

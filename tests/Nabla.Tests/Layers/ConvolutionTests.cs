@@ -60,6 +60,60 @@ public class ConvolutionTests
         Check(conv, Rand(rng, n, c, h, w), rng);
     }
 
+    [Theory]
+    [InlineData(2, 2, 6, 7, 5, 3, 1)]   // 5 filters: the last block of 4 overlaps; 7 columns: the last vector overlaps
+    [InlineData(1, 1, 8, 9, 4, 2, 0)]   // even filter width
+    [InlineData(3, 3, 5, 6, 6, 4, 2)]   // padding wider than half the filter
+    public void DirectKernelsBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int f, int pad)
+    {
+        var rng = new Random(n * 5 + c + w);
+        var conv = new Convolution<double>(Rand(rng, fn, c, f, f), Rand(rng, fn), 1, pad);
+        Assert.True(DirectConv<double>.Supports(new ConvGeometry(n, c, h, w, f, f, 1, pad), fn), "this case should use the direct kernels");
+        Check(conv, Rand(rng, n, c, h, w), rng);
+    }
+
+    /// <summary>The direct kernels and im2col + GEMM give the same output, dW, db and dx, in float and double.</summary>
+    [Theory]
+    [InlineData(100, 1, 28, 28, 30, 5, 5, 0)] // SimpleConvNet's first layer
+    [InlineData(3, 2, 9, 11, 5, 3, 3, 1)]
+    [InlineData(2, 3, 6, 12, 4, 2, 4, 0)]
+    [InlineData(1, 16, 14, 14, 32, 3, 3, 1)] // a DeepConvNet layer
+    [InlineData(2, 1, 9, 20, 7, 5, 2, 2)]
+    public void DirectKernelsMatchIm2Col(int n, int c, int h, int w, int fn, int fh, int fw, int pad)
+    {
+        CompareDirect<double>(n, c, h, w, fn, fh, fw, pad, 1e-12);
+        CompareDirect<float>(n, c, h, w, fn, fh, fw, pad, 2e-5);
+    }
+
+    private static void CompareDirect<T>(int n, int c, int h, int w, int fn, int fh, int fw, int pad, double tol)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Random(n + c + h + w + fn);
+        Assert.True(DirectConv<T>.Supports(new ConvGeometry(n, c, h, w, fh, fw, 1, pad), fn));
+        var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
+        var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, fh, fw);
+        var b = Tensor<T>.RandomNormal(rng, T.One, fn);
+        var direct = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad);
+        var gemm = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { AllowDirect = false };
+        var o1 = direct.Forward(x).Clone();
+        var o2 = gemm.Forward(x).Clone();
+        var dout = Tensor<T>.RandomNormal(rng, T.One, o1.Shape.ToArray());
+        var dx1 = direct.Backward(dout).Clone();
+        var dx2 = gemm.Backward(dout).Clone();
+        void Same(Tensor<T> a, Tensor<T> e, string what)
+        {
+            Assert.Equal(e.Shape.ToArray(), a.Shape.ToArray());
+            double scale = 1;
+            for (int i = 0; i < e.Length; i++) scale = Math.Max(scale, Math.Abs(double.CreateChecked(e.Span[i])));
+            for (int i = 0; i < e.Length; i++)
+            {
+                double d = Math.Abs(double.CreateChecked(a.Span[i]) - double.CreateChecked(e.Span[i]));
+                Assert.True(d <= tol * scale, $"{typeof(T).Name} {what}[{i}]: direct {a.Span[i]} vs im2col {e.Span[i]}");
+            }
+        }
+        Same(o1, o2, "out"); Same(direct.DW, gemm.DW, "dW"); Same(direct.DB, gemm.DB, "db"); Same(dx1, dx2, "dx");
+    }
+
     [Fact]
     public void ConvolutionEqualsDirectSum()
     {

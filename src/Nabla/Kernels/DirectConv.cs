@@ -1,0 +1,249 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// Stride-1 convolution computed straight from the N×C×H×W input, without im2col: the output is written in
+/// NCHW, so neither the column matrix (25 times the input for a 5×5 filter) nor the layout changes around the
+/// GEMM are needed. One instance belongs to one layer and reuses its buffers.
+/// </summary>
+/// <remarks>
+/// <para>Forward keeps a block of 4 filters × 3 output rows × one vector of output columns in 12 registers and
+/// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Blocks that do not divide
+/// the filter count, the rows or the columns evenly overlap the previous block and rewrite the same values.</para>
+/// <para>dW keeps 4 filters × 2 neighbouring taps (j, j+1) in 8 registers and runs over the image: 2 input loads
+/// and 4 loads of dout feed 8 FMAs. Overlapping blocks would count twice here, so the last column vector masks the
+/// lanes already counted and an overlapping filter block stores only its new filters. Each task sums its images
+/// into vector partial sums; the lanes and the tasks are added at the end.</para>
+/// <para>Images are shared out among the cores. Zero padding is made in a per-task copy of one image.</para>
+/// </remarks>
+internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int FilterBlock = 4, RowBlock = 3;
+    private static int L => Vector256<T>.Count;
+
+    private ConvGeometry _g;
+    private int _fn, _tasks;
+    private bool _backward;
+    private T* _x, _w, _b, _out;
+    private T[] _padded = [], _partial = [];
+
+    /// <summary>Whether the direct kernels handle this geometry (otherwise use im2col and GEMM).</summary>
+    public static bool Supports(ConvGeometry g, int filterCount) =>
+        Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && g.Stride == 1 &&
+        filterCount >= FilterBlock && g.OW >= L && g.OH >= RowBlock && g.FW >= 2;
+
+    /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b.</summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
+    {
+        Check(g, filterCount, x.Length, w.Length, output.Length);
+        fixed (T* px = x, pw = w, pb = b, po = output)
+        {
+            _x = px; _w = pw; _b = pb; _out = po;
+            try { Run(g, filterCount, backward: false); }
+            finally { _x = _w = _b = _out = null; }
+        }
+    }
+
+    /// <summary>dW (FN, C, FH, FW) = Σ over images and output positions of dout × the input window.</summary>
+    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, ConvGeometry g, int filterCount)
+    {
+        Check(g, filterCount, x.Length, dw.Length, dout.Length);
+        int taps = g.C * g.FH * g.FW, size = filterCount * taps * L;
+        fixed (T* px = x, pd = dout)
+        {
+            _x = px; _out = pd;
+            try { Run(g, filterCount, backward: true); }
+            finally { _x = _out = null; }
+        }
+        // Partial sums: (task, filter, tap) vectors; add the lanes and the tasks.
+        var part = _partial.AsSpan();
+        for (int q = 0; q < filterCount * taps; q++)
+        {
+            T s = T.Zero;
+            for (int t = 0; t < _tasks; t++)
+                s += System.Numerics.Tensors.TensorPrimitives.Sum<T>(part.Slice(t * size + q * L, L));
+            dw[q] = s;
+        }
+    }
+
+    private static void Check(ConvGeometry g, int fn, int xLength, int wLength, int outLength)
+    {
+        if (!Supports(g, fn)) throw new InvalidOperationException($"DirectConv does not handle {g} with {fn} filters.");
+        if (xLength < (long)g.N * g.C * g.H * g.W || wLength < (long)fn * g.C * g.FH * g.FW || outLength < (long)g.N * fn * g.OH * g.OW)
+            throw new ArgumentException($"DirectConv: buffers too small for {g} with {fn} filters.");
+    }
+
+    private void Run(ConvGeometry g, int fn, bool backward)
+    {
+        _g = g; _fn = fn; _backward = backward;
+        int threads = (long)g.N * fn * g.OH * g.OW * g.C * g.FH * g.FW >= 200_000 ? WorkerPool.Concurrency : 1;
+        _tasks = Math.Max(1, Math.Min(g.N, threads));
+        int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad;
+        if (g.Pad > 0 && _padded.Length < _tasks * g.C * hp * wp) _padded = GC.AllocateArray<T>(_tasks * g.C * hp * wp, pinned: true);
+        if (backward)
+        {
+            int size = _tasks * fn * g.C * g.FH * g.FW * L;
+            if (_partial.Length < size) _partial = GC.AllocateArray<T>(size, pinned: true);
+            else _partial.AsSpan(0, size).Clear();
+        }
+        if (_tasks == 1) Execute(0);
+        else WorkerPool.Run(this, _tasks);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int task)
+    {
+        var g = _g;
+        int n0 = (int)((long)task * g.N / _tasks), n1 = (int)((long)(task + 1) * g.N / _tasks);
+        int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad, image = g.C * g.H * g.W;
+        fixed (T* padBase = _padded, partBase = _partial)
+        {
+            T* scratch = padBase + (long)task * g.C * hp * wp;
+            for (int n = n0; n < n1; n++)
+            {
+                T* xin = _x + (long)n * image;
+                if (g.Pad > 0) { Pad(xin, scratch, g, hp, wp); xin = scratch; }
+                if (_backward)
+                    GradientImage(xin, _out + (long)n * _fn * g.OH * g.OW, partBase + (long)task * _fn * g.C * g.FH * g.FW * L, g, hp, wp, _fn);
+                else
+                    ForwardImage(xin, _w, _b, _out + (long)n * _fn * g.OH * g.OW, g, hp, wp, _fn);
+            }
+        }
+    }
+
+    private static void Pad(T* src, T* dst, ConvGeometry g, int hp, int wp)
+    {
+        new Span<T>(dst, g.C * hp * wp).Clear();
+        for (int c = 0; c < g.C; c++)
+            for (int y = 0; y < g.H; y++)
+                new ReadOnlySpan<T>(src + ((long)c * g.H + y) * g.W, g.W).CopyTo(new Span<T>(dst + ((long)c * hp + y + g.Pad) * wp + g.Pad, g.W));
+    }
+
+    /// <summary>One image: out (FN, OH, OW) from the (padded) input (C, hp, wp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardImage(T* x, T* w, T* b, T* o, ConvGeometry g, int hp, int wp, int fn)
+    {
+        int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, c = g.C, l = L;
+        long filter = (long)c * fh * fw, plane = (long)oh * ow;
+        for (int f0 = 0; f0 < fn; f0 += FilterBlock)
+        {
+            if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
+            var bias0 = Vector256.Create(b[f0]); var bias1 = Vector256.Create(b[f0 + 1]);
+            var bias2 = Vector256.Create(b[f0 + 2]); var bias3 = Vector256.Create(b[f0 + 3]);
+            T* wf = w + f0 * filter;
+            for (int y0 = 0; y0 < oh; y0 += RowBlock)
+            {
+                if (y0 > oh - RowBlock) y0 = oh - RowBlock;
+                for (int x0 = 0; x0 < ow; x0 += l)
+                {
+                    if (x0 > ow - l) x0 = ow - l;
+                    Vector256<T> a00 = bias0, a01 = bias0, a02 = bias0, a10 = bias1, a11 = bias1, a12 = bias1;
+                    Vector256<T> a20 = bias2, a21 = bias2, a22 = bias2, a30 = bias3, a31 = bias3, a32 = bias3;
+                    for (int ci = 0; ci < c; ci++)
+                        for (int i = 0; i < fh; i++)
+                        {
+                            T* r = x + ((long)ci * hp + y0 + i) * wp + x0;
+                            T* wr = wf + ((long)ci * fh + i) * fw;
+                            for (int j = 0; j < fw; j++)
+                            {
+                                var v0 = Vector256.Load(r + j); var v1 = Vector256.Load(r + wp + j); var v2 = Vector256.Load(r + 2 * wp + j);
+                                var k = Vector256.Create(wr[j]);
+                                a00 = Simd.Fma(k, v0, a00); a01 = Simd.Fma(k, v1, a01); a02 = Simd.Fma(k, v2, a02);
+                                k = Vector256.Create(wr[filter + j]);
+                                a10 = Simd.Fma(k, v0, a10); a11 = Simd.Fma(k, v1, a11); a12 = Simd.Fma(k, v2, a12);
+                                k = Vector256.Create(wr[2 * filter + j]);
+                                a20 = Simd.Fma(k, v0, a20); a21 = Simd.Fma(k, v1, a21); a22 = Simd.Fma(k, v2, a22);
+                                k = Vector256.Create(wr[3 * filter + j]);
+                                a30 = Simd.Fma(k, v0, a30); a31 = Simd.Fma(k, v1, a31); a32 = Simd.Fma(k, v2, a32);
+                            }
+                        }
+                    T* op = o + f0 * plane + (long)y0 * ow + x0;
+                    a00.Store(op); a01.Store(op + ow); a02.Store(op + 2 * ow); op += plane;
+                    a10.Store(op); a11.Store(op + ow); a12.Store(op + 2 * ow); op += plane;
+                    a20.Store(op); a21.Store(op + ow); a22.Store(op + 2 * ow); op += plane;
+                    a30.Store(op); a31.Store(op + ow); a32.Store(op + 2 * ow);
+                }
+            }
+        }
+    }
+
+    /// <summary>One image's share of dW: partial (FN, C, FH, FW) vectors += dout (FN, OH, OW) × input windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientImage(T* x, T* d, T* partial, ConvGeometry g, int hp, int wp, int fn)
+    {
+        int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, c = g.C, l = L;
+        long plane = (long)oh * ow, taps = (long)c * fh * fw;
+        // The last column vector starts at ow − l and overlaps the one before: its first lanes are masked out.
+        int tail = ow % l, lastX = ow - l;
+        var tailMask = Vector256<T>.Zero;
+        if (tail != 0)
+        {
+            T* m = stackalloc T[Vector256<T>.Count];
+            for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
+            tailMask = Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
+        }
+        int fullEnd = ow - tail; // columns [0, fullEnd) in whole vectors
+        for (int f0 = 0, done = 0; done < fn; f0 += FilterBlock)
+        {
+            if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
+            int firstNew = done - f0; // filters f0 + firstNew … f0 + 3 are new in this block
+            T* d0 = d + f0 * plane;
+            for (int ci = 0; ci < c; ci++)
+                for (int i = 0; i < fh; i++)
+                    for (int j0 = 0; j0 < fw; j0 += 2)
+                    {
+                        bool single = j0 == fw - 1;   // odd filter width: the last pair is (fw−2, fw−1), keep only fw−1
+                        int j = single ? j0 - 1 : j0;
+                        Vector256<T> p0 = default, p1 = default, p2 = default, p3 = default, q0 = default, q1 = default, q2 = default, q3 = default;
+                        for (int y = 0; y < oh; y++)
+                        {
+                            T* r = x + ((long)ci * hp + y + i) * wp + j;
+                            T* dr = d0 + (long)y * ow;
+                            for (int x0 = 0; x0 < fullEnd; x0 += l)
+                            {
+                                var v = Vector256.Load(r + x0); var u = Vector256.Load(r + x0 + 1);
+                                var e = Vector256.Load(dr + x0);
+                                p0 = Simd.Fma(e, v, p0); q0 = Simd.Fma(e, u, q0);
+                                e = Vector256.Load(dr + plane + x0);
+                                p1 = Simd.Fma(e, v, p1); q1 = Simd.Fma(e, u, q1);
+                                e = Vector256.Load(dr + 2 * plane + x0);
+                                p2 = Simd.Fma(e, v, p2); q2 = Simd.Fma(e, u, q2);
+                                e = Vector256.Load(dr + 3 * plane + x0);
+                                p3 = Simd.Fma(e, v, p3); q3 = Simd.Fma(e, u, q3);
+                            }
+                            if (tail != 0)
+                            {
+                                var v = Vector256.Load(r + lastX); var u = Vector256.Load(r + lastX + 1);
+                                var e = Vector256.Load(dr + lastX) & tailMask;
+                                p0 = Simd.Fma(e, v, p0); q0 = Simd.Fma(e, u, q0);
+                                e = Vector256.Load(dr + plane + lastX) & tailMask;
+                                p1 = Simd.Fma(e, v, p1); q1 = Simd.Fma(e, u, q1);
+                                e = Vector256.Load(dr + 2 * plane + lastX) & tailMask;
+                                p2 = Simd.Fma(e, v, p2); q2 = Simd.Fma(e, u, q2);
+                                e = Vector256.Load(dr + 3 * plane + lastX) & tailMask;
+                                p3 = Simd.Fma(e, v, p3); q3 = Simd.Fma(e, u, q3);
+                            }
+                        }
+                        long tap = ((long)ci * fh + i) * fw + j;
+                        T* pp = partial + ((long)f0 * taps + tap) * l;
+                        long step = taps * l;
+                        if (firstNew <= 0) AddPair(pp, p0, q0, l, single);
+                        if (firstNew <= 1) AddPair(pp + step, p1, q1, l, single);
+                        if (firstNew <= 2) AddPair(pp + 2 * step, p2, q2, l, single);
+                        AddPair(pp + 3 * step, p3, q3, l, single);
+                    }
+            done = f0 + FilterBlock;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddPair(T* p, Vector256<T> first, Vector256<T> second, int l, bool secondOnly)
+    {
+        if (!secondOnly) (Vector256.Load(p) + first).Store(p);
+        (Vector256.Load(p + l) + second).Store(p + l);
+    }
+}
