@@ -16,6 +16,9 @@ internal static class GemmBench
         ("100x784 . 784x50 (forward)", 100, 50, 784, false, false),
         ("784x100 . 100x50 (dW1 = x^T dout)", 784, 50, 100, true, false),
         ("10000x784 . 784x50 (accuracy pass)", 10000, 50, 784, false, false),
+        ("100x4320 . 4320x100 (CNN Affine1)", 100, 100, 4320, false, false),
+        ("4320x100 . 100x100 (CNN dW2 = x^T dout)", 4320, 100, 100, true, false),
+        ("100x100 . 100x4320 (CNN dx = dout W^T)", 100, 4320, 100, false, true),
     ];
 
     public static int Run(string[] args)
