@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Nabla.Kernels;
 
 namespace Nabla.Layers;
@@ -7,11 +9,16 @@ namespace Nabla.Layers;
 /// Max pooling (chapter 7) over N×C×H×W input: each output is the largest value in its window
 /// (padding counts as 0, as in the book's im2col version); backward routes the gradient to that position.
 /// </summary>
-public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _out, _dx;
     private int[] _argMax = [];
     private ConvGeometry _g;
+    // Set for the duration of a parallel forward or backward: the planes are shared out among the cores.
+    private T* _src, _dst;
+    private int* _am;
+    private bool _backward;
+    private int _tasks;
 
     /// <summary>Creates a pool of <paramref name="poolH"/>×<paramref name="poolW"/> windows.</summary>
     public Pooling(int poolH, int poolW, int stride = 1, int pad = 0)
@@ -39,22 +46,52 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         int oh = _g.OH, ow = _g.OW, h = _g.H, w = _g.W;
         var o = Tensor<T>.Reuse(ref _out, [_g.N, _g.C, oh, ow]);
         if (_argMax.Length != o.Length) _argMax = new int[o.Length];
-        if (Pad == 0) ForwardInside(x.Span, o.Span, h, w, oh, ow);
+        if (Pad == 0) RunPlanes(x.Span, o.Span, backward: false);
         else ForwardPadded(x.Span, o.Span, h, w, oh, ow);
         return o;
     }
 
-    /// <summary>Every window lies inside the input: no bounds tests, first maximum wins.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private unsafe void ForwardInside(ReadOnlySpan<T> xs, Span<T> os, int h, int w, int oh, int ow)
+    /// <summary>Forward (windows inside the input) or backward over all planes, shared out among the cores when big enough.</summary>
+    private void RunPlanes(ReadOnlySpan<T> src, Span<T> dst, bool backward)
     {
-        int planes = _g.N * _g.C, ph = PoolH, pw = PoolW, stride = Stride;
-        fixed (T* xp = xs) fixed (T* op = os) fixed (int* am = _argMax)
+        int planes = _g.N * _g.C;
+        fixed (T* s = src) fixed (T* d = dst) fixed (int* am = _argMax)
         {
-            int k = 0;
-            for (int nc = 0; nc < planes; nc++)
+            _src = s; _dst = d; _am = am; _backward = backward;
+            _tasks = (long)planes * _g.H * _g.W >= 65_536 ? Math.Min(planes, WorkerPool.Concurrency) : 1;
+            try
+            {
+                if (_tasks == 1) ((IParallelJob)this).Execute(0);
+                else WorkerPool.Run(this, _tasks);
+            }
+            finally { _src = _dst = null; _am = null; }
+        }
+    }
+
+    void IParallelJob.Execute(int task)
+    {
+        int planes = _g.N * _g.C;
+        int p0 = (int)((long)task * planes / _tasks), p1 = (int)((long)(task + 1) * planes / _tasks);
+        if (_backward) BackwardPlanes(_src, _dst, _am, p0, p1);
+        else ForwardInside(_src, _dst, _am, p0, p1);
+    }
+
+    /// <summary>Every window lies inside the input: no bounds tests, first maximum wins. Planes p0..p1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void ForwardInside(T* xp, T* op, int* am, int p0, int p1)
+    {
+        int h = _g.H, w = _g.W, oh = _g.OH, ow = _g.OW, ph = PoolH, pw = PoolW, stride = Stride;
+        {
+            int k = p0 * oh * ow;
+            for (int nc = p0; nc < p1; nc++)
             {
                 int plane = nc * h * w;
+                if (ph == 2 && pw == 2 && stride == 2 && ow >= 8 && typeof(T) == typeof(float) && Avx2.IsSupported)
+                {
+                    Pool2x2Float((float*)xp, (float*)op + k, am + k, plane, w, oh, ow);
+                    k += oh * ow;
+                    continue;
+                }
                 for (int i = 0; i < oh; i++)
                     for (int j = 0; j < ow; j++, k++)
                     {
@@ -86,6 +123,42 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
                         }
                         op[k] = best; am[k] = bestIdx;
                     }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The book's 2×2, stride-2 pool on one plane, eight windows per step: the two input rows are split into
+    /// even and odd columns, and the same comparisons as the scalar code pick the value and its index (first
+    /// maximum wins). A row's last step overlaps the one before when the output width is not a multiple of 8.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Pool2x2Float(float* x, float* o, int* am, int plane, int w, int oh, int ow)
+    {
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var wv = Vector256.Create(w);
+        for (int i = 0; i < oh; i++)
+        {
+            int rowStart = plane + 2 * i * w;
+            float* top = x + rowStart, bottom = top + w;
+            for (int j = 0; j < ow; j += 8)
+            {
+                if (j > ow - 8) j = ow - 8;
+                var t0 = Avx.LoadVector256(top + 2 * j); var t1 = Avx.LoadVector256(top + 2 * j + 8);
+                var b0 = Avx.LoadVector256(bottom + 2 * j); var b1 = Avx.LoadVector256(bottom + 2 * j + 8);
+                // Even and odd columns, in order (the in-lane shuffle leaves the 64-bit pairs interleaved).
+                var a = Avx2.Permute4x64(Avx.Shuffle(t0, t1, 0x88).AsDouble(), 0xD8).AsSingle();
+                var b = Avx2.Permute4x64(Avx.Shuffle(t0, t1, 0xDD).AsDouble(), 0xD8).AsSingle();
+                var c = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0x88).AsDouble(), 0xD8).AsSingle();
+                var d = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0xDD).AsDouble(), 0xD8).AsSingle();
+                var right = Vector256.GreaterThan(b, a).AsInt32();        // top row: does the right one win?
+                var rightLow = Vector256.GreaterThan(d, c).AsInt32();     // bottom row
+                var ma = Vector256.Max(a, b); var mc = Vector256.Max(c, d);
+                var lower = Vector256.GreaterThan(mc, ma).AsInt32();      // ties keep the top row
+                Vector256.Max(ma, mc).Store(o + i * ow + j);
+                var col = Vector256.ConditionalSelect(lower, rightLow, right) & Vector256<int>.One;
+                var idx = Vector256.Create(rowStart + 2 * j) + lane2 + col + (lower & wv);
+                idx.Store(am + i * ow + j);
             }
         }
     }
@@ -125,10 +198,17 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         var o = _out ?? throw new InvalidOperationException("Pooling.Backward called before Forward.");
         Tensor<T>.RequireSameShape(o, dout, "Pooling.Backward(dout)");
         var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
-        var d = dx.Span; d.Clear();
-        var ds = dout.Span;
-        for (int k = 0; k < ds.Length; k++)
-            if (_argMax[k] >= 0) d[_argMax[k]] += ds[k];
+        RunPlanes(dout.Span, dx.Span, backward: true);
         return dx;
+    }
+
+    /// <summary>dx of planes p0..p1: zeros, then each output's gradient added at its window's maximum (windows stay in their plane).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void BackwardPlanes(T* dout, T* dx, int* am, int p0, int p1)
+    {
+        long inPlane = (long)_g.H * _g.W, outPlane = (long)_g.OH * _g.OW;
+        new Span<T>(dx + p0 * inPlane, (int)((p1 - p0) * inPlane)).Clear();
+        for (long k = p0 * outPlane, end = p1 * outPlane; k < end; k++)
+            if (am[k] >= 0) dx[am[k]] += dout[k];
     }
 }

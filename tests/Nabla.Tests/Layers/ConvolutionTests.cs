@@ -147,6 +147,37 @@ public class ConvolutionTests
         Check(new Pooling<double>(pool, pool, stride, pad), new Tensor<double>(perm, n, c, h, w), rng);
     }
 
+    /// <summary>The vectorised 2×2 float pool (widths 8, 9, 12 and 24 windows) against the plainest loop, ties included.</summary>
+    [Theory]
+    [InlineData(2, 3, 16, 16)]
+    [InlineData(3, 2, 18, 19)]
+    [InlineData(100, 30, 24, 24)]
+    [InlineData(1, 1, 48, 48)]
+    public void FloatPoolingMatchesNaiveLoopWithTies(int n, int c, int h, int w)
+    {
+        var rng = new Random(h * w + n);
+        // Few distinct values, so most windows hold ties: the first maximum (row-major) must win.
+        var x = new Tensor<float>(Enumerable.Range(0, n * c * h * w).Select(_ => (float)rng.Next(4)).ToArray(), n, c, h, w);
+        var pool = new Pooling<float>(2, 2, 2);
+        var o = pool.Forward(x);
+        int oh = h / 2, ow = w / 2;
+        var dout = new Tensor<float>(Enumerable.Range(0, n * c * oh * ow).Select(i => (float)(i % 7 + 1)).ToArray(), n, c, oh, ow);
+        var dx = pool.Backward(dout);
+        var expectDx = new float[x.Length];
+        for (int p = 0; p < n * c; p++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    int best = p * h * w + 2 * i * w + 2 * j;
+                    foreach (int off in new[] { 1, w, w + 1 })
+                        if (x.Span[p * h * w + 2 * i * w + 2 * j + off] > x.Span[best]) best = p * h * w + 2 * i * w + 2 * j + off;
+                    int k = (p * oh + i) * ow + j;
+                    Assert.Equal(x.Span[best], o.Span[k]);
+                    expectDx[best] += dout.Span[k];
+                }
+        Assert.Equal(expectDx, dx.ToArray());
+    }
+
     [Fact]
     public void PoolingTakesTheWindowMaximum()
     {
