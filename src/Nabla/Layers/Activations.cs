@@ -1,10 +1,11 @@
 using System.Numerics;
+using Nabla.Kernels;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Nabla.Layers;
 
 /// <summary>ReLU layer: keeps the mask of non-positive inputs (here, the output itself) for backward.</summary>
-public sealed class Relu<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed unsafe class Relu<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _out, _dx;
 
@@ -12,9 +13,14 @@ public sealed class Relu<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee7
     public Tensor<T> Forward(Tensor<T> x, bool train = true)
     {
         var o = Tensor<T>.Reuse(ref _out, x.Shape);
-        TP.Max(x.Span, T.Zero, o.Span);
+        fixed (T* px = x.Span, po = o.Span)
+            ParallelElementwise<T>.Run(&ForwardPiece, px, null, po, x.Length);
         return o;
     }
+
+    private static void ForwardPiece(T* x, T* unused, T* o, int n) => TP.Max(new ReadOnlySpan<T>(x, n), T.Zero, new Span<T>(o, n));
+
+    private static void BackwardPiece(T* o, T* dout, T* dx, int n) => MaskPositive(new ReadOnlySpan<T>(o, n), new ReadOnlySpan<T>(dout, n), new Span<T>(dx, n));
 
     /// <inheritdoc/>
     public Tensor<T> Backward(Tensor<T> dout)
@@ -22,7 +28,8 @@ public sealed class Relu<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee7
         var o = _out ?? throw new InvalidOperationException("Relu.Backward called before Forward.");
         Tensor<T>.RequireSameShape(o, dout, "Relu.Backward(dout)");
         var dx = Tensor<T>.Reuse(ref _dx, dout.Shape);
-        MaskPositive(o.Span, dout.Span, dx.Span);
+        fixed (T* po = o.Span, pd = dout.Span, px = dx.Span)
+            ParallelElementwise<T>.Run(&BackwardPiece, po, pd, px, o.Length);
         return dx;
     }
 

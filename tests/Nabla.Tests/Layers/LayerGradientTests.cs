@@ -21,6 +21,24 @@ public class LayerGradientTests
         Check(new Relu<double>(), x, rng);
     }
 
+    /// <summary>Big enough (and an odd length) to be shared among the cores in pieces: every element still right.</summary>
+    [Fact]
+    public void ReluOnALargeTensorMatchesTheElementwiseRule()
+    {
+        var rng = new Random(5);
+        int n = 300_007;
+        var x = new Tensor<float>(Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), n);
+        var dout = new Tensor<float>(Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray(), n);
+        var relu = new Relu<float>();
+        var o = relu.Forward(x).ToArray();
+        var dx = relu.Backward(dout).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(Math.Max(x[i], 0f), o[i]);
+            Assert.Equal(x[i] > 0 ? dout[i] : 0f, dx[i]);
+        }
+    }
+
     [Fact]
     public void ReluMasksNonPositiveInputs()
     {
