@@ -23,16 +23,17 @@ internal static unsafe class SparseBench
         float[] c = new float[100 * 50], dw = new float[784 * 50];
         int[] cols = new int[784 * 100 + 64]; float[] vals = new float[784 * 100 + 64];
         var s = new SparseRows<float>();
+        int[] blockTable = new int[16];
         Console.WriteLine($"batch 100×784, {nnz} non-zeros ({100.0 * nnz / x.Length:F1} %); {Environment.ProcessorCount} cores");
         const int reps = 5000;
         for (int round = 0; round < 3; round++)
         {
             double compress = Time(reps, () =>
             {
-                fixed (float* px = x) fixed (int* pc = cols) fixed (float* pv = vals)
+                fixed (float* px = x) fixed (int* pc = cols) fixed (float* pv = vals) fixed (int* blocks = blockTable)
                 {
                     int p = 0;
-                    for (int i = 0; i < 100; i++) SparseRows<float>.Compress(px + i * 784, 784, pc, pv, ref p, cols.Length - 32);
+                    for (int i = 0; i < 100; i++) SparseRows<float>.Compress(px + i * 784, 784, pc, pv, ref p, cols.Length - 32, 96, blocks);
                 }
             });
             double fused = Time(reps, () => s.TryMultiply(x, 100, 784, w, c, 50, 0.3));

@@ -33,10 +33,13 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     private static bool Use512 => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !Disable512;
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
-    private int[] _start = [], _end = [], _cols = [], _cursor = [];
+    // Row i's entries of block b (columns b·blockRows … (b+1)·blockRows − 1) are _blocks[i·(nb+1) + b] up to
+    // _blocks[i·(nb+1) + b + 1]; the compression writes these bounds as it passes them, so neither product
+    // has to search for where a block's entries begin.
+    private int[] _blocks = [], _cols = [];
     private T[] _vals = [];
     private T[] _wPad = [], _cPad = [], _dPad = [], _dwPad = [];
-    private int _rows, _colsCount, _rowsPerTask, _regionSize, _failed, _n, _np, _tasks;
+    private int _rows, _colsCount, _rowsPerTask, _regionSize, _failed, _n, _np, _tasks, _blockRows, _nb;
     private bool _valid;
     private Phase _phase;
     private T* _x, _w, _c;
@@ -51,7 +54,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         {
             if (!_valid) return 0;
             int s = 0;
-            for (int i = 0; i < _rows; i++) s += _end[i] - _start[i];
+            for (int i = 0; i < _rows; i++) s += _blocks[i * (_nb + 1) + _nb] - _blocks[i * (_nb + 1)];
             return s;
         }
     }
@@ -84,11 +87,10 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         _regionSize = (int)region;
         Grow(ref _cols, _regionSize * tasks);
         Grow(ref _vals, _regionSize * tasks);
-        Grow(ref _start, rows);
-        Grow(ref _end, rows);
+        _blockRows = BlockRowsFor(np);
+        _nb = (cols + _blockRows - 1) / _blockRows;
+        Grow(ref _blocks, rows * (_nb + 1));
         GrowPinned(ref _wPad, cols * np);
-        // A cursor per row: the build uses one set, each task of the transposed product (at most 2 per core) its own.
-        Grow(ref _cursor, rows * 2 * WorkerPool.Concurrency);
         GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
         _rows = rows; _colsCount = cols; _n = n; _np = np; _failed = 0;
         fixed (T* px = x, pw = w, pc = c)
@@ -126,7 +128,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         fixed (T* pc = c)
         {
             _c = pc;
-            try { RunPhase(Phase.Scatter, Math.Min(_colsCount, threads * 2)); }
+            try { RunPhase(Phase.Scatter, Math.Min(_nb, threads * 2)); }
             finally { _c = null; }
         }
     }
@@ -149,8 +151,11 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         }
     }
 
-    /// <summary>Rows of the padded copy per block: a block stays in a 24 KB share of L1.</summary>
-    private int BlockRows => Math.Max(16, 24 * 1024 / (_np * Unsafe.SizeOf<T>()));
+    /// <summary>
+    /// Rows of W's padded copy per block: a block stays in a 24 KB share of L1. A multiple of 16, so that every
+    /// block begins at the start of a group of columns that <see cref="Compress"/> looks at together.
+    /// </summary>
+    private static int BlockRowsFor(int np) => Math.Max(16, 24 * 1024 / (np * Unsafe.SizeOf<T>()) / 16 * 16);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildTask(int task)
@@ -159,56 +164,68 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         int regionStart = task * _regionSize;
         int limit = regionStart + _regionSize - 2 * Vector512<T>.Count;
         T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
-        fixed (int* colBase = _cols, start = _start, end = _end, cursor = _cursor)
+        int nb = _nb, stride = nb + 1;
+        fixed (int* colBase = _cols, blocks = _blocks)
         fixed (T* valBase = _vals)
         {
             int p = regionStart;
             for (int i = r0; i < r1; i++)
             {
                 if (Volatile.Read(ref _failed) != 0) return;
-                start[i] = p;
-                if (!Compress(_x + (long)i * cols, cols, colBase, valBase, ref p, limit))
+                if (!Compress(_x + (long)i * cols, cols, colBase, valBase, ref p, limit, _blockRows, blocks + (long)i * stride))
                 {
                     Volatile.Write(ref _failed, 1);
                     return;
                 }
-                end[i] = p;
             }
-            // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task;
-            // each row's entries are sorted by column, so a cursor per row walks through the blocks.
-            for (int i = r0; i < r1; i++) cursor[i] = start[i];
-            int block = BlockRows;
-            for (int k0 = 0; k0 < cols; k0 += block)
-            {
-                int k1 = Math.Min(cols, k0 + block);
+            // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task.
+            for (int b = 0; b < nb; b++)
                 for (int i = r0; i < r1; i++)
                 {
-                    int s = cursor[i], e = s, stop = end[i];
-                    while (e < stop && colBase[e] < k1) e++;
-                    cursor[i] = e;
-                    if (k0 == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: k0 > 0);
+                    int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
+                    if (b == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: b > 0);
                 }
-            }
             for (int i = r0; i < r1; i++) CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
     }
 
-    /// <summary>Appends the non-zeros of one row at <paramref name="p"/>; false when they would pass <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Appends the non-zeros of one row at <paramref name="position"/>; false when they would pass <paramref name="limit"/>.
+    /// Records in <paramref name="blockStarts"/> where each block of <paramref name="blockRows"/> columns begins,
+    /// and after the last block where the row ends (⌈cols / blockRows⌉ + 1 entries).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Compress(T* row, int cols, int* colOut, T* valOut, ref int p, int limit)
+    internal static bool Compress(T* row, int cols, int* colOut, T* valOut, ref int position, int limit, int blockRows, int* blockStarts)
     {
-        int j = 0;
+        // A local position: the stores through the output pointers could alias a ref, and the JIT would reload it after each.
+        int p = position;
+        for (int j0 = 0; j0 < cols; j0 += blockRows)
+        {
+            *blockStarts++ = p;
+            int j1 = Math.Min(cols, j0 + blockRows);
+            p = CompressRange(row, j0, j1, colOut, valOut, p, limit);
+            if (p < 0) return false;
+        }
+        *blockStarts = p;
+        position = p;
+        return true;
+    }
+
+    /// <summary>Columns j0..j1 of one row appended at p; returns the new position, or −1 past <paramref name="limit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CompressRange(T* row, int j, int j1, int* colOut, T* valOut, int p, int limit)
+    {
         if (typeof(T) == typeof(float) && Avx512F.IsSupported)
         {
             var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            for (; j <= cols - 16; j += 16)
+            for (; j <= j1 - 16; j += 16)
             {
                 var v = Vector512.Load((float*)row + j);
                 var nz = ~Vector512.Equals(v, Vector512<float>.Zero);
                 uint bits = (uint)nz.ExtractMostSignificantBits();
                 if (bits == 0) continue;
                 int count = BitOperations.PopCount(bits);
-                if (p + count > limit) return false;
+                if (p + count > limit) return -1;
                 // Register-form compress and a full store: the memory form of vcompressps is slow on Zen 4.
                 Avx512F.Compress(Vector512<float>.Zero, nz, v).Store((float*)valOut + p);
                 Avx512F.Compress(Vector512<int>.Zero, nz.AsInt32(), iota + Vector512.Create(j)).Store(colOut + p);
@@ -220,28 +237,28 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             // AVX2 has no compress instruction: a table maps each 8-bit mask of non-zero lanes to the permutation
             // that moves those lanes to the front, and the permutation plus j is also their column indices.
             int* lut = CompressTable;
-            for (; j <= cols - 8; j += 8)
+            for (; j <= j1 - 8; j += 8)
             {
                 var v = Vector256.Load((float*)row + j);
                 uint bits = Vector256.Equals(v, Vector256<float>.Zero).ExtractMostSignificantBits() ^ 0xFFu;
                 if (bits == 0) continue;
                 int count = BitOperations.PopCount(bits);
-                if (p + count > limit) return false;
+                if (p + count > limit) return -1;
                 var perm = Vector256.Load(lut + bits * 8);
                 Avx2.PermuteVar8x32(v, perm).Store((float*)valOut + p);
                 (perm + Vector256.Create(j)).Store(colOut + p);
                 p += count;
             }
         }
-        for (; j < cols; j++)
+        for (; j < j1; j++)
         {
             T v = row[j];
             if (v == T.Zero) continue;
-            if (p >= limit) return false;
+            if (p >= limit) return -1;
             colOut[p] = j;
             valOut[p++] = v;
         }
-        return true;
+        return p;
     }
 
     /// <summary>For each 8-bit mask, the lanes whose bit is set, in order, then zeros (256 × 8 ints, pinned).</summary>
@@ -345,27 +362,22 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScatterTask(int task)
     {
-        int k0 = (int)((long)task * _colsCount / _tasks), k1 = (int)((long)(task + 1) * _colsCount / _tasks);
-        int n = _n, np = _np, block = BlockRows;
+        // Whole blocks per task: the block table says where each row's entries for them are.
+        int nb = _nb, stride = nb + 1;
+        int bFirst = (int)((long)task * nb / _tasks), bLast = (int)((long)(task + 1) * nb / _tasks);
+        int k0 = bFirst * _blockRows, k1 = Math.Min(_colsCount, bLast * _blockRows);
+        int n = _n, np = _np;
         T* dwp = Aligned(_dwPad), dp = Aligned(_dPad);
         new Span<T>(dwp + (long)k0 * np, (k1 - k0) * np).Clear();
-        fixed (int* colBase = _cols, start = _start, end = _end, cursorBase = _cursor)
+        fixed (int* colBase = _cols, blocks = _blocks)
         fixed (T* valBase = _vals)
         {
-            // A cursor per row: found once by binary search, then moved through the blocks linearly.
-            int* cursor = cursorBase + (long)task * _rows;
-            for (int i = 0; i < _rows; i++) cursor[i] = LowerBound(colBase, start[i], end[i], k0);
-            for (int b0 = k0; b0 < k1; b0 += block)
-            {
-                int b1 = Math.Min(k1, b0 + block);
+            for (int b = bFirst; b < bLast; b++)
                 for (int i = 0; i < _rows; i++)
                 {
-                    int s = cursor[i], e = s, stop = end[i];
-                    while (e < stop && colBase[e] < b1) e++;
-                    cursor[i] = e;
+                    int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
                     if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np);
                 }
-            }
         }
         for (int k = k0; k < k1; k++) CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
     }
@@ -395,15 +407,21 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             }
             return;
         }
+        // 256-bit (or narrower) vectors: four of d in registers, each entry updating that part of its row of dW.
         int lv = Vector<T>.Count;
-        for (int c0 = 0; c0 < np; c0 += lv)
+        for (int c0 = 0; c0 < np; c0 += 4 * lv)
         {
-            var dv = Vector.Load(d + c0);
+            var d0 = Vector.Load(d + c0); var d1 = Vector.Load(d + c0 + lv);
+            var d2 = Vector.Load(d + c0 + 2 * lv); var d3 = Vector.Load(d + c0 + 3 * lv);
             T* vp = vals;
             for (int* cp = cols; cp < end; cp++, vp++)
             {
+                var xv = new Vector<T>(*vp);
                 T* r = dw + c0 + (long)*cp * np;
-                Simd.Fma(new Vector<T>(*vp), dv, Vector.Load(r)).Store(r);
+                Simd.Fma(xv, d0, Vector.Load(r)).Store(r);
+                Simd.Fma(xv, d1, Vector.Load(r + lv)).Store(r + lv);
+                Simd.Fma(xv, d2, Vector.Load(r + 2 * lv)).Store(r + 2 * lv);
+                Simd.Fma(xv, d3, Vector.Load(r + 3 * lv)).Store(r + 3 * lv);
             }
         }
     }
@@ -426,15 +444,6 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         if (j < n) Vector512.Load(src + n - l).Store(dst + n - l);
     }
 
-    private static int LowerBound(int* a, int lo, int hi, int key)
-    {
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (a[mid] < key) lo = mid + 1; else hi = mid;
-        }
-        return lo;
-    }
 
     /// <summary>The first 64-byte boundary inside a pinned array (padded buffers are allocated with 64 bytes to spare).</summary>
     private static T* Aligned(T[] pinned)

@@ -209,13 +209,39 @@ public sealed partial class Tensor<T>
         int rowSize = n == 0 ? Product(_shape.AsSpan(1)) : Length / n;
         if (destination.Rank == 0 || destination._shape[0] != rows.Length || destination.Length != (long)rows.Length * rowSize)
             throw new ArgumentException($"Taking {rows.Length} rows of {ShapeString(_shape)} needs a destination of {rows.Length} rows of {rowSize} elements, but it is {ShapeString(destination._shape)}.");
-        var s = Span; var d = destination.Span;
         for (int i = 0; i < rows.Length; i++)
+            if ((uint)rows[i] >= (uint)n)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {rows[i]} at position {i} is outside the {n} rows of {ShapeString(_shape)}.");
+        var s = Span; var d = destination.Span;
+        long rowBytes = (long)rowSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && rowBytes >= 256 && (long)Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= 8 << 20)
         {
-            int r = rows[i];
-            if ((uint)r >= (uint)n)
-                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {r} at position {i} is outside the {n} rows of {ShapeString(_shape)}.");
-            s.Slice(r * rowSize, rowSize).CopyTo(d.Slice(i * rowSize, rowSize));
+            TakeRowsPrefetched(s, rows, d, rowSize);
+            return;
+        }
+        for (int i = 0; i < rows.Length; i++)
+            s.Slice(rows[i] * rowSize, rowSize).CopyTo(d.Slice(i * rowSize, rowSize));
+    }
+
+    /// <summary>Rows picked from a source far larger than the caches: random rows come from memory, one
+    /// cache-line miss after another, unless the lines of the rows ahead are requested early.</summary>
+    private static unsafe void TakeRowsPrefetched(ReadOnlySpan<T> s, ReadOnlySpan<int> rows, Span<T> d, int rowSize)
+    {
+        const int Ahead = 4;
+        int rowBytes = rowSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        fixed (T* src = s) fixed (T* dst = d)
+        {
+            for (int i = 0; i < Math.Min(Ahead, rows.Length); i++) Prefetch((byte*)(src + (long)rows[i] * rowSize), rowBytes);
+            for (int i = 0; i < rows.Length; i++)
+            {
+                if (i + Ahead < rows.Length) Prefetch((byte*)(src + (long)rows[i + Ahead] * rowSize), rowBytes);
+                new ReadOnlySpan<T>(src + (long)rows[i] * rowSize, rowSize).CopyTo(new Span<T>(dst + (long)i * rowSize, rowSize));
+            }
+        }
+
+        static void Prefetch(byte* p, int bytes)
+        {
+            for (int b = 0; b < bytes; b += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch1(p + b);
         }
     }
 
