@@ -213,36 +213,17 @@ public sealed partial class Tensor<T>
             if ((uint)rows[i] >= (uint)n)
                 throw new ArgumentOutOfRangeException(nameof(rows), $"Index {rows[i]} at position {i} is outside the {n} rows of {ShapeString(_shape)}.");
         var s = Span; var d = destination.Span;
-        long rowBytes = (long)rowSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && rowBytes >= 256 && (long)Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= 8 << 20)
+        if (Kernels.RowGather<T>.Worthwhile(Length, rowSize))
         {
-            TakeRowsPrefetched(s, rows, d, rowSize);
+            unsafe
+            {
+                fixed (T* src = s) fixed (T* dst = d) fixed (int* r = rows)
+                    Kernels.RowGather<T>.Run(src, r, rows.Length, dst, rowSize);
+            }
             return;
         }
         for (int i = 0; i < rows.Length; i++)
             s.Slice(rows[i] * rowSize, rowSize).CopyTo(d.Slice(i * rowSize, rowSize));
-    }
-
-    /// <summary>Rows picked from a source far larger than the caches: random rows come from memory, one
-    /// cache-line miss after another, unless the lines of the rows ahead are requested early.</summary>
-    private static unsafe void TakeRowsPrefetched(ReadOnlySpan<T> s, ReadOnlySpan<int> rows, Span<T> d, int rowSize)
-    {
-        const int Ahead = 4;
-        int rowBytes = rowSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        fixed (T* src = s) fixed (T* dst = d)
-        {
-            for (int i = 0; i < Math.Min(Ahead, rows.Length); i++) Prefetch((byte*)(src + (long)rows[i] * rowSize), rowBytes);
-            for (int i = 0; i < rows.Length; i++)
-            {
-                if (i + Ahead < rows.Length) Prefetch((byte*)(src + (long)rows[i + Ahead] * rowSize), rowBytes);
-                new ReadOnlySpan<T>(src + (long)rows[i] * rowSize, rowSize).CopyTo(new Span<T>(dst + (long)i * rowSize, rowSize));
-            }
-        }
-
-        static void Prefetch(byte* p, int bytes)
-        {
-            for (int b = 0; b < bytes; b += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch1(p + b);
-        }
     }
 
     /// <summary>

@@ -45,6 +45,20 @@ public class TensorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => t.TakeRows([3]));
     }
 
+    /// <summary>A source past 8 MB takes the prefetching gather (MNIST's training images): same rows, and a bad index still named.</summary>
+    [Fact]
+    public void TakeRowsFromALargeSourceCopiesTheRightRows()
+    {
+        int n = 3000, d = 784;
+        var t = new Tensor<float>(Enumerable.Range(0, n * d).Select(i => (float)i).ToArray(), n, d);
+        int[] rows = [2999, 0, 17, 17, 1500, 42, 2998, 1];
+        var b = t.TakeRows(rows);
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < d; j++) Assert.Equal((float)(rows[i] * d + j), b[i, j]);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => t.TakeRows([5, 3000]));
+        Assert.Contains("Index 3000 at position 1", e.Message);
+    }
+
     [Fact]
     public void TransposeSwapsAxesAndPermutes()
     {

@@ -1,0 +1,38 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// Copies rows picked by index out of a matrix far larger than the caches (a minibatch out of MNIST's 188 MB
+/// of training images). Each random row comes from memory, so the copy waits on memory latency rather than
+/// bandwidth: the lines of the rows a few places ahead are requested before the current row is copied.
+/// Measured on a 2-core Zen 3 VM (tmp bench, 100 rows of 3,136 bytes): 68–96 µs plain, 55–58 µs prefetched;
+/// sharing the rows between the two cores did not help (63–72 µs).
+/// </summary>
+internal static unsafe class RowGather<T> where T : unmanaged
+{
+    /// <summary>Rows whose lines are requested ahead of the copy.</summary>
+    private const int Ahead = 4;
+
+    /// <summary>Whether prefetching pays: rows of 256 bytes or more out of a source of 8 MB or more.</summary>
+    public static bool Worthwhile(long sourceElements, int rowSize) =>
+        Sse.IsSupported && (long)rowSize * Unsafe.SizeOf<T>() >= 256 && sourceElements * Unsafe.SizeOf<T>() >= 8 << 20;
+
+    /// <summary>dst row i = src row rows[i] (indices already checked).</summary>
+    public static void Run(T* src, int* rows, int count, T* dst, int rowSize)
+    {
+        int rowBytes = rowSize * Unsafe.SizeOf<T>();
+        for (int i = 0; i < Math.Min(count, Ahead); i++) Prefetch((byte*)(src + (long)rows[i] * rowSize), rowBytes);
+        for (int i = 0; i < count; i++)
+        {
+            if (i + Ahead < count) Prefetch((byte*)(src + (long)rows[i + Ahead] * rowSize), rowBytes);
+            Buffer.MemoryCopy(src + (long)rows[i] * rowSize, dst + (long)i * rowSize, rowBytes, rowBytes);
+        }
+    }
+
+    private static void Prefetch(byte* p, int bytes)
+    {
+        for (int b = 0; b < bytes; b += 64) Sse.Prefetch1(p + b);
+    }
+}
