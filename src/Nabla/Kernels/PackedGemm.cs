@@ -249,6 +249,32 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
+    /// <summary>dst[q·ldd + r] = src[r·lds + q] for an 8×8 block of floats (AVX: unpack, shuffle, swap halves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Vector256.Load(src); var r1 = Vector256.Load(src + lds);
+        var r2 = Vector256.Load(src + 2L * lds); var r3 = Vector256.Load(src + 3L * lds);
+        var r4 = Vector256.Load(src + 4L * lds); var r5 = Vector256.Load(src + 5L * lds);
+        var r6 = Vector256.Load(src + 6L * lds); var r7 = Vector256.Load(src + 7L * lds);
+        var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r0, r1); var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r0, r1);
+        var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r2, r3); var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r2, r3);
+        var t4 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r4, r5); var t5 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r4, r5);
+        var t6 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r6, r7); var t7 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r6, r7);
+        var u0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44); var u1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44); var u3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0x44); var u5 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0x44); var u7 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0xEE);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u0, u4, 0x20).Store(dst);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u1, u5, 0x20).Store(dst + ldd);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u2, u6, 0x20).Store(dst + 2L * ldd);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x20).Store(dst + 3L * ldd);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u0, u4, 0x31).Store(dst + 4L * ldd);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u1, u5, 0x31).Store(dst + 5L * ldd);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u2, u6, 0x31).Store(dst + 6L * ldd);
+        System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x31).Store(dst + 7L * ldd);
+    }
+
     /// <summary>Six rows of A (row stride <paramref name="k"/>) into a panel whose depth steps are MR apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PackSixRows(T* a, int k, T* d, int kc)
@@ -287,10 +313,24 @@ internal static unsafe class PackedGemm<T> where T : unmanaged, IFloatingPointIe
             else
             {
                 // B(p, j) = b[j·k + p]: read each column of op(B) (a row of b) contiguously.
-                for (int jj = 0; jj < cols; jj++)
+                int jDone = 0, pDone = 0;
+                if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Avx.IsSupported && cols % 8 == 0 && kc >= 8)
+                {
+                    // Eight rows of b by eight depth steps at a time, transposed in registers: the element loop
+                    // below stores one float per instruction, 64 bytes apart (a layer's dx = dout·Wᵀ packs all of W).
+                    pDone = kc & ~7;
+                    for (; jDone < cols; jDone += 8)
+                    {
+                        float* src = (float*)(b + (long)(jc + j0 + jDone) * k + pc);
+                        for (int p = 0; p < pDone; p += 8)
+                            Transpose8x8(src + p, k, (float*)(panel + p * NR + jDone), NR);
+                    }
+                    jDone = 0;
+                }
+                for (int jj = jDone; jj < cols; jj++)
                 {
                     T* src = b + (long)(jc + j0 + jj) * k + pc;
-                    for (int p = 0; p < kc; p++) panel[p * NR + jj] = src[p];
+                    for (int p = pDone; p < kc; p++) panel[p * NR + jj] = src[p];
                 }
                 if (cols < NR)
                     for (int p = 0; p < kc; p++) new Span<T>(panel + p * NR + cols, NR - cols).Clear();
