@@ -30,7 +30,10 @@ public static class Gemm
         unsafe
         {
             fixed (T* pa = a, pb = b, pc = c)
-                PackedGemm<T>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+            {
+                if (SmallGemm<T>.Handles(m, n, k)) SmallGemm<T>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+                else PackedGemm<T>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+            }
         }
     }
 
