@@ -163,6 +163,41 @@ public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmana
         }
     }
 
+    /// <summary>
+    /// Backward of <see cref="Pool2x2Float"/> when the windows tile the plane exactly: every window of dx is written
+    /// whole — the gradient at its maximum, zeros elsewhere — so dx needs no clearing pass first. Eight windows per
+    /// step, interleaved back into the two input rows; a row's last step may overlap and rewrites the same values.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Unpool2x2Float(float* dout, int* am, float* dx, int plane, int w, int oh, int ow)
+    {
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var one = Vector256<int>.One;
+        var wv = Vector256.Create(w);
+        var w1 = Vector256.Create(w + 1);
+        for (int i = 0; i < oh; i++)
+        {
+            int rowStart = plane + 2 * i * w;
+            float* top = dx + rowStart, bottom = top + w;
+            for (int j = 0; j < ow; j += 8)
+            {
+                if (j > ow - 8) j = ow - 8;
+                var d = Avx.LoadVector256(dout + i * ow + j);
+                var off = Avx.LoadVector256(am + i * ow + j) - (Vector256.Create(rowStart + 2 * j) + lane2);
+                var a = d & Vector256.Equals(off, Vector256<int>.Zero).AsSingle();
+                var b = d & Vector256.Equals(off, one).AsSingle();
+                var c = d & Vector256.Equals(off, wv).AsSingle();
+                var e = d & Vector256.Equals(off, w1).AsSingle();
+                var lo = Avx.UnpackLow(a, b); var hi = Avx.UnpackHigh(a, b);
+                Avx.Permute2x128(lo, hi, 0x20).Store(top + 2 * j);
+                Avx.Permute2x128(lo, hi, 0x31).Store(top + 2 * j + 8);
+                lo = Avx.UnpackLow(c, e); hi = Avx.UnpackHigh(c, e);
+                Avx.Permute2x128(lo, hi, 0x20).Store(bottom + 2 * j);
+                Avx.Permute2x128(lo, hi, 0x31).Store(bottom + 2 * j + 8);
+            }
+        }
+    }
+
     /// <summary>Windows may reach into the zero padding, which counts as a value of 0 (the book's im2col pads with zeros).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardPadded(ReadOnlySpan<T> xs, Span<T> os, int h, int w, int oh, int ow)
@@ -207,6 +242,13 @@ public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmana
     private void BackwardPlanes(T* dout, T* dx, int* am, int p0, int p1)
     {
         long inPlane = (long)_g.H * _g.W, outPlane = (long)_g.OH * _g.OW;
+        if (PoolH == 2 && PoolW == 2 && Stride == 2 && Pad == 0 && _g.H == 2 * _g.OH && _g.W == 2 * _g.OW && _g.OW >= 8
+            && typeof(T) == typeof(float) && Avx2.IsSupported)
+        {
+            for (int p = p0; p < p1; p++)
+                Unpool2x2Float((float*)dout + p * outPlane, am + p * outPlane, (float*)dx, (int)(p * inPlane), _g.W, _g.OH, _g.OW);
+            return;
+        }
         new Span<T>(dx + p0 * inPlane, (int)((p1 - p0) * inPlane)).Clear();
         for (long k = p0 * outPlane, end = p1 * outPlane; k < end; k++)
             if (am[k] >= 0) dx[am[k]] += dout[k];

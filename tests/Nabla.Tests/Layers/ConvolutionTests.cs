@@ -162,6 +162,8 @@ public class ConvolutionTests
         var o = pool.Forward(x);
         int oh = h / 2, ow = w / 2;
         var dout = new Tensor<float>(Enumerable.Range(0, n * c * oh * ow).Select(i => (float)(i % 7 + 1)).ToArray(), n, c, oh, ow);
+        // A first backward leaves values in the layer's dx buffer: the second must not see them.
+        pool.Backward(new Tensor<float>(Enumerable.Range(0, n * c * oh * ow).Select(i => 100f + i).ToArray(), n, c, oh, ow));
         var dx = pool.Backward(dout);
         var expectDx = new float[x.Length];
         for (int p = 0; p < n * c; p++)
