@@ -28,7 +28,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     private int _fn, _tasks;
     private bool _backward;
     private T* _x, _w, _b, _out;
-    private T[] _padded = [], _partial = [];
+    private T[] _padded = [], _partial = [], _dbPartial = [];
 
     /// <summary>Whether the direct kernels handle this geometry (otherwise use im2col and GEMM).</summary>
     public static bool Supports(ConvGeometry g, int filterCount) =>
@@ -47,10 +47,14 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         }
     }
 
-    /// <summary>dW (FN, C, FH, FW) = Σ over images and output positions of dout × the input window.</summary>
-    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, ConvGeometry g, int filterCount)
+    /// <summary>
+    /// dW (FN, C, FH, FW) = Σ over images and output positions of dout × the input window, and db (FN) = Σ of
+    /// each filter's dout.
+    /// </summary>
+    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, Span<T> db, ConvGeometry g, int filterCount)
     {
         Check(g, filterCount, x.Length, dw.Length, dout.Length);
+        if (db.Length < filterCount) throw new ArgumentException($"DirectConv: db holds {db.Length} values for {filterCount} filters.");
         int taps = g.C * g.FH * g.FW, size = filterCount * taps * L;
         fixed (T* px = x, pd = dout)
         {
@@ -66,6 +70,12 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
             for (int t = 0; t < _tasks; t++)
                 s += System.Numerics.Tensors.TensorPrimitives.Sum<T>(part.Slice(t * size + q * L, L));
             dw[q] = s;
+        }
+        for (int f = 0; f < filterCount; f++)
+        {
+            T s = T.Zero;
+            for (int t = 0; t < _tasks; t++) s += _dbPartial[t * filterCount + f];
+            db[f] = s;
         }
     }
 
@@ -88,6 +98,8 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
             int size = _tasks * fn * g.C * g.FH * g.FW * L;
             if (_partial.Length < size) _partial = GC.AllocateArray<T>(size, pinned: true);
             else _partial.AsSpan(0, size).Clear();
+            if (_dbPartial.Length < _tasks * fn) _dbPartial = new T[_tasks * fn];
+            else _dbPartial.AsSpan(0, _tasks * fn).Clear();
         }
         if (_tasks == 1) Execute(0);
         else WorkerPool.Run(this, _tasks);
@@ -108,7 +120,14 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                 T* xin = _x + (long)n * image;
                 if (g.Pad > 0) { Pad(xin, scratch, g, hp, wp); xin = scratch; }
                 if (_backward)
-                    GradientImage(xin, _out + (long)n * _fn * g.OH * g.OW, partBase + (long)task * _fn * g.C * g.FH * g.FW * L, g, hp, wp, _fn);
+                {
+                    T* dn = _out + (long)n * _fn * g.OH * g.OW, part = partBase + (long)task * _fn * g.C * g.FH * g.FW * L;
+                    if (g.FW == 5) GradientImage5(xin, dn, part, g, hp, wp, _fn);
+                    else GradientImage(xin, dn, part, g, hp, wp, _fn);
+                    int plane = g.OH * g.OW;
+                    for (int f = 0; f < _fn; f++)
+                        _dbPartial[task * _fn + f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(dn + (long)f * plane, plane));
+                }
                 else
                     ForwardImage(xin, _w, _b, _out + (long)n * _fn * g.OH * g.OW, g, hp, wp, _fn);
             }
@@ -237,6 +256,74 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                         AddPair(pp + 3 * step, p3, q3, l, single);
                     }
             done = f0 + FilterBlock;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="GradientImage"/> for 5-wide filters (the book's SimpleConvNet): 2 filters × all 5 taps of a filter
+    /// row in 10 registers, so no tap is computed twice; 5 input loads and 2 of dout feed 10 FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientImage5(T* x, T* d, T* partial, ConvGeometry g, int hp, int wp, int fn)
+    {
+        int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L;
+        long plane = (long)oh * ow, taps = (long)c * fh * 5;
+        int tail = ow % l, lastX = ow - l, fullEnd = ow - tail;
+        var tailMask = Vector256<T>.Zero;
+        if (tail != 0)
+        {
+            T* m = stackalloc T[Vector256<T>.Count];
+            for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
+            tailMask = Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
+        }
+        for (int f0 = 0, done = 0; done < fn; f0 += 2)
+        {
+            if (f0 > fn - 2) f0 = fn - 2;       // odd filter count: the last pair overlaps, keep only its second
+            bool firstIsNew = f0 >= done;
+            T* d0 = d + f0 * plane, d1 = d0 + plane;
+            for (int ci = 0; ci < c; ci++)
+                for (int i = 0; i < fh; i++)
+                {
+                    Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
+                    Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
+                    T* r = x + ((long)ci * hp + i) * wp;
+                    T* e0p = d0, e1p = d1;
+                    for (int y = 0; y < oh; y++, r += wp, e0p += ow, e1p += ow)
+                    {
+                        for (int x0 = 0; x0 < fullEnd; x0 += l)
+                        {
+                            var e0 = Vector256.Load(e0p + x0); var e1 = Vector256.Load(e1p + x0);
+                            T* rx = r + x0;
+                            var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
+                            v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
+                            v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
+                            v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
+                            v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
+                        }
+                        if (tail != 0)
+                        {
+                            var e0 = Vector256.Load(e0p + lastX) & tailMask; var e1 = Vector256.Load(e1p + lastX) & tailMask;
+                            T* rx = r + lastX;
+                            var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
+                            v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
+                            v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
+                            v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
+                            v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
+                        }
+                    }
+                    T* pp = partial + ((long)f0 * taps + ((long)ci * fh + i) * 5) * l;
+                    if (firstIsNew)
+                    {
+                        (Vector256.Load(pp) + a0).Store(pp); (Vector256.Load(pp + l) + a1).Store(pp + l);
+                        (Vector256.Load(pp + 2 * l) + a2).Store(pp + 2 * l); (Vector256.Load(pp + 3 * l) + a3).Store(pp + 3 * l);
+                        (Vector256.Load(pp + 4 * l) + a4).Store(pp + 4 * l);
+                    }
+                    pp += taps * l;
+                    (Vector256.Load(pp) + b0).Store(pp); (Vector256.Load(pp + l) + b1).Store(pp + l);
+                    (Vector256.Load(pp + 2 * l) + b2).Store(pp + 2 * l); (Vector256.Load(pp + 3 * l) + b3).Store(pp + 3 * l);
+                    (Vector256.Load(pp + 4 * l) + b4).Store(pp + 4 * l);
+                }
+            done = f0 + 2;
         }
     }
 

@@ -117,11 +117,6 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
         int fn = W.Dim(0), rows = _g.ColRows, cols = _g.ColCols, plane = _g.OH * _g.OW;
         if (!dout.HasShape([_g.N, fn, _g.OH, _g.OW]))
             throw new ArgumentException($"Convolution.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the output ({_g.N}, {fn}, {_g.OH}, {_g.OW}).");
-        // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
-        var db = DB.Span; var ds = dout.Span;
-        db.Clear();
-        for (int n = 0; n < _g.N; n++)
-            for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(ds.Slice((n * fn + f) * plane, plane));
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
         if (!_direct || ComputeInputGradient)
@@ -129,8 +124,16 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
             d2s = Tensor<T>.Reuse(ref _dout2, [rows, fn]).Span;
             ChannelsToRows(dout.Span, d2s, _g.N, plane, fn);
         }
-        if (_direct) _directConv!.FilterGradient(_input!.Span, dout.Span, DW.Span, _g, fn);
-        else Gemm.Multiply<T>(d2s, _col!.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
+        if (_direct) _directConv!.FilterGradient(_input!.Span, dout.Span, DW.Span, DB.Span, _g, fn);
+        else
+        {
+            // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
+            var db = DB.Span; var ds = dout.Span;
+            db.Clear();
+            for (int n = 0; n < _g.N; n++)
+                for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(ds.Slice((n * fn + f) * plane, plane));
+            Gemm.Multiply<T>(d2s, _col!.Span, DW.Span, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
+        }
         var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
         if (!ComputeInputGradient) return dx;
         var dcol = Tensor<T>.Reuse(ref _dcol, [rows, cols]);

@@ -64,6 +64,7 @@ public class ConvolutionTests
     [InlineData(2, 2, 6, 7, 5, 3, 1)]   // 5 filters: the last block of 4 overlaps; 7 columns: the last vector overlaps
     [InlineData(1, 1, 8, 9, 4, 2, 0)]   // even filter width
     [InlineData(3, 3, 5, 6, 6, 4, 2)]   // padding wider than half the filter
+    [InlineData(2, 1, 7, 9, 5, 5, 1)]   // the 5-wide dW kernel: an odd filter count and a partial last vector
     public void DirectKernelsBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int f, int pad)
     {
         var rng = new Random(n * 5 + c + w);
@@ -79,6 +80,7 @@ public class ConvolutionTests
     [InlineData(2, 3, 6, 12, 4, 2, 4, 0)]
     [InlineData(1, 16, 14, 14, 32, 3, 3, 1)] // a DeepConvNet layer
     [InlineData(2, 1, 9, 20, 7, 5, 2, 2)]
+    [InlineData(2, 2, 9, 14, 5, 3, 5, 1)]   // 5 wide, 5 filters, 12 output columns
     public void DirectKernelsMatchIm2Col(int n, int c, int h, int w, int fn, int fh, int fw, int pad)
     {
         CompareDirect<double>(n, c, h, w, fn, fh, fw, pad, 1e-12);
