@@ -14,9 +14,10 @@ namespace Nabla.Kernels;
 /// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Blocks that do not divide
 /// the filter count, the rows or the columns evenly overlap the previous block and rewrite the same values.</para>
 /// <para>dW keeps 4 filters × 2 neighbouring taps (j, j+1) in 8 registers and runs over the image: 2 input loads
-/// and 4 loads of dout feed 8 FMAs. Overlapping blocks would count twice here, so the last column vector masks the
-/// lanes already counted and an overlapping filter block stores only its new filters. Each task sums its images
-/// into vector partial sums; the lanes and the tasks are added at the end.</para>
+/// and 4 loads of dout feed 8 FMAs; 5-wide filters (the book's) use 2 filters × 5 taps instead, so that no tap
+/// is computed twice. Overlapping blocks would count twice here, so the last column vector masks the lanes
+/// already counted and an overlapping filter block stores only its new filters. Each task sums its images
+/// into vector partial sums (and db into its own sums); the lanes and the tasks are added at the end.</para>
 /// <para>Images are shared out among the cores. Zero padding is made in a per-task copy of one image.</para>
 /// </remarks>
 internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
