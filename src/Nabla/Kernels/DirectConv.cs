@@ -14,7 +14,7 @@ namespace Nabla.Kernels;
 /// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Blocks that do not divide
 /// the filter count, the rows or the columns evenly overlap the previous block and rewrite the same values.</para>
 /// <para>dW keeps 4 filters × 2 neighbouring taps (j, j+1) in 8 registers and runs over the image: 2 input loads
-/// and 4 loads of dout feed 8 FMAs; 5-wide filters (the book's) use 2 filters × 5 taps instead, so that no tap
+/// and 4 loads of dout feed 8 FMAs; 3- and 5-wide filters (the book's) use 2 filters × all the taps of a filter row instead, so that no tap
 /// is computed twice. Overlapping blocks would count twice here, so the last column vector masks the lanes
 /// already counted and an overlapping filter block stores only its new filters. Each task sums its images
 /// into vector partial sums (and db into its own sums); the lanes and the tasks are added at the end.</para>
@@ -123,7 +123,8 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                 if (_backward)
                 {
                     T* dn = _out + (long)n * _fn * g.OH * g.OW, part = partBase + (long)task * _fn * g.C * g.FH * g.FW * L;
-                    if (g.FW == 5) GradientImage5(xin, dn, part, g, hp, wp, _fn);
+                    if (g.FW == 5) GradientImageWholeRow<FiveTaps>(xin, dn, part, g, hp, wp, _fn);
+                    else if (g.FW == 3) GradientImageWholeRow<ThreeTaps>(xin, dn, part, g, hp, wp, _fn);
                     else GradientImage(xin, dn, part, g, hp, wp, _fn);
                     int plane = g.OH * g.OW;
                     for (int f = 0; f < _fn; f++)
@@ -260,15 +261,21 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         }
     }
 
+    /// <summary>Filter widths with a whole-row dW kernel: the width is a JIT-time constant of the kernel's instance.</summary>
+    private interface ITapCount { static abstract int Count { get; } }
+    private struct ThreeTaps : ITapCount { public static int Count => 3; }
+    private struct FiveTaps : ITapCount { public static int Count => 5; }
+
     /// <summary>
-    /// <see cref="GradientImage"/> for 5-wide filters (the book's SimpleConvNet): 2 filters × all 5 taps of a filter
-    /// row in 10 registers, so no tap is computed twice; 5 input loads and 2 of dout feed 10 FMAs.
+    /// <see cref="GradientImage"/> for 3- and 5-wide filters (DeepConvNet's and SimpleConvNet's): 2 filters × every
+    /// tap of a filter row in 6 or 10 registers, so no tap is computed twice; the row's input loads and 2 of dout
+    /// feed 2 FMAs per tap.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GradientImage5(T* x, T* d, T* partial, ConvGeometry g, int hp, int wp, int fn)
+    private static void GradientImageWholeRow<TW>(T* x, T* d, T* partial, ConvGeometry g, int hp, int wp, int fn) where TW : struct, ITapCount
     {
-        int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L;
-        long plane = (long)oh * ow, taps = (long)c * fh * 5;
+        int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L, fw = TW.Count;
+        long plane = (long)oh * ow, taps = (long)c * fh * fw;
         int tail = ow % l, lastX = ow - l, fullEnd = ow - tail;
         var tailMask = Vector256<T>.Zero;
         if (tail != 0)
@@ -298,8 +305,11 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                             var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
                             v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
                             v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
-                            v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
-                            v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
+                            if (fw == 5)
+                            {
+                                v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
+                                v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
+                            }
                         }
                         if (tail != 0)
                         {
@@ -308,24 +318,28 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                             var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
                             v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
                             v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
-                            v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
-                            v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
+                            if (fw == 5)
+                            {
+                                v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
+                                v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
+                            }
                         }
                     }
-                    T* pp = partial + ((long)f0 * taps + ((long)ci * fh + i) * 5) * l;
-                    if (firstIsNew)
-                    {
-                        (Vector256.Load(pp) + a0).Store(pp); (Vector256.Load(pp + l) + a1).Store(pp + l);
-                        (Vector256.Load(pp + 2 * l) + a2).Store(pp + 2 * l); (Vector256.Load(pp + 3 * l) + a3).Store(pp + 3 * l);
-                        (Vector256.Load(pp + 4 * l) + a4).Store(pp + 4 * l);
-                    }
-                    pp += taps * l;
-                    (Vector256.Load(pp) + b0).Store(pp); (Vector256.Load(pp + l) + b1).Store(pp + l);
-                    (Vector256.Load(pp + 2 * l) + b2).Store(pp + 2 * l); (Vector256.Load(pp + 3 * l) + b3).Store(pp + 3 * l);
-                    (Vector256.Load(pp + 4 * l) + b4).Store(pp + 4 * l);
+                    T* pp = partial + ((long)f0 * taps + ((long)ci * fh + i) * fw) * l;
+                    if (firstIsNew) AddRow(pp, l, fw, a0, a1, a2, a3, a4);
+                    AddRow(pp + taps * l, l, fw, b0, b1, b2, b3, b4);
                 }
             done = f0 + 2;
         }
+    }
+
+    /// <summary>partial[tap] += acc for the fw (3 or 5) taps of one filter row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(T* pp, int l, int fw, Vector256<T> t0, Vector256<T> t1, Vector256<T> t2, Vector256<T> t3, Vector256<T> t4)
+    {
+        (Vector256.Load(pp) + t0).Store(pp); (Vector256.Load(pp + l) + t1).Store(pp + l);
+        (Vector256.Load(pp + 2 * l) + t2).Store(pp + 2 * l);
+        if (fw == 5) { (Vector256.Load(pp + 3 * l) + t3).Store(pp + 3 * l); (Vector256.Load(pp + 4 * l) + t4).Store(pp + 4 * l); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
