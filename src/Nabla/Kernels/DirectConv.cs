@@ -198,16 +198,8 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     {
         int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, c = g.C, l = L;
         long plane = (long)oh * ow, taps = (long)c * fh * fw;
-        // The last column vector starts at ow − l and overlaps the one before: its first lanes are masked out.
-        int tail = ow % l, lastX = ow - l;
-        var tailMask = Vector256<T>.Zero;
-        if (tail != 0)
-        {
-            T* m = stackalloc T[Vector256<T>.Count];
-            for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
-            tailMask = Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
-        }
-        int fullEnd = ow - tail; // columns [0, fullEnd) in whole vectors
+        int lastX = ow - l;
+        var tailMask = TailMask(ow);
         for (int f0 = 0, done = 0; done < fn; f0 += FilterBlock)
         {
             if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
@@ -224,30 +216,11 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                         {
                             T* r = x + ((long)ci * hp + y + i) * wp + j;
                             T* dr = d0 + (long)y * ow;
-                            for (int x0 = 0; x0 < fullEnd; x0 += l)
-                            {
-                                var v = Vector256.Load(r + x0); var u = Vector256.Load(r + x0 + 1);
-                                var e = Vector256.Load(dr + x0);
-                                p0 = Simd.Fma(e, v, p0); q0 = Simd.Fma(e, u, q0);
-                                e = Vector256.Load(dr + plane + x0);
-                                p1 = Simd.Fma(e, v, p1); q1 = Simd.Fma(e, u, q1);
-                                e = Vector256.Load(dr + 2 * plane + x0);
-                                p2 = Simd.Fma(e, v, p2); q2 = Simd.Fma(e, u, q2);
-                                e = Vector256.Load(dr + 3 * plane + x0);
-                                p3 = Simd.Fma(e, v, p3); q3 = Simd.Fma(e, u, q3);
-                            }
-                            if (tail != 0)
-                            {
-                                var v = Vector256.Load(r + lastX); var u = Vector256.Load(r + lastX + 1);
-                                var e = Vector256.Load(dr + lastX) & tailMask;
-                                p0 = Simd.Fma(e, v, p0); q0 = Simd.Fma(e, u, q0);
-                                e = Vector256.Load(dr + plane + lastX) & tailMask;
-                                p1 = Simd.Fma(e, v, p1); q1 = Simd.Fma(e, u, q1);
-                                e = Vector256.Load(dr + 2 * plane + lastX) & tailMask;
-                                p2 = Simd.Fma(e, v, p2); q2 = Simd.Fma(e, u, q2);
-                                e = Vector256.Load(dr + 3 * plane + lastX) & tailMask;
-                                p3 = Simd.Fma(e, v, p3); q3 = Simd.Fma(e, u, q3);
-                            }
+                            int x0 = 0;
+                            for (; x0 <= lastX; x0 += l)
+                                PairStep(r + x0, dr + x0, plane, Vector256<T>.AllBitsSet, ref p0, ref p1, ref p2, ref p3, ref q0, ref q1, ref q2, ref q3);
+                            if (x0 < ow) // the last vector overlaps the one before: only its new lanes count
+                                PairStep(r + lastX, dr + lastX, plane, tailMask, ref p0, ref p1, ref p2, ref p3, ref q0, ref q1, ref q2, ref q3);
                         }
                         long tap = ((long)ci * fh + i) * fw + j;
                         T* pp = partial + ((long)f0 * taps + tap) * l;
@@ -276,14 +249,8 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     {
         int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L, fw = TW.Count;
         long plane = (long)oh * ow, taps = (long)c * fh * fw;
-        int tail = ow % l, lastX = ow - l, fullEnd = ow - tail;
-        var tailMask = Vector256<T>.Zero;
-        if (tail != 0)
-        {
-            T* m = stackalloc T[Vector256<T>.Count];
-            for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
-            tailMask = Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
-        }
+        int lastX = ow - l;
+        var tailMask = TailMask(ow);
         for (int f0 = 0, done = 0; done < fn; f0 += 2)
         {
             if (f0 > fn - 2) f0 = fn - 2;       // odd filter count: the last pair overlaps, keep only its second
@@ -298,38 +265,52 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                     T* e0p = d0, e1p = d1;
                     for (int y = 0; y < oh; y++, r += wp, e0p += ow, e1p += ow)
                     {
-                        for (int x0 = 0; x0 < fullEnd; x0 += l)
-                        {
-                            var e0 = Vector256.Load(e0p + x0); var e1 = Vector256.Load(e1p + x0);
-                            T* rx = r + x0;
-                            var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
-                            v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
-                            v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
-                            if (fw == 5)
-                            {
-                                v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
-                                v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
-                            }
-                        }
-                        if (tail != 0)
-                        {
-                            var e0 = Vector256.Load(e0p + lastX) & tailMask; var e1 = Vector256.Load(e1p + lastX) & tailMask;
-                            T* rx = r + lastX;
-                            var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
-                            v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
-                            v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
-                            if (fw == 5)
-                            {
-                                v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
-                                v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
-                            }
-                        }
+                        int x0 = 0;
+                        for (; x0 <= lastX; x0 += l)
+                            RowStep(fw, r + x0, Vector256.Load(e0p + x0), Vector256.Load(e1p + x0),
+                                ref a0, ref a1, ref a2, ref a3, ref a4, ref b0, ref b1, ref b2, ref b3, ref b4);
+                        if (x0 < ow) // the last vector overlaps the one before: only its new lanes count
+                            RowStep(fw, r + lastX, Vector256.Load(e0p + lastX) & tailMask, Vector256.Load(e1p + lastX) & tailMask,
+                                ref a0, ref a1, ref a2, ref a3, ref a4, ref b0, ref b1, ref b2, ref b3, ref b4);
                     }
                     T* pp = partial + ((long)f0 * taps + ((long)ci * fh + i) * fw) * l;
                     if (firstIsNew) AddRow(pp, l, fw, a0, a1, a2, a3, a4);
                     AddRow(pp + taps * l, l, fw, b0, b1, b2, b3, b4);
                 }
             done = f0 + 2;
+        }
+    }
+
+    /// <summary>One vector of output columns for <see cref="GradientImage"/>: taps j and j+1 (v, u) of 4 filters' dout (masked by keep).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairStep(T* r, T* dr, long plane, Vector256<T> keep,
+        ref Vector256<T> p0, ref Vector256<T> p1, ref Vector256<T> p2, ref Vector256<T> p3,
+        ref Vector256<T> q0, ref Vector256<T> q1, ref Vector256<T> q2, ref Vector256<T> q3)
+    {
+        var v = Vector256.Load(r); var u = Vector256.Load(r + 1);
+        var e = Vector256.Load(dr) & keep;
+        p0 = Simd.Fma(e, v, p0); q0 = Simd.Fma(e, u, q0);
+        e = Vector256.Load(dr + plane) & keep;
+        p1 = Simd.Fma(e, v, p1); q1 = Simd.Fma(e, u, q1);
+        e = Vector256.Load(dr + 2 * plane) & keep;
+        p2 = Simd.Fma(e, v, p2); q2 = Simd.Fma(e, u, q2);
+        e = Vector256.Load(dr + 3 * plane) & keep;
+        p3 = Simd.Fma(e, v, p3); q3 = Simd.Fma(e, u, q3);
+    }
+
+    /// <summary>One vector of output columns for <see cref="GradientImageWholeRow{TW}"/>: a[j] += e0·x[j], b[j] += e1·x[j] for the fw (3 or 5) taps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowStep(int fw, T* rx, Vector256<T> e0, Vector256<T> e1,
+        ref Vector256<T> a0, ref Vector256<T> a1, ref Vector256<T> a2, ref Vector256<T> a3, ref Vector256<T> a4,
+        ref Vector256<T> b0, ref Vector256<T> b1, ref Vector256<T> b2, ref Vector256<T> b3, ref Vector256<T> b4)
+    {
+        var v = Vector256.Load(rx); a0 = Simd.Fma(e0, v, a0); b0 = Simd.Fma(e1, v, b0);
+        v = Vector256.Load(rx + 1); a1 = Simd.Fma(e0, v, a1); b1 = Simd.Fma(e1, v, b1);
+        v = Vector256.Load(rx + 2); a2 = Simd.Fma(e0, v, a2); b2 = Simd.Fma(e1, v, b2);
+        if (fw == 5)
+        {
+            v = Vector256.Load(rx + 3); a3 = Simd.Fma(e0, v, a3); b3 = Simd.Fma(e1, v, b3);
+            v = Vector256.Load(rx + 4); a4 = Simd.Fma(e0, v, a4); b4 = Simd.Fma(e1, v, b4);
         }
     }
 
@@ -340,6 +321,20 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         (Vector256.Load(pp) + t0).Store(pp); (Vector256.Load(pp + l) + t1).Store(pp + l);
         (Vector256.Load(pp + 2 * l) + t2).Store(pp + 2 * l);
         if (fw == 5) { (Vector256.Load(pp + 3 * l) + t3).Store(pp + 3 * l); (Vector256.Load(pp + 4 * l) + t4).Store(pp + 4 * l); }
+    }
+
+    /// <summary>
+    /// The dW kernels walk a row of ow output columns in vectors; when ow is not a multiple of the vector, the last
+    /// vector starts at ow − l and overlaps the one before, so only its last ow mod l lanes may count. This is
+    /// the mask that keeps them (all lanes when nothing overlaps).
+    /// </summary>
+    private static Vector256<T> TailMask(int ow)
+    {
+        int l = L, tail = ow % l;
+        if (tail == 0) return Vector256<T>.AllBitsSet;
+        T* m = stackalloc T[Vector256<T>.Count];
+        for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
+        return Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
