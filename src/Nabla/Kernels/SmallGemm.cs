@@ -35,7 +35,7 @@ internal static unsafe class SmallGemm<T> where T : unmanaged, IFloatingPointIee
         {
             T* d = bp + (long)p * np;
             if (transB) for (int j = 0; j < n; j++) d[j] = b[(long)j * k + p];
-            else CopyShort(b + (long)p * n, d, n);
+            else Simd.CopyRow(b + (long)p * n, d, n);
             for (int j = n; j < np; j++) d[j] = T.Zero;
         }
         // Eight rows of C at a time, one vector of columns, summed in registers over the depth: eight independent
@@ -78,17 +78,7 @@ internal static unsafe class SmallGemm<T> where T : unmanaged, IFloatingPointIee
         {
             T* src = cp + (long)i * np, dst = c + (long)i * n;
             if (accumulate) for (int j = 0; j < n; j++) dst[j] += src[j];
-            else CopyShort(src, dst, n);
+            else Simd.CopyRow(src, dst, n);
         }
-    }
-
-    /// <summary>A short row copy without a memmove call: whole vectors, then one more ending at n (overlapping).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyShort(T* src, T* dst, int n)
-    {
-        int l = Vector256<T>.Count, j = 0;
-        if (n < l) { for (; j < n; j++) dst[j] = src[j]; return; }
-        for (; j <= n - l; j += l) Vector256.Load(src + j).Store(dst + j);
-        if (j < n) Vector256.Load(src + n - l).Store(dst + n - l);
     }
 }

@@ -100,7 +100,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             {
                 // W padded on this thread: a row copy is a handful of vector moves, the whole of W1 about a microsecond.
                 T* wp = Aligned(_wPad);
-                for (int k = 0; k < cols; k++) CopyRow(pw + (long)k * n, wp + (long)k * np, n);
+                for (int k = 0; k < cols; k++) Simd.CopyRow(pw + (long)k * n, wp + (long)k * np, n);
                 RunPhase(Phase.Build, tasks);
             }
             finally { _x = _w = _c = null; }
@@ -123,7 +123,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         fixed (T* pd = d)
         {
             T* dp = Aligned(_dPad);
-            for (int i = 0; i < _rows; i++) CopyRow(pd + (long)i * n, dp + (long)i * _np, n);
+            for (int i = 0; i < _rows; i++) Simd.CopyRow(pd + (long)i * n, dp + (long)i * _np, n);
         }
         fixed (T* pc = c)
         {
@@ -185,7 +185,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                     int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
                     if (b == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: b > 0);
                 }
-            for (int i = r0; i < r1; i++) CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
+            for (int i = r0; i < r1; i++) Simd.CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
     }
 
@@ -379,7 +379,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                     if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np);
                 }
         }
-        for (int k = k0; k < k1; k++) CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
+        for (int k = k0; k < k1; k++) Simd.CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
     }
 
     /// <summary>dW[cols[q], 0..np) += vals[q]·d[0..np) on padded, aligned rows, a chunk of d in registers.</summary>
@@ -425,33 +425,6 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             }
         }
     }
-
-    /// <summary>
-    /// Copies n elements (no call for the short rows of a layer): full vectors, then one vector ending at n
-    /// that overlaps the previous one. Never writes dst past n, so the padding of a padded row keeps its zeros.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRow(T* src, T* dst, int n)
-    {
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
-        {
-            int l = Vector512<T>.Count;
-            for (; j <= n - l; j += l) Vector512.Load(src + j).Store(dst + j);
-            if (j < n) Vector512.Load(src + n - l).Store(dst + n - l);
-            return;
-        }
-        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
-        {
-            // Without AVX-512 this used to be a memmove call per row: some 1,700 calls a training step.
-            int l = Vector256<T>.Count;
-            for (; j <= n - l; j += l) Vector256.Load(src + j).Store(dst + j);
-            if (j < n) Vector256.Load(src + n - l).Store(dst + n - l);
-            return;
-        }
-        new ReadOnlySpan<T>(src, n).CopyTo(new Span<T>(dst, n));
-    }
-
 
     /// <summary>The first 64-byte boundary inside a pinned array (padded buffers are allocated with 64 bytes to spare).</summary>
     private static T* Aligned(T[] pinned)

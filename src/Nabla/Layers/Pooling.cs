@@ -81,49 +81,48 @@ public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmana
     private void ForwardInside(T* xp, T* op, int* am, int p0, int p1)
     {
         int h = _g.H, w = _g.W, oh = _g.OH, ow = _g.OW, ph = PoolH, pw = PoolW, stride = Stride;
+        bool vector2x2 = ph == 2 && pw == 2 && stride == 2 && ow >= 8 && typeof(T) == typeof(float) && Avx2.IsSupported;
+        int k = p0 * oh * ow;
+        for (int nc = p0; nc < p1; nc++)
         {
-            int k = p0 * oh * ow;
-            for (int nc = p0; nc < p1; nc++)
+            int plane = nc * h * w;
+            if (vector2x2)
             {
-                int plane = nc * h * w;
-                if (ph == 2 && pw == 2 && stride == 2 && ow >= 8 && typeof(T) == typeof(float) && Avx2.IsSupported)
-                {
-                    Pool2x2Float((float*)xp, (float*)op + k, am + k, plane, w, oh, ow);
-                    k += oh * ow;
-                    continue;
-                }
-                for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++, k++)
-                    {
-                        int start = plane + i * stride * w + j * stride;
-                        if (ph == 2 && pw == 2)
-                        {
-                            // The book's 2×2 pool, unrolled: max of each row, then of the two rows.
-                            T a = xp[start], b = xp[start + 1], c = xp[start + w], d = xp[start + w + 1];
-                            int ia = start + (b > a ? 1 : 0), ic = start + w + (d > c ? 1 : 0);
-                            T ma = T.Max(a, b), mc = T.Max(c, d);
-                            int lower = mc > ma ? 1 : 0;
-                            op[k] = T.Max(ma, mc); am[k] = ia + lower * (ic - ia);
-                            continue;
-                        }
-                        T best = xp[start]; int bestIdx = start;
-                        for (int fy = 0; fy < ph; fy++)
-                        {
-                            int row = start + fy * w;
-                            for (int fx = 0; fx < pw; fx++)
-                            {
-                                // Branch-free: which value of a window wins is unpredictable, and with an
-                                // if here mispredictions made pooling ~6x slower than its arithmetic.
-                                int idx = row + fx;
-                                T v = xp[idx];
-                                int greater = v > best ? 1 : 0;
-                                bestIdx += greater * (idx - bestIdx);
-                                best = T.Max(best, v);
-                            }
-                        }
-                        op[k] = best; am[k] = bestIdx;
-                    }
+                Pool2x2Float((float*)xp, (float*)op + k, am + k, plane, w, oh, ow);
+                k += oh * ow;
+                continue;
             }
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++, k++)
+                {
+                    int start = plane + i * stride * w + j * stride;
+                    if (ph == 2 && pw == 2)
+                    {
+                        // The book's 2×2 pool, unrolled: max of each row, then of the two rows.
+                        T a = xp[start], b = xp[start + 1], c = xp[start + w], d = xp[start + w + 1];
+                        int ia = start + (b > a ? 1 : 0), ic = start + w + (d > c ? 1 : 0);
+                        T ma = T.Max(a, b), mc = T.Max(c, d);
+                        int lower = mc > ma ? 1 : 0;
+                        op[k] = T.Max(ma, mc); am[k] = ia + lower * (ic - ia);
+                        continue;
+                    }
+                    T best = xp[start]; int bestIdx = start;
+                    for (int fy = 0; fy < ph; fy++)
+                    {
+                        int row = start + fy * w;
+                        for (int fx = 0; fx < pw; fx++)
+                        {
+                            // Branch-free: which value of a window wins is unpredictable, and with an
+                            // if here mispredictions made pooling ~6x slower than its arithmetic.
+                            int idx = row + fx;
+                            T v = xp[idx];
+                            int greater = v > best ? 1 : 0;
+                            bestIdx += greater * (idx - bestIdx);
+                            best = T.Max(best, v);
+                        }
+                    }
+                    op[k] = best; am[k] = bestIdx;
+                }
         }
     }
 
