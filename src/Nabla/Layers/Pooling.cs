@@ -11,8 +11,9 @@ namespace Nabla.Layers;
 /// </summary>
 public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _out, _dx;
+    private Tensor<T>? _out, _dx, _doutMasked;
     private int[] _argMax = [];
+    private bool _reluFused;
     private ConvGeometry _g;
     // Set for the duration of a parallel forward or backward: the planes are shared out among the cores.
     private T* _src, _dst;
@@ -48,6 +49,23 @@ public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmana
         if (_argMax.Length != o.Length) _argMax = new int[o.Length];
         if (Pad == 0) RunPlanes(x.Span, o.Span, backward: false);
         else ForwardPadded(x.Span, o.Span, h, w, oh, ow);
+        _reluFused = false;
+        return o;
+    }
+
+    /// <summary>
+    /// Forward of a ReLU followed by this pool, from the ReLU's input: max(relu(window)) = relu(max(window)), so the
+    /// pool runs on <paramref name="x"/> and the ReLU on its output, a quarter the size for 2×2 windows. Backward
+    /// then passes the gradient only where the output is positive, to the window's maximum: the ReLU layer's
+    /// backward folded in. Values and gradients equal the two layers run one after the other: where the window's
+    /// maximum is positive both pick the same (first) maximum; where it is not, both give 0 and a zero gradient.
+    /// <see cref="Models.LayerNetwork{T}.FuseReluPooling"/> uses it.
+    /// </summary>
+    internal Tensor<T> ForwardWithRelu(Tensor<T> x, bool train = true)
+    {
+        var o = Forward(x, train);
+        System.Numerics.Tensors.TensorPrimitives.Max(o.Span, T.Zero, o.Span);
+        _reluFused = true;
         return o;
     }
 
@@ -232,6 +250,13 @@ public sealed unsafe class Pooling<T> : ILayer<T>, IParallelJob where T : unmana
         var o = _out ?? throw new InvalidOperationException("Pooling.Backward called before Forward.");
         Tensor<T>.RequireSameShape(o, dout, "Pooling.Backward(dout)");
         var dx = Tensor<T>.Reuse(ref _dx, [_g.N, _g.C, _g.H, _g.W]);
+        if (_reluFused)
+        {
+            // The folded ReLU's backward: no gradient where the (ReLU'd) output is 0.
+            var masked = Tensor<T>.Reuse(ref _doutMasked, dout.Shape);
+            Relu<T>.MaskPositive(o.Span, dout.Span, masked.Span);
+            dout = masked;
+        }
         RunPlanes(dout.Span, dx.Span, backward: true);
         return dx;
     }

@@ -11,6 +11,8 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
 {
     private readonly Dictionary<string, Tensor<T>> _params = [], _grads = [];
     private readonly List<(string Name, ILayer<T> Layer)> _layers = [];
+    // Set by the last forward pass: layer i (a ReLU) ran folded into layer i + 1 (a max pooling).
+    private bool[] _foldedIntoNext = [];
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, Tensor<T>> Params => _params;
@@ -38,10 +40,31 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
         _grads.Add(name, gradient);
     }
 
+    /// <summary>
+    /// When true (the default), a <see cref="Relu{T}"/> directly followed by a <see cref="Pooling{T}"/> runs folded into
+    /// the pooling: the pool takes the maximum of the ReLU's input and the ReLU is applied to the pooled values, a
+    /// quarter as many for 2×2 windows, and likewise in backward. The results are the same values, bit for bit
+    /// (max(relu(a), relu(b)) = relu(max(a, b))); only the ReLU layer's own buffers are then not filled. Set false
+    /// to run every layer separately, e.g. to read the ReLU layer's output after a forward pass.
+    /// </summary>
+    public bool FuseReluPooling { get; set; } = true;
+
     /// <inheritdoc/>
     public Tensor<T> Predict(Tensor<T> x, bool train = false)
     {
-        foreach (var (_, layer) in _layers) x = layer.Forward(x, train);
+        if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            _foldedIntoNext[i] = false;
+            if (FuseReluPooling && i + 1 < _layers.Count && _layers[i].Layer is Relu<T> && _layers[i + 1].Layer is Pooling<T> pool)
+            {
+                x = pool.ForwardWithRelu(x, train);
+                _foldedIntoNext[i] = true;
+                _foldedIntoNext[++i] = false;
+                continue;
+            }
+            x = _layers[i].Layer.Forward(x, train);
+        }
         return x;
     }
 
@@ -59,7 +82,8 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     {
         LastLoss = Loss(x, t, train: true);
         var dout = LastLayer.Backward();
-        for (int i = _layers.Count - 1; i >= 0; i--) dout = _layers[i].Layer.Backward(dout);
+        for (int i = _layers.Count - 1; i >= 0; i--)
+            if (!_foldedIntoNext[i]) dout = _layers[i].Layer.Backward(dout); // a folded ReLU's backward ran in the pooling's
         AfterBackward();
         return _grads;
     }
