@@ -20,12 +20,13 @@ internal static class TrainBench
         string? dir = args.Length > 0 ? args[0] : FindSharedMnist();
         int runs = args.Length > 1 ? int.Parse(args[1]) : 1;
         var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = dir, OneHot = true });
-        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; Affine sparse-input path {(Nabla.Layers.SparseInput.DefaultMaxDensity > 0 ? "on" : "off (--dense)")}");
+        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; Affine sparse-input path {(Nabla.Layers.SparseInput.DefaultMaxDensity > 0 ? "on" : "off (--dense)")}; " +
+                          $"images kept as bytes, normalised by {(Nabla.Kernels.ByteRows<float>.UsesCorrectedProduct ? "corrected product" : "division")}");
         Breakdown(data);
         for (int r = 0; r < runs; r++)
         {
             var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(r));
-            var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data.XTrain, data.TTrain, data.XTest, data.TTest,
+            var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data,
                 new TrainerOptions { Iterations = 10_000, BatchSize = 100, Seed = r });
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
             var history = trainer.Train();
@@ -42,7 +43,7 @@ internal static class TrainBench
     {
         var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(1));
         var sgd = new Sgd<float>(0.1);
-        var batch = new MiniBatch<float>(data.XTrain, data.TTrain, 100);
+        var batch = new MiniBatch<float>(data.TrainImages, data.TTrain, 100);
         var rng = new Random(1);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < 10_000; i++) { batch.Sample(rng); sgd.Update(net.Params, net.Gradient(batch.XBatch, batch.TBatch)); }
@@ -75,7 +76,7 @@ internal static class TrainBench
         double us = 1e6 / System.Diagnostics.Stopwatch.Frequency / 3000;
         Console.WriteLine($"step parts (µs): sample {tSample * us:F1}, gradient {tGrad * us:F1} (of which Affine1 forward {tFwd1 * us:F1}, backward {tBwd1 * us:F1}, sparse {aff[0].LastForwardWasSparse}), update {tUpdate * us:F1}; same batch repeated: forward {(f1 - f0) * us:F1}, backward {(f2 - f1) * us:F1}");
         sw.Restart();
-        for (int e = 0; e < 17; e++) { net.Accuracy(data.XTrain, data.TTrain); net.Accuracy(data.XTest, data.TTest); }
+        for (int e = 0; e < 17; e++) { net.Accuracy(data.TrainImages, data.TTrain); net.Accuracy(data.TestImages, data.TTest); }
         Console.WriteLine($"breakdown: 10,000 steps {steps:F2} s ({steps / 10_000 * 1e6:F0} µs/step), 17 accuracy passes over 70,000 images {sw.Elapsed.TotalSeconds:F2} s");
     }
 

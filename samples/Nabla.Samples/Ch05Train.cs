@@ -11,7 +11,8 @@ internal static class Ch05Train
     {
         var data = SampleData.Load<float>(args, oneHot: true);
         var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(0));
-        var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data.XTrain, data.TTrain, data.XTest, data.TTest,
+        // From the data set itself: the images stay bytes and only the rows read are converted (data.XTrain works too).
+        var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data,
             new TrainerOptions { Iterations = int.Parse(SampleData.Arg(args, "--iters") ?? "10000"), BatchSize = 100 });
         var history = trainer.Train(new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch is { } e) Console.WriteLine($"{e.TrainAccuracy} {e.TestAccuracy}"); }));
         Console.WriteLine($"# {history.Elapsed.TotalSeconds:F2} s");

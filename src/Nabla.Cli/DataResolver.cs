@@ -5,7 +5,43 @@ using Spectre.Console;
 namespace Nabla.Cli;
 
 /// <summary>A data set ready for training: flattened images in [0, 1] and one-hot targets.</summary>
-internal sealed record LoadedData(string Name, string Source, int Classes, Tensor<float> XTrain, Tensor<float> TTrain, Tensor<float> XTest, Tensor<float> TTest);
+/// <summary>
+/// A data set for a command: MNIST-format files (images kept as bytes, converted as they are read; the float
+/// tensors are made on first use) or generated tensors.
+/// </summary>
+internal sealed class LoadedData
+{
+    private readonly MnistDataset<float>? _set;
+    private readonly Tensor<float>? _xTrain, _xTest;
+
+    public LoadedData(string name, string source, int classes, MnistDataset<float> set)
+    {
+        Name = name; Source = source; Classes = classes; _set = set;
+        TTrain = set.TTrain; TTest = set.TTest;
+    }
+
+    public LoadedData(string name, string source, int classes, Tensor<float> xTrain, Tensor<float> tTrain, Tensor<float> xTest, Tensor<float> tTest)
+    {
+        Name = name; Source = source; Classes = classes;
+        _xTrain = xTrain; TTrain = tTrain; _xTest = xTest; TTest = tTest;
+    }
+
+    public string Name { get; }
+    public string Source { get; }
+    public int Classes { get; }
+    /// <summary>Training images as bytes, when the data came from files (what training reads).</summary>
+    public ByteImages<float>? TrainImages => _set?.TrainImages;
+    /// <summary>Test images as bytes, when the data came from files.</summary>
+    public ByteImages<float>? TestImages => _set?.TestImages;
+    /// <summary>Training images as a float tensor (converted on first use when the data came from files).</summary>
+    public Tensor<float> XTrain => _set?.XTrain ?? _xTrain!;
+    public Tensor<float> TTrain { get; }
+    /// <summary>Test images as a float tensor (converted on first use when the data came from files).</summary>
+    public Tensor<float> XTest => _set?.XTest ?? _xTest!;
+    public Tensor<float> TTest { get; }
+    /// <summary>Values per image.</summary>
+    public int InputSize => TrainImages?.RowSize ?? XTrain.Length / Math.Max(1, XTrain.Dim(0));
+}
 
 /// <summary>Finds (or fetches) the data set a command asked for and says which one it used and where from.</summary>
 internal static class DataResolver
@@ -26,7 +62,7 @@ internal static class DataResolver
         var options = new MnistOptions { Directory = dataDir?.FullName, Flatten = flatten, OneHot = oneHot, Normalize = true, TestOnly = testOnly };
         var set = FetchWithProgress(kind, options, @out, showProgress);
         @out.WriteLine($"Dataset: {set.Source} ({set.TrainCount:N0} train / {set.TestCount:N0} test)");
-        return new LoadedData(MnistFiles.DisplayName(kind), set.Source, 10, set.XTrain, set.TTrain, set.XTest, set.TTest);
+        return new LoadedData(MnistFiles.DisplayName(kind), set.Source, 10, set);
     }
 
     /// <summary>Fetches the data set into the user cache (the <c>nabla fetch</c> command); returns the folder.</summary>

@@ -83,7 +83,9 @@ internal static class TrainCommand
                 Seed = r.GetValue(seed),
                 EvaluationSampleSize = r.GetValue(evalSamples) ?? (cnn ? 1000 : null),
             };
-            var trainer = new Trainer<float>(net, opt, set.XTrain, set.TTrain, set.XTest, set.TTest, options);
+            // Files loaded by DataResolver always come with their bytes: training converts only the rows it reads.
+            var (trainImages, testImages) = (set.TrainImages!, set.TestImages!);
+            var trainer = new Trainer<float>(net, opt, trainImages, set.TTrain, testImages, set.TTest, options);
             var saveTo = r.GetValue(save);
             if (saveTo is not null) trainer.EpochCompleted = _ => ModelFile.Save(saveTo.FullName, net);
 
@@ -99,8 +101,9 @@ internal static class TrainCommand
                 throw new CliException(e.Message + (saveTo is not null && saveTo.Exists ? $" The last good checkpoint is kept in {saveTo.FullName}." : ""));
             }
             if (saveTo is not null) ModelFile.Save(saveTo.FullName, net);
-            double finalTrain = net.Accuracy(Sample(set.XTrain, options.EvaluationSampleSize), Sample(set.TTrain, options.EvaluationSampleSize), cnn ? 100 : 1000);
-            double finalTest = net.Accuracy(set.XTest, set.TTest, cnn ? 100 : 1000);
+            int evalBatch = cnn ? 100 : 1000;
+            double finalTrain = net.Accuracy(trainImages, set.TTrain, evalBatch, options.EvaluationSampleSize);
+            double finalTest = net.Accuracy(testImages, set.TTest, evalBatch);
             @out.WriteLine($"Done in {history.Elapsed.TotalSeconds:F2} s. Final accuracy: train {finalTrain:F4}{(options.EvaluationSampleSize is int n ? $" (first {n})" : "")}, test {finalTest:F4}.");
             if (r.GetValue(metrics) is { } m) { history.WriteCsv(m.FullName); @out.WriteLine($"Metrics: {m.FullName}"); }
             if (r.GetValue(plot) is { } p)
@@ -113,8 +116,6 @@ internal static class TrainCommand
         });
         return cmd;
     }
-
-    private static Tensor<float> Sample(Tensor<float> t, int? n) => n is int k && k < t.Dim(0) ? t.Slice(0, k) : t;
 
     internal static int[]? ParseHidden(string? text)
     {
@@ -138,8 +139,8 @@ internal static class TrainCommand
             "simple-cnn" => new SimpleConvNet<float>(rng: rng),
             "deep-cnn" => new DeepConvNet<float>(rng: rng),
             _ when hidden.Length == 1 && !batchnorm && dropout == 0 && decay == 0 && (initText is null || WeightInit.Parse(initText).FixedStd is not null)
-                => new TwoLayerNet<float>(set.XTrain.Dim(1), hidden[0], set.Classes, initText is null ? 0.01 : WeightInit.Parse(initText).FixedStd!.Value, act, rng),
-            _ => new MultiLayerNetExtend<float>(set.XTrain.Dim(1), hidden, set.Classes, act, initText is null ? null : WeightInit.Parse(initText), decay,
+                => new TwoLayerNet<float>(set.InputSize, hidden[0], set.Classes, initText is null ? 0.01 : WeightInit.Parse(initText).FixedStd!.Value, act, rng),
+            _ => new MultiLayerNetExtend<float>(set.InputSize, hidden, set.Classes, act, initText is null ? null : WeightInit.Parse(initText), decay,
                 useDropout: dropout > 0, dropoutRatio: dropout, useBatchNorm: batchnorm, rng: rng),
         };
     }

@@ -66,7 +66,8 @@ public static class Batches
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Tensor<T> _x;
+    private readonly Tensor<T>? _x;
+    private readonly ByteImages<T>? _images;
     private readonly Tensor<T> _t;
 
     /// <summary>Prepares batches of <paramref name="batchSize"/> rows drawn from <paramref name="x"/> and <paramref name="t"/>.</summary>
@@ -86,6 +87,26 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         TBatch = new Tensor<T>(WithRows(t.Shape, batchSize));
     }
 
+    /// <summary>
+    /// Prepares batches of <paramref name="batchSize"/> images drawn from <paramref name="images"/>, converted from their
+    /// bytes as they are gathered (a quarter of the memory traffic of gathering float32 rows), and <paramref name="t"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The images and targets have different numbers of rows, or the batch size is not positive.</exception>
+    public MiniBatch(ByteImages<T> images, Tensor<T> t, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (t.Shape.Length == 0 || images.Count != t.Shape[0])
+            throw new ArgumentException(
+                $"Images {Tensor<T>.ShapeString(images.Shape)} and targets {Tensor<T>.ShapeString(t.Shape)} must have the same number of rows.", nameof(t));
+        _images = images;
+        _t = t;
+        Mask = new int[batchSize];
+        XBatch = new Tensor<T>(images.ShapeOfRows(batchSize));
+        TBatch = new Tensor<T>(WithRows(t.Shape, batchSize));
+    }
+
     /// <summary>The row indices of the current batch.</summary>
     public int[] Mask { get; }
 
@@ -96,7 +117,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Tensor<T> TBatch { get; }
 
     /// <summary>Number of rows in the whole set.</summary>
-    public int Population => _x.Shape[0];
+    public int Population => _t.Shape[0];
 
     /// <summary>Draws a new random mask (with replacement, as the book does) and gathers its rows.</summary>
     public void Sample(Random random)
@@ -115,7 +136,8 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void Fill()
     {
-        Batches.Gather(_x, Mask, XBatch);
+        if (_images is not null) _images.Gather(Mask, XBatch);
+        else Batches.Gather(_x!, Mask, XBatch);
         Batches.Gather(_t, Mask, TBatch);
     }
 

@@ -53,31 +53,6 @@ public static class Idx
         }
     }
 
-    /// <summary>
-    /// Reads an IDX image file and maps every pixel through <paramref name="table"/> (256 entries) into a new
-    /// array, a chunk at a time, so the raw bytes (47 MB for MNIST's training set) are never held whole
-    /// beside the converted array. Same checks as <see cref="ReadImages(string)"/>.
-    /// </summary>
-    internal static (T[] Pixels, int Count, int Rows, int Columns) ReadImagesMapped<T>(string path, T[] table)
-    {
-        using var file = OpenRead(path);
-        var r = new ContentReader(file, path);
-        try
-        {
-            var (count, rows, cols, bytes, what) = ReadImageHeader(r, path);
-            if (bytes > Array.MaxLength)
-                throw new DataFormatException(path, 4, $"{what}, more than one array can hold; the header is corrupt.");
-            var result = new T[bytes];
-            var chunk = new byte[Math.Min(bytes, 1 << 20)];
-            r.ReadBodyChunks(bytes, what, chunk, (data, at) => Map(data, result.AsSpan((int)at, data.Length), table));
-            return (result, count, rows, cols);
-        }
-        finally
-        {
-            r.Dispose();
-        }
-    }
-
     private static (int Count, int Rows, int Columns, long Bytes, string What) ReadImageHeader(ContentReader r, string name)
     {
         r.ReadMagic(ImagesMagic);

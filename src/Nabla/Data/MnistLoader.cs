@@ -46,14 +46,12 @@ public static class MnistLoader
     {
         ArgumentNullException.ThrowIfNull(location);
         options ??= new MnistOptions();
-        var table = PixelTable<T>(options.Normalize);
-
-        (Tensor<T> X, Tensor<T> T, int[] Labels) train;
+        (ByteImages<T> X, Tensor<T> T, int[] Labels) train;
         if (options.TestOnly)
-            train = (new Tensor<T>(ImageShape(0, options.Flatten)), new Tensor<T>(LabelShape(0, options.OneHot)), []);
+            train = (new ByteImages<T>([], ImageShape(0, options.Flatten), options.Normalize), new Tensor<T>(LabelShape(0, options.OneHot)), []);
         else
-            train = ReadPair<T>(location, MnistFiles.TrainImages, MnistFiles.TrainLabels, options, table);
-        var test = ReadPair<T>(location, MnistFiles.TestImages, MnistFiles.TestLabels, options, table);
+            train = ReadPair<T>(location, MnistFiles.TrainImages, MnistFiles.TrainLabels, options);
+        var test = ReadPair<T>(location, MnistFiles.TestImages, MnistFiles.TestLabels, options);
         return new MnistDataset<T>(location.Kind, location, train.X, train.T, train.Labels, test.X, test.T, test.Labels);
     }
 
@@ -113,14 +111,14 @@ public static class MnistLoader
         return new Tensor<T>(values, labels.Length);
     }
 
-    private static (Tensor<T> X, Tensor<T> T, int[] Labels) ReadPair<T>(MnistLocation location, string imagesName, string labelsName,
-        MnistOptions options, T[] table) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (ByteImages<T> X, Tensor<T> T, int[] Labels) ReadPair<T>(MnistLocation location, string imagesName, string labelsName,
+        MnistOptions options) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string imagesPath = location.Files[imagesName];
         string labelsPath = location.Files[labelsName];
-        // Pixels are converted as they are decompressed: the raw bytes are never held whole beside the
-        // tensor, which keeps the training run's peak memory near the tensors' own size.
-        var (x, count, rows, cols) = Idx.ReadImagesMapped(imagesPath, table);
+        // The pixels stay bytes (ByteImages): a quarter of float32's memory, converted as rows are read.
+        var images = Idx.ReadImages(imagesPath);
+        var (x, count, rows, cols) = (images.Pixels, images.Count, images.Rows, images.Columns);
         if (rows != ImageSize || cols != ImageSize)
             throw new DataFormatException(imagesPath, 8,
                 $"the images are {rows}x{cols} pixels; {MnistFiles.DisplayName(location.Kind)} images are {ImageSize}x{ImageSize}.");
@@ -129,7 +127,7 @@ public static class MnistLoader
             throw new DataFormatException(imagesPath, 4,
                 $"it holds {count} images but {labelsPath} holds {labels.Length} labels; the two files must have the same count.");
 
-        var xt = new Tensor<T>(x, ImageShape(count, options.Flatten));
+        var xt = new ByteImages<T>(x, ImageShape(count, options.Flatten), options.Normalize);
         var ints = new int[labels.Length];
         for (int i = 0; i < labels.Length; i++) ints[i] = labels[i];
         return (xt, LabelsToTensor<T>(labels, options.OneHot), ints);

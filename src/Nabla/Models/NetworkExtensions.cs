@@ -17,23 +17,65 @@ public static class NetworkExtensions
         if (t.Dim(0) != n) throw new ArgumentException($"Accuracy: {n} inputs {Tensor<T>.ShapeString(x.Shape)} but targets {Tensor<T>.ShapeString(t.Shape)}.");
         if (n == 0) return 0;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        bool oneHot = t.Rank == 2;
         long correct = 0;
         for (int s = 0; s < n; s += batchSize)
         {
             int e = Math.Min(n, s + batchSize);
-            var y = net.Predict(x.Slice(s, e));
-            var ts = t.Slice(s, e);
-            int c = y.Dim(1);
-            var ys = y.Span; var tt = ts.Span;
-            for (int i = 0; i < e - s; i++)
-            {
-                int pred = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c));
-                int label = oneHot ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(tt.Slice(i * c, c)) : int.CreateSaturating(tt[i]);
-                if (pred == label) correct++;
-            }
+            correct += CountCorrect(net.Predict(x.Slice(s, e)), t.Slice(s, e));
         }
         return (double)correct / n;
+    }
+
+    /// <summary>
+    /// Accuracy on images kept as bytes (<see cref="Data.ByteImages{T}"/>): each batch is converted into one reused
+    /// buffer and predicted; the same result as <see cref="Accuracy{T}(INetwork{T}, Tensor{T}, Tensor{T}, int)"/> on
+    /// the converted tensor. With <paramref name="count"/>, only the first <paramref name="count"/> images are evaluated.
+    /// </summary>
+    /// <exception cref="ArgumentException">The images and targets differ in number.</exception>
+    public static double Accuracy<T>(this INetwork<T> net, Data.ByteImages<T> x, Tensor<T> t, int batchSize = 1000, int? count = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (count is < 0) throw new ArgumentOutOfRangeException(nameof(count), $"count must not be negative, got {count}.");
+        Tensor<T>? scratch = null;
+        return Accuracy(net, x, t, count ?? x.Count, batchSize, ref scratch);
+    }
+
+    /// <summary>Accuracy on the first <paramref name="count"/> images, converting each batch into <paramref name="scratch"/> (grown as needed, kept by the caller).</summary>
+    internal static double Accuracy<T>(INetwork<T> net, Data.ByteImages<T> x, Tensor<T> t, int count, int batchSize, ref Tensor<T>? scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t.Rank == 0 || t.Dim(0) != x.Count)
+            throw new ArgumentException($"Accuracy: {x.Count} images {Tensor<T>.ShapeString(x.Shape)} but targets {Tensor<T>.ShapeString(t.Shape)}.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int n = Math.Min(count, x.Count);
+        if (n == 0) return 0;
+        int rows = Math.Min(batchSize, n);
+        if (scratch is null || scratch.Dim(0) != rows || scratch.Length != (long)rows * x.RowSize) scratch = new Tensor<T>(x.ShapeOfRows(rows));
+        long correct = 0;
+        for (int s = 0; s < n; s += batchSize)
+        {
+            int e = Math.Min(n, s + batchSize);
+            var xs = e - s == rows ? scratch : scratch.Slice(0, e - s);
+            x.CopyRows(s, xs);
+            correct += CountCorrect(net.Predict(xs), t.Slice(s, e));
+        }
+        return (double)correct / n;
+    }
+
+    /// <summary>How many rows of the predictions <paramref name="y"/> pick the class of their target (one-hot or label).</summary>
+    private static int CountCorrect<T>(Tensor<T> y, Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool oneHot = t.Rank == 2;
+        int c = y.Dim(1), correct = 0;
+        var ys = y.Span; var tt = t.Span;
+        for (int i = 0; i < y.Dim(0); i++)
+        {
+            int pred = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c));
+            int label = oneHot ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(t.Span.Slice(i * c, c)) : int.CreateSaturating(tt[i]);
+            if (pred == label) correct++;
+        }
+        return correct;
     }
 
     /// <summary>Numerical gradient (central differences) of the loss for every parameter: slow, for checking backprop.</summary>

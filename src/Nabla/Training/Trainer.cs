@@ -98,8 +98,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly INetwork<T> _net;
     private readonly IOptimizer<T> _optimizer;
-    private readonly Tensor<T> _xTrain, _tTrain, _xTest, _tTest;
+    private readonly Tensor<T>? _xTrain, _xTest;
+    private readonly ByteImages<T>? _trainImages, _testImages;
+    private readonly Tensor<T> _tTrain, _tTest;
     private readonly TrainerOptions _options;
+    private Tensor<T>? _evalScratch;
 
     /// <summary>Creates a trainer; targets are one-hot (N, C) or labels (N,).</summary>
     public Trainer(INetwork<T> network, IOptimizer<T> optimizer, Tensor<T> xTrain, Tensor<T> tTrain, Tensor<T> xTest, Tensor<T> tTest, TrainerOptions? options = null)
@@ -108,9 +111,35 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _xTrain = xTrain; _tTrain = tTrain; _xTest = xTest; _tTest = tTest;
         _options = options ?? new TrainerOptions();
         _options.Validate();
-        if (xTrain.Rank == 0 || xTrain.Dim(0) == 0) throw new ArgumentException("Trainer: the training set is empty.");
-        if (tTrain.Dim(0) != xTrain.Dim(0)) throw new ArgumentException($"Trainer: {xTrain.Dim(0)} training inputs but {tTrain.Dim(0)} targets.");
-        if (tTest.Dim(0) != xTest.Dim(0)) throw new ArgumentException($"Trainer: {xTest.Dim(0)} test inputs but {tTest.Dim(0)} targets.");
+        if (xTrain.Rank == 0) throw new ArgumentException("Trainer: the training set is empty.");
+        CheckSizes(xTrain.Dim(0), tTrain, xTest.Rank == 0 ? 0 : xTest.Dim(0), tTest);
+    }
+
+    /// <summary>
+    /// Creates a trainer over images kept as bytes (<see cref="ByteImages{T}"/>, e.g. <see cref="MnistDataset{T}.TrainImages"/>):
+    /// minibatches and accuracy passes convert only the rows they read, so the loop reads a quarter of the bytes
+    /// from memory and the float copy of the whole set is never made. Same results as training on the converted tensors.
+    /// </summary>
+    public Trainer(INetwork<T> network, IOptimizer<T> optimizer, ByteImages<T> xTrain, Tensor<T> tTrain, ByteImages<T> xTest, Tensor<T> tTest, TrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(xTrain);
+        ArgumentNullException.ThrowIfNull(xTest);
+        _net = network; _optimizer = optimizer;
+        _trainImages = xTrain; _tTrain = tTrain; _testImages = xTest; _tTest = tTest;
+        _options = options ?? new TrainerOptions();
+        _options.Validate();
+        CheckSizes(xTrain.Count, tTrain, xTest.Count, tTest);
+    }
+
+    /// <summary>Creates a trainer on a loaded MNIST-format data set, from its images' bytes (<see cref="MnistDataset{T}.TrainImages"/>).</summary>
+    public Trainer(INetwork<T> network, IOptimizer<T> optimizer, MnistDataset<T> data, TrainerOptions? options = null)
+        : this(network, optimizer, data.TrainImages, data.TTrain, data.TestImages, data.TTest, options) { }
+
+    private static void CheckSizes(int trainCount, Tensor<T> tTrain, int testCount, Tensor<T> tTest)
+    {
+        if (trainCount == 0) throw new ArgumentException("Trainer: the training set is empty.");
+        if (tTrain.Rank == 0 || tTrain.Dim(0) != trainCount) throw new ArgumentException($"Trainer: {trainCount} training inputs but {(tTrain.Rank == 0 ? 0 : tTrain.Dim(0))} targets.");
+        if (tTest.Rank == 0 || tTest.Dim(0) != testCount) throw new ArgumentException($"Trainer: {testCount} test inputs but {(tTest.Rank == 0 ? 0 : tTest.Dim(0))} targets.");
     }
 
     /// <summary>
@@ -122,7 +151,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         : this(network, OptimizerFactory.Create<T>(optimizer, optimizerParameters), xTrain, tTrain, xTest, tTest, options) { }
 
     /// <summary>Iterations per epoch: max(train size / batch size, 1), as in the book.</summary>
-    public int IterationsPerEpoch => Math.Max(_xTrain.Dim(0) / _options.BatchSize, 1);
+    public int IterationsPerEpoch => Math.Max(_tTrain.Dim(0) / _options.BatchSize, 1);
 
     /// <summary>The iterations this trainer runs: <see cref="TrainerOptions.Epochs"/> × <see cref="IterationsPerEpoch"/>, or <see cref="TrainerOptions.Iterations"/>.</summary>
     public int TotalIterations => _options.Epochs is int e ? checked(e * IterationsPerEpoch) : _options.Iterations;
@@ -137,7 +166,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var history = new TrainingHistory();
         var rng = new Random(_options.Seed);
-        var batch = new MiniBatch<T>(_xTrain, _tTrain, _options.BatchSize);
+        var batch = _trainImages is not null ? new MiniBatch<T>(_trainImages, _tTrain, _options.BatchSize) : new MiniBatch<T>(_xTrain!, _tTrain, _options.BatchSize);
         int perEpoch = IterationsPerEpoch, total = TotalIterations;
         history.Loss.Capacity = total;
         var clock = Stopwatch.StartNew();
@@ -154,7 +183,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             EpochMetrics? epoch = null;
             if (i % perEpoch == 0)
             {
-                double trainAcc = Evaluate(_xTrain, _tTrain), testAcc = Evaluate(_xTest, _tTest);
+                double trainAcc = Evaluate(_xTrain, _trainImages, _tTrain), testAcc = Evaluate(_xTest, _testImages, _tTest);
                 epoch = new EpochMetrics(i / perEpoch, i, trainAcc, testAcc, loss, clock.Elapsed);
                 history.Epochs.Add(epoch);
                 EpochCompleted?.Invoke(epoch);
@@ -166,8 +195,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return history;
     }
 
-    private double Evaluate(Tensor<T> x, Tensor<T> t)
+    private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t)
     {
+        if (images is not null)
+            return NetworkExtensions.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, ref _evalScratch);
+        var x = tensor!;
         int limit = _options.EvaluationSampleSize ?? x.Dim(0);
         if (limit < x.Dim(0)) { x = x.Slice(0, limit); t = t.Slice(0, limit); }
         return _net.Accuracy(x, t);
