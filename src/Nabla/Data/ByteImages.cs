@@ -83,7 +83,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
             if ((uint)rows[i] >= (uint)Count)
                 throw new ArgumentOutOfRangeException(nameof(rows), $"Index {rows[i]} at position {i} is outside the {Count} images.");
         fixed (byte* src = _pixels) fixed (T* dst = destination.Span) fixed (int* r = rows)
-            ByteRows<T>.Gather(src, r, rows.Length, dst, RowSize, Normalize);
+            ByteRows<T>.Run(src, r, rows.Length, dst, RowSize, Normalize);
     }
 
     /// <summary>Converts images <paramref name="start"/> … <paramref name="start"/> + N − 1 into <paramref name="destination"/> (N = its first axis).</summary>
@@ -97,7 +97,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (start < 0 || start > Count - n)
             throw new ArgumentOutOfRangeException(nameof(start), $"Images {start}…{start + n - 1} are outside the {Count} images.");
         fixed (byte* src = _pixels) fixed (T* dst = destination.Span)
-            ByteRows<T>.Convert(src + (long)start * RowSize, dst, n * RowSize, Normalize);
+            ByteRows<T>.Run(src + (long)start * RowSize, null, n, dst, RowSize, Normalize);
     }
 
     /// <summary>Images <paramref name="start"/> … <paramref name="start"/> + <paramref name="count"/> − 1 as a new tensor.</summary>

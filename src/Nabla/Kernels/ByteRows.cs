@@ -84,8 +84,53 @@ internal static unsafe class ByteRows<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
+    /// <summary>
+    /// dst row i = src row rows[i] (indices already checked) or, with <paramref name="rows"/> null, rows 0…count−1 of src;
+    /// converted, shared among the cores when there are at least <see cref="ParallelBytes"/> bytes.
+    /// </summary>
+    public static void Run(byte* src, int* rows, int count, T* dst, int rowSize, bool normalize)
+    {
+        long bytes = (long)count * rowSize;
+        int tasks = bytes >= ParallelBytes ? Math.Min(WorkerPool.Concurrency, count) : 1;
+        if (tasks == 1)
+        {
+            if (rows is null) Convert(src, dst, (int)bytes, normalize);
+            else Gather(src, rows, count, dst, rowSize, normalize);
+            return;
+        }
+        var job = Job ??= new RowsJob();
+        job.Set(src, rows, count, dst, rowSize, normalize, tasks);
+        try { WorkerPool.Run(job, tasks); }
+        finally { job.Set(null, null, 0, null, 0, false, 0); }
+    }
+
+    /// <summary>Bytes from which a conversion is shared among the cores.</summary>
+    internal static int ParallelBytes = 64 * 1024;
+
+    [ThreadStatic] private static RowsJob? Job;
+
+    /// <summary>A range of rows per task, each converted (and prefetched, when picked by index) on its own.</summary>
+    private sealed class RowsJob : IParallelJob
+    {
+        private byte* _src; private int* _rows; private T* _dst;
+        private int _count, _rowSize, _tasks; private bool _normalize;
+
+        public void Set(byte* src, int* rows, int count, T* dst, int rowSize, bool normalize, int tasks)
+        {
+            _src = src; _rows = rows; _count = count; _dst = dst; _rowSize = rowSize; _normalize = normalize; _tasks = tasks;
+        }
+
+        public void Execute(int task)
+        {
+            int r0 = (int)((long)task * _count / _tasks), r1 = (int)((long)(task + 1) * _count / _tasks);
+            T* dst = _dst + (long)r0 * _rowSize;
+            if (_rows is null) Convert(_src + (long)r0 * _rowSize, dst, (r1 - r0) * _rowSize, _normalize);
+            else Gather(_src, _rows + r0, r1 - r0, dst, _rowSize, _normalize);
+        }
+    }
+
     /// <summary>dst row i = src row rows[i], converted (indices already checked).</summary>
-    public static void Gather(byte* src, int* rows, int count, T* dst, int rowSize, bool normalize)
+    private static void Gather(byte* src, int* rows, int count, T* dst, int rowSize, bool normalize)
     {
         bool prefetch = Sse.IsSupported;
         if (prefetch)
