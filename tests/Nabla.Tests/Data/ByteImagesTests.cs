@@ -43,6 +43,25 @@ public class ByteImagesTests
     }
 
     [Fact]
+    public void LargeBatchesSharedAmongTheCoresMatchTheConvertedTensor()
+    {
+        // 100 rows of 784 bytes (78 KB) are past the size from which the rows are split between the cores.
+        var bytes = new byte[300 * 784];
+        new Random(4).NextBytes(bytes);
+        var images = new ByteImages<float>(bytes, [300, 784]);
+        var all = MnistLoader.ImagesToTensor<float>(new IdxImages(bytes, 300, 28, 28));
+        var rows = Nabla.Data.Batches.Choice(new Random(5), 300, 101);
+        var dst = new Tensor<float>(101, 784);
+        images.Gather(rows, dst);
+        Assert.Equal(all.TakeRows(rows).ToArray(), dst.ToArray());
+        var block = new Tensor<float>(250, 784);
+        images.CopyRows(50, block);
+        Assert.Equal(all.Slice(50, 300).ToArray(), block.ToArray());
+        var d = new ByteImages<double>(bytes, [300, 784], normalize: false).Rows(7, 120);
+        Assert.Equal(MnistLoader.ImagesToTensor<double>(new IdxImages(bytes, 300, 28, 28), normalize: false).Slice(7, 127).ToArray(), d.ToArray());
+    }
+
+    [Fact]
     public void ImageShapeCanChangeAndNamesTheProblemWhenItCannot()
     {
         var images = new ByteImages<double>(new byte[3 * 16], [3, 16], normalize: false);
