@@ -118,16 +118,16 @@ public static class MnistLoader
         string labelsPath = location.Files[labelsName];
         // The pixels stay bytes (ByteImages): a quarter of float32's memory, converted as rows are read.
         var images = Idx.ReadImages(imagesPath);
-        var (x, count, rows, cols) = (images.Pixels, images.Count, images.Rows, images.Columns);
-        if (rows != ImageSize || cols != ImageSize)
+        int count = images.Count;
+        if (images.Rows != ImageSize || images.Columns != ImageSize)
             throw new DataFormatException(imagesPath, 8,
-                $"the images are {rows}x{cols} pixels; {MnistFiles.DisplayName(location.Kind)} images are {ImageSize}x{ImageSize}.");
+                $"the images are {images.Rows}x{images.Columns} pixels; {MnistFiles.DisplayName(location.Kind)} images are {ImageSize}x{ImageSize}.");
         var labels = Idx.ReadLabels(labelsPath);
         if (labels.Length != count)
             throw new DataFormatException(imagesPath, 4,
                 $"it holds {count} images but {labelsPath} holds {labels.Length} labels; the two files must have the same count.");
 
-        var xt = new ByteImages<T>(x, ImageShape(count, options.Flatten), options.Normalize);
+        var xt = new ByteImages<T>(images.Pixels, ImageShape(count, options.Flatten), options.Normalize);
         var ints = new int[labels.Length];
         for (int i = 0; i < labels.Length; i++) ints[i] = labels[i];
         return (xt, LabelsToTensor<T>(labels, options.OneHot), ints);

@@ -46,35 +46,15 @@ internal static unsafe class ByteRows<T> where T : unmanaged, IFloatingPointIeee
         int i = 0;
         if (typeof(T) == typeof(float) && Avx2.IsSupported)
         {
-            var d = Vector256.Create(255f); var r = Vector256.Create(1f / 255f);
             float* f = (float*)dst;
             for (; i <= n - 8; i += 8)
-            {
-                var v = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(src + i));
-                if (corrected)
-                {
-                    var q = v * r;
-                    v = Fma.MultiplyAdd(Fma.MultiplyAddNegated(q, d, v), r, q);
-                }
-                else if (normalize) v /= d;
-                v.Store(f + i);
-            }
+                Scale(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(src + i)), normalize, corrected).Store(f + i);
         }
         else if (typeof(T) == typeof(double) && Avx2.IsSupported)
         {
-            var d = Vector256.Create(255.0); var r = Vector256.Create(1.0 / 255.0);
             double* f = (double*)dst;
             for (; i <= n - 4; i += 4)
-            {
-                var v = Avx.ConvertToVector256Double(Sse41.ConvertToVector128Int32(src + i));
-                if (corrected)
-                {
-                    var q = v * r;
-                    v = Fma.MultiplyAdd(Fma.MultiplyAddNegated(q, d, v), r, q);
-                }
-                else if (normalize) v /= d;
-                v.Store(f + i);
-            }
+                Scale(Avx.ConvertToVector256Double(Sse41.ConvertToVector128Int32(src + i)), normalize, corrected).Store(f + i);
         }
         T scale = T.CreateTruncating(255);
         for (; i < n; i++)
@@ -82,6 +62,20 @@ internal static unsafe class ByteRows<T> where T : unmanaged, IFloatingPointIeee
             T v = T.CreateTruncating(src[i]);
             dst[i] = normalize ? v / scale : v;
         }
+    }
+
+    /// <summary>v / 255 (or v unchanged): the corrected product q + (v − 255q)·(1/255) with q = v·(1/255), or a division.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<TV> Scale<TV>(Vector256<TV> v, bool normalize, bool corrected) where TV : unmanaged, IFloatingPointIeee754<TV>
+    {
+        var d = Vector256.Create(TV.CreateTruncating(255));
+        if (corrected)
+        {
+            var r = Vector256.Create(TV.One / TV.CreateTruncating(255));
+            var q = v * r;
+            return Simd.Fma(Simd.Fma(q, -d, v), r, q);
+        }
+        return normalize ? v / d : v;
     }
 
     /// <summary>
@@ -134,17 +128,11 @@ internal static unsafe class ByteRows<T> where T : unmanaged, IFloatingPointIeee
     {
         bool prefetch = Sse.IsSupported;
         if (prefetch)
-            for (int i = 0; i < Math.Min(count, Ahead); i++) Prefetch(src + (long)rows[i] * rowSize, rowSize);
+            for (int i = 0; i < Math.Min(count, Ahead); i++) Simd.PrefetchLines(src + (long)rows[i] * rowSize, rowSize);
         for (int i = 0; i < count; i++)
         {
-            if (prefetch && i + Ahead < count) Prefetch(src + (long)rows[i + Ahead] * rowSize, rowSize);
+            if (prefetch && i + Ahead < count) Simd.PrefetchLines(src + (long)rows[i + Ahead] * rowSize, rowSize);
             Convert(src + (long)rows[i] * rowSize, dst + (long)i * rowSize, rowSize, normalize);
         }
-    }
-
-    private static void Prefetch(byte* p, int bytes)
-    {
-        for (int b = 0; b < bytes; b += 64) Sse.Prefetch1(p + b);
-        Sse.Prefetch1(p + bytes - 1);
     }
 }

@@ -23,16 +23,11 @@ internal static unsafe class RowGather<T> where T : unmanaged
     public static void Run(T* src, int* rows, int count, T* dst, int rowSize)
     {
         int rowBytes = rowSize * Unsafe.SizeOf<T>();
-        for (int i = 0; i < Math.Min(count, Ahead); i++) Prefetch((byte*)(src + (long)rows[i] * rowSize), rowBytes);
+        for (int i = 0; i < Math.Min(count, Ahead); i++) Simd.PrefetchLines((byte*)(src + (long)rows[i] * rowSize), rowBytes);
         for (int i = 0; i < count; i++)
         {
-            if (i + Ahead < count) Prefetch((byte*)(src + (long)rows[i + Ahead] * rowSize), rowBytes);
+            if (i + Ahead < count) Simd.PrefetchLines((byte*)(src + (long)rows[i + Ahead] * rowSize), rowBytes);
             Buffer.MemoryCopy(src + (long)rows[i] * rowSize, dst + (long)i * rowSize, rowBytes, rowBytes);
         }
-    }
-
-    private static void Prefetch(byte* p, int bytes)
-    {
-        for (int b = 0; b < bytes; b += 64) Sse.Prefetch1(p + b);
     }
 }

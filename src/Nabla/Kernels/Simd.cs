@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -56,5 +57,16 @@ internal static unsafe class Simd
         if (typeof(T) == typeof(float)) return Vector.FusedMultiplyAdd(x.As<T, float>(), y.As<T, float>(), z.As<T, float>()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(x.As<T, double>(), y.As<T, double>(), z.As<T, double>()).As<double, T>();
         return x * y + z;
+    }
+
+    /// <summary>
+    /// Asks for the cache lines of [p, p + bytes) ahead of their use (into L2 and up), a row read soon from far
+    /// out in memory; the last line is asked for too when the range does not start on a line boundary.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PrefetchLines(byte* p, int bytes)
+    {
+        for (int b = 0; b < bytes; b += 64) Sse.Prefetch1(p + b);
+        if (bytes > 0) Sse.Prefetch1(p + bytes - 1);
     }
 }

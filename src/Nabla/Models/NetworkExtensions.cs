@@ -72,7 +72,7 @@ public static class NetworkExtensions
         for (int i = 0; i < y.Dim(0); i++)
         {
             int pred = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c));
-            int label = oneHot ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(t.Span.Slice(i * c, c)) : int.CreateSaturating(tt[i]);
+            int label = oneHot ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(tt.Slice(i * c, c)) : int.CreateSaturating(tt[i]);
             if (pred == label) correct++;
         }
         return correct;
