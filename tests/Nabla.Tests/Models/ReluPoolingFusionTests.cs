@@ -58,12 +58,8 @@ public class ReluPoolingFusionTests
         var net = new ConvReluPoolNet<double>(3, 1, 1, 3);
         var x = Tensor<double>.RandomUniform(new Random(4), -1, 1, 2, 1, 10, 10);
         var t = Tensor.From(1.0, 2.0);
-        var num = net.NumericalGradient(x, t);
-        foreach (var (key, g) in net.Gradient(x, t))
-        {
-            double mean = (g - num[key]).Abs().Mean();
-            Assert.True(mean < 1e-7, $"{key}: mean difference {mean}");
-        }
+        foreach (var r in GradientCheck.Run(net, x, t))
+            Assert.True(r.MeanAbsDifference < 1e-7, $"{r.Name}: mean difference {r.MeanAbsDifference}");
     }
 
     [Fact]
