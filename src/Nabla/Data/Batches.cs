@@ -134,9 +134,16 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         Fill();
     }
 
+    /// <summary>
+    /// When false, <see cref="Sample"/> and <see cref="Sequential"/> draw the mask and gather only the targets, leaving
+    /// <see cref="XBatch"/> as it was: the trainer sets this when the network reads the batch's images from their index.
+    /// </summary>
+    internal bool GatherInputs { get; set; } = true;
+
     private void Fill()
     {
-        if (_images is not null) _images.Gather(Mask, XBatch);
+        if (!GatherInputs) { }
+        else if (_images is not null) _images.Gather(Mask, XBatch);
         else Batches.Gather(_x!, Mask, XBatch);
         Batches.Gather(_t, Mask, TBatch);
     }

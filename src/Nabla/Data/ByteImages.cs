@@ -14,6 +14,10 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly byte[] _pixels;
     private readonly int[] _shape;
+    private readonly object _indexGate = new();
+    private double _density = -1;
+    private bool _indexBuilt;
+    private NonZeroIndex? _index;
 
     /// <summary>
     /// Wraps <paramref name="pixels"/> (not copied) as images of <paramref name="shape"/> (N, …), e.g. (N, 784) or
@@ -79,9 +83,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(destination);
         CheckDestination(rows.Length, destination);
-        for (int i = 0; i < rows.Length; i++)
-            if ((uint)rows[i] >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(rows), $"Index {rows[i]} at position {i} is outside the {Count} images.");
+        CheckRows(rows, nameof(rows));
         fixed (byte* src = _pixels) fixed (T* dst = destination.Span) fixed (int* r = rows)
             ByteRows<T>.Run(src, r, rows.Length, dst, RowSize, Normalize);
     }
@@ -111,6 +113,35 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The whole set as a tensor of <see cref="Shape"/> (allocates Count × RowSize values).</summary>
     public Tensor<T> ToTensor() => Rows(0, Count);
+
+    /// <summary>
+    /// The index of these images' non-zero pixels (<see cref="NonZeroIndex"/>), built on first use, when at most
+    /// <paramref name="maxDensity"/> of the pixels are non-zero; null for denser images (the dense product is faster
+    /// then) or images too wide to index.
+    /// </summary>
+    internal NonZeroIndex? NonZeros(double maxDensity)
+    {
+        if (maxDensity <= 0 || Count == 0 || RowSize == 0) return null;
+        lock (_indexGate)
+        {
+            if (_density < 0) _density = NonZeroIndex.Density(_pixels);
+            if (_density > maxDensity) return null;
+            if (!_indexBuilt)
+            {
+                _index = NonZeroIndex.Build(_pixels, RowSize);
+                _indexBuilt = true;
+            }
+            return _index;
+        }
+    }
+
+    /// <summary>Throws unless every index in <paramref name="rows"/> names one of the images.</summary>
+    internal void CheckRows(ReadOnlySpan<int> rows, string parameter)
+    {
+        for (int i = 0; i < rows.Length; i++)
+            if ((uint)rows[i] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(parameter, $"Index {rows[i]} at position {i} is outside the {Count} images.");
+    }
 
     private void CheckDestination(int rows, Tensor<T> destination)
     {

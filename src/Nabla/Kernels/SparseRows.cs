@@ -24,7 +24,7 @@ namespace Nabla.Kernels;
 /// </remarks>
 internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private enum Phase { Build, Scatter }
+    private enum Phase { Build, Images, Scatter }
 
     /// <summary>Columns of a padded row chunk: 64 bytes × 4 (four 512-bit vectors, or eight 256-bit ones).</summary>
     private static int Chunk => 256 / Unsafe.SizeOf<T>();
@@ -40,9 +40,12 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     private T[] _vals = [];
     private T[] _wPad = [], _cPad = [], _dPad = [], _dwPad = [];
     private int _rows, _colsCount, _rowsPerTask, _regionSize, _failed, _n, _np, _tasks, _blockRows, _nb;
-    private bool _valid;
+    private bool _valid, _normalize;
     private Phase _phase;
     private T* _x, _w, _c;
+    // MultiplyImages: the images of the batch, and where each row's entries begin in _cols/_vals.
+    private int[] _images = [], _rowStart = [];
+    private Data.NonZeroIndex? _index;
 
     /// <summary>Whether the compressed copy is valid (the last <see cref="TryMultiply"/> succeeded).</summary>
     public bool IsValid => _valid;
@@ -73,12 +76,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             throw new ArgumentException($"SparseRows: X needs {rows}×{cols}, W {cols}×{n}, C {rows}×{n} elements.");
         _valid = false;
         if (rows == 0 || cols == 0 || n == 0 || maxDensity <= 0) return false;
-        int threads = (long)rows * cols >= 16_384 ? WorkerPool.Concurrency : 1;
-        // One block of rows per core for a training batch (the rows of a task share every block of W it loads),
-        // blocks of 64 rows for bigger inputs (an accuracy pass over 1,000 images).
-        int tasks = threads == 1 ? 1 : Math.Max(threads, (rows + 63) / 64);
-        _rowsPerTask = (rows + tasks - 1) / tasks;
-        tasks = (rows + _rowsPerTask - 1) / _rowsPerTask;
+        int tasks = SplitRows(rows, cols);
         // Each task writes its rows' entries into its own region, sized by the density limit, with room
         // for one full vector store past the last entry.
         long region = (long)(maxDensity * _rowsPerTask * cols) + 2L * Vector512<T>.Count;
@@ -98,15 +96,86 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             _x = px; _w = pw; _c = pc;
             try
             {
-                // W padded on this thread: a row copy is a handful of vector moves, the whole of W1 about a microsecond.
-                T* wp = Aligned(_wPad);
-                for (int k = 0; k < cols; k++) Simd.CopyRow(pw + (long)k * n, wp + (long)k * np, n);
+                PadW(pw, cols, n, np);
                 RunPhase(Phase.Build, tasks);
             }
             finally { _x = _w = _c = null; }
         }
         _valid = _failed == 0;
         return _valid;
+    }
+
+    /// <summary>
+    /// Writes C = X·W (rows × n) for W (<see cref="Data.NonZeroIndex.RowSize"/> × n), X being the images
+    /// <paramref name="images"/> of <paramref name="index"/> (indices already checked), their values converted as
+    /// <see cref="ByteRows{T}"/> converts pixels. The compressed rows are copied from the index, not searched for,
+    /// and are exactly those <see cref="TryMultiply"/> would compress from the converted images, so C and a following
+    /// <see cref="MultiplyTransposedInto"/> are the same, bit for bit (unless that batch was too dense for
+    /// <see cref="TryMultiply"/>, which then leaves the product to the dense GEMM; the caller decides on the whole set's density).
+    /// </summary>
+    public void MultiplyImages(Data.NonZeroIndex index, ReadOnlySpan<int> images, bool normalize, ReadOnlySpan<T> w, Span<T> c, int n)
+    {
+        int rows = images.Length, cols = index.RowSize;
+        if (w.Length < (long)cols * n || c.Length < (long)rows * n)
+            throw new ArgumentException($"SparseRows: W needs {cols}×{n}, C {rows}×{n} elements.");
+        _valid = false;
+        if (rows == 0 || n == 0) return;
+        int tasks = SplitRows(rows, cols);
+        int np = RoundUp(n, Chunk);
+        _blockRows = BlockRowsFor(np);
+        if (_blockRows % Data.NonZeroIndex.Group != 0) throw new InvalidOperationException("SparseRows: blocks must hold whole column groups.");
+        _nb = (cols + _blockRows - 1) / _blockRows;
+        Grow(ref _blocks, rows * (_nb + 1));
+        Grow(ref _images, rows);
+        Grow(ref _rowStart, rows + 1);
+        images.CopyTo(_images);
+        long total = 0;
+        var start = index.Start;
+        for (int i = 0; i < rows; i++)
+        {
+            _rowStart[i] = (int)total;
+            total += start[images[i] + 1] - start[images[i]];
+        }
+        if (total > Array.MaxLength - 64) throw new ArgumentException($"SparseRows: {rows} images hold {total} non-zeros, more than an array can.");
+        _rowStart[rows] = (int)total;
+        // A quarter to spare: the non-zeros of a batch vary, and growing by what one batch needs would reallocate often.
+        int room = (int)Math.Min(Array.MaxLength, total + total / 4 + 2 * Vector512<T>.Count);
+        if (_cols.Length < total) Grow(ref _cols, room);
+        if (_vals.Length < total) Grow(ref _vals, room);
+        GrowPinned(ref _wPad, cols * np);
+        GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
+        _rows = rows; _colsCount = cols; _n = n; _np = np; _index = index; _normalize = normalize;
+        fixed (T* pw = w, pc = c)
+        {
+            _w = pw; _c = pc;
+            try
+            {
+                PadW(pw, cols, n, np);
+                RunPhase(Phase.Images, tasks);
+            }
+            finally { _w = _c = null; _index = null; }
+        }
+        _valid = true;
+    }
+
+    /// <summary>
+    /// Tasks for a product of <paramref name="rows"/> rows (sets <see cref="_rowsPerTask"/>): one block of rows per core
+    /// for a training batch (the rows of a task share every block of W it loads), blocks of 64 rows for bigger inputs
+    /// (an accuracy pass over 1,000 images), one task for small inputs.
+    /// </summary>
+    private int SplitRows(int rows, int cols)
+    {
+        int threads = (long)rows * cols >= 16_384 ? WorkerPool.Concurrency : 1;
+        int tasks = threads == 1 ? 1 : Math.Max(threads, (rows + 63) / 64);
+        _rowsPerTask = (rows + tasks - 1) / tasks;
+        return (rows + _rowsPerTask - 1) / _rowsPerTask;
+    }
+
+    /// <summary>W padded on this thread: a row copy is a handful of vector moves.</summary>
+    private void PadW(T* pw, int cols, int n, int np)
+    {
+        T* wp = Aligned(_wPad);
+        for (int k = 0; k < cols; k++) Simd.CopyRow(pw + (long)k * n, wp + (long)k * np, n);
     }
 
     /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X compressed by the last successful <see cref="TryMultiply"/>.</summary>
@@ -147,6 +216,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         switch (_phase)
         {
             case Phase.Build: BuildTask(task); break;
+            case Phase.Images: ImagesTask(task); break;
             default: ScatterTask(task); break;
         }
     }
@@ -160,11 +230,10 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildTask(int task)
     {
-        int r0 = task * _rowsPerTask, r1 = Math.Min(_rows, r0 + _rowsPerTask), cols = _colsCount, n = _n, np = _np;
+        int r0 = task * _rowsPerTask, r1 = Math.Min(_rows, r0 + _rowsPerTask), cols = _colsCount;
         int regionStart = task * _regionSize;
         int limit = regionStart + _regionSize - 2 * Vector512<T>.Count;
-        T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
-        int nb = _nb, stride = nb + 1;
+        int stride = _nb + 1;
         fixed (int* colBase = _cols, blocks = _blocks)
         fixed (T* valBase = _vals)
         {
@@ -178,6 +247,62 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                     return;
                 }
             }
+        }
+        MultiplyTaskRows(task, r0, r1);
+    }
+
+    /// <summary>
+    /// One task of <see cref="MultiplyImages"/>: copies its rows' entries from the index — columns widened to int,
+    /// values converted by <see cref="ByteRows{T}.Convert"/> — with their block bounds read from the index's
+    /// group starts, then multiplies them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ImagesTask(int task)
+    {
+        int r0 = task * _rowsPerTask, r1 = Math.Min(_rows, r0 + _rowsPerTask);
+        var index = _index!;
+        int nb = _nb, stride = nb + 1, groupStride = index.Groups + 1, groupsPerBlock = _blockRows / Data.NonZeroIndex.Group;
+        fixed (int* colBase = _cols, blocks = _blocks, start = index.Start, images = _images, rowStart = _rowStart)
+        fixed (T* valBase = _vals)
+        fixed (ushort* srcCols = index.Cols, groupStarts = index.GroupStarts)
+        fixed (byte* srcVals = index.Values)
+        {
+            for (int i = r0; i < r1; i++)
+            {
+                int img = images[i], s = start[img], count = start[img + 1] - s, p = rowStart[i];
+                WidenColumns(srcCols + s, colBase + p, count);
+                ByteRows<T>.Convert(srcVals + s, valBase + p, count, _normalize);
+                ushort* gs = groupStarts + (long)img * groupStride;
+                int* bt = blocks + (long)i * stride;
+                for (int b = 0; b < nb; b++) bt[b] = p + gs[b * groupsPerBlock];
+                bt[nb] = p + count;
+            }
+        }
+        MultiplyTaskRows(task, r0, r1);
+    }
+
+    /// <summary>dst[0..n) = src[0..n) widened to int, eight at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WidenColumns(ushort* src, int* dst, int n)
+    {
+        int j = 0;
+        if (Avx2.IsSupported)
+        {
+            for (; j <= n - 8; j += 8) Avx2.ConvertToVector256Int32(src + j).Store(dst + j);
+        }
+        for (; j < n; j++) dst[j] = src[j];
+    }
+
+    /// <summary>C's rows r0 … r1 − 1 from their compressed entries (a task's share of the product).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MultiplyTaskRows(int task, int r0, int r1)
+    {
+        int n = _n, np = _np;
+        T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
+        int nb = _nb, stride = nb + 1;
+        fixed (int* colBase = _cols, blocks = _blocks)
+        fixed (T* valBase = _vals)
+        {
             // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task.
             for (int b = 0; b < nb; b++)
                 for (int i = r0; i < r1; i++)

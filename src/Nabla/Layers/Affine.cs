@@ -12,7 +12,7 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     private int[] _xShape = [];
     private Kernels.SparseRows<T>? _sparse;
     private bool _forwardWasSparse;
-    private int _denseStreak;
+    private int _denseStreak, _inRows = -1;
 
     /// <summary>Creates the layer over the given weights (D, M) and bias (M), which it updates in place.</summary>
     public Affine(Tensor<T> w, Tensor<T> b)
@@ -73,20 +73,59 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
             else _denseStreak = 32;
         }
         if (!_forwardWasSparse) Tensor<T>.MatMul(x2, W, o);
+        _inRows = rows;
+        return AddBias(o);
+    }
+
+    private Tensor<T> AddBias(Tensor<T> o)
+    {
         var os = o.Span; var bs = B.Span;
         for (int r = 0; r < os.Length; r += bs.Length)
             System.Numerics.Tensors.TensorPrimitives.Add(os.Slice(r, bs.Length), bs, os.Slice(r, bs.Length));
         return o;
     }
 
+    /// <summary>
+    /// Whether <see cref="ForwardImages"/> can take rows of <paramref name="images"/>: the sparse-input path is on, an image
+    /// has W's D values, and the set is sparse enough (<see cref="SparseInputDensity"/>). Builds the set's non-zero index
+    /// on first use.
+    /// </summary>
+    internal bool CanTakeImages(Data.ByteImages<T> images) =>
+        SparseInputDensity > 0 && images.RowSize == W.Dim(0) && Kernels.SparseRows<T>.Worthwhile(1, W.Dim(0), W.Dim(1))
+        && images.NonZeros(SparseInputDensity) is not null;
+
+    /// <summary>
+    /// <see cref="Forward"/> of the images <paramref name="rows"/> of <paramref name="images"/>, read from the set's index of
+    /// non-zero pixels instead of a converted batch. The same values, bit for bit, as gathering those rows into a
+    /// tensor and calling <see cref="Forward"/> (which compresses the same entries); <see cref="Backward"/> follows as usual.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The images cannot be taken (<see cref="CanTakeImages"/> is false).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A row index is outside the set.</exception>
+    internal Tensor<T> ForwardImages(Data.ByteImages<T> images, ReadOnlySpan<int> rows, bool train = true)
+    {
+        if (!CanTakeImages(images))
+            throw new InvalidOperationException($"Affine: images of {images.RowSize} values, with W {Tensor<T>.ShapeString(W.Shape)}, cannot be read from their non-zero index.");
+        images.CheckRows(rows, nameof(rows));
+        int n = rows.Length, m = W.Dim(1);
+        if (n == 0) throw new ArgumentException("Affine needs a batch of at least one image.", nameof(rows));
+        var shape = images.Shape;
+        if (_xShape.Length != shape.Length || _xShape[0] != n || !shape[1..].SequenceEqual(_xShape.AsSpan(1))) _xShape = images.ShapeOfRows(n);
+        _x = null;
+        var o = Tensor<T>.Reuse(ref _out, [n, m]);
+        (_sparse ??= new()).MultiplyImages(images.NonZeros(SparseInputDensity)!, rows, images.Normalize, W.Span, o.Span, m);
+        _forwardWasSparse = true;
+        _inRows = n;
+        return AddBias(o);
+    }
+
     /// <inheritdoc/>
     public Tensor<T> Backward(Tensor<T> dout)
     {
-        var x = _x ?? throw new InvalidOperationException("Affine.Backward called before Forward.");
-        if (dout.Rank != 2 || dout.Dim(0) != x.Dim(0) || dout.Dim(1) != W.Dim(1))
-            throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the forward output ({x.Dim(0)}, {W.Dim(1)}).");
+        if (_inRows < 0) throw new InvalidOperationException("Affine.Backward called before Forward.");
+        if (dout.Rank != 2 || dout.Dim(0) != _inRows || dout.Dim(1) != W.Dim(1))
+            throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the forward output ({_inRows}, {W.Dim(1)}).");
         if (_forwardWasSparse) _sparse!.MultiplyTransposedInto(dout.Span, DW.Span, dout.Dim(1));
-        else Tensor<T>.MatMul(x, dout, DW, transposeA: true);
+        else Tensor<T>.MatMul(_x!, dout, DW, transposeA: true);
         Tensor<T>.SumInto(dout.Span, DB.Span, 1, dout.Dim(0), dout.Dim(1));
         var dx = Tensor<T>.Reuse(ref _dx, _xShape);
         if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, dx.AsMatrix(), transposeB: true);

@@ -33,7 +33,7 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
         return layer;
     }
 
-    /// <summary>Registers a parameter and the tensor <see cref="Gradient"/> reports for it.</summary>
+    /// <summary>Registers a parameter and the tensor <see cref="Gradient(Tensor{T}, Tensor{T})"/> reports for it.</summary>
     protected void Register(string name, Tensor<T> value, Tensor<T> gradient)
     {
         _params.Add(name, value);
@@ -50,10 +50,13 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     public bool FuseReluPooling { get; set; } = true;
 
     /// <inheritdoc/>
-    public Tensor<T> Predict(Tensor<T> x, bool train = false)
+    public Tensor<T> Predict(Tensor<T> x, bool train = false) => PredictFrom(0, x, train);
+
+    /// <summary>The layers from <paramref name="first"/> on, applied to <paramref name="x"/> (earlier layers ran already).</summary>
+    private Tensor<T> PredictFrom(int first, Tensor<T> x, bool train)
     {
         if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
-        for (int i = 0; i < _layers.Count; i++)
+        for (int i = first; i < _layers.Count; i++)
         {
             _foldedIntoNext[i] = false;
             if (FuseReluPooling && i + 1 < _layers.Count && _layers[i].Layer is Relu<T> && _layers[i + 1].Layer is Pooling<T> pool)
@@ -81,6 +84,42 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     public IReadOnlyDictionary<string, Tensor<T>> Gradient(Tensor<T> x, Tensor<T> t)
     {
         LastLoss = Loss(x, t, train: true);
+        return Backward();
+    }
+
+    /// <summary>
+    /// Whether <see cref="Predict(Data.ByteImages{T}, ReadOnlySpan{int}, bool)"/> and <see cref="Gradient(Data.ByteImages{T}, ReadOnlySpan{int}, Tensor{T})"/>
+    /// can read <paramref name="images"/> straight from their non-zero index: the first layer is an <see cref="Affine{T}"/>
+    /// that takes them (<see cref="Affine{T}.CanTakeImages"/>).
+    /// </summary>
+    internal bool CanTakeImages(Data.ByteImages<T> images) => _layers.Count > 0 && _layers[0].Layer is Affine<T> a && a.CanTakeImages(images);
+
+    /// <summary>
+    /// Scores for the images <paramref name="rows"/> of <paramref name="images"/>, the first layer reading them from the set's
+    /// non-zero index (<see cref="Affine{T}.ForwardImages"/>): the same values as gathering them and calling <see cref="Predict(Tensor{T}, bool)"/>.
+    /// </summary>
+    internal Tensor<T> Predict(Data.ByteImages<T> images, ReadOnlySpan<int> rows, bool train = false)
+    {
+        if (_layers.Count == 0 || _layers[0].Layer is not Affine<T> first)
+            throw new InvalidOperationException($"{GetType().Name.Split('`')[0]}: only a network whose first layer is Affine reads images from their index.");
+        if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
+        _foldedIntoNext[0] = false;
+        return PredictFrom(1, first.ForwardImages(images, rows, train), train);
+    }
+
+    /// <summary>
+    /// <see cref="Gradient(Tensor{T}, Tensor{T})"/> for the images <paramref name="rows"/> of <paramref name="images"/> read from
+    /// their non-zero index: the same gradients, bit for bit, as for the gathered batch.
+    /// </summary>
+    internal IReadOnlyDictionary<string, Tensor<T>> Gradient(Data.ByteImages<T> images, ReadOnlySpan<int> rows, Tensor<T> t)
+    {
+        LastLoss = LastLayer.Forward(Predict(images, rows, train: true), t) + RegularizationLoss();
+        return Backward();
+    }
+
+    /// <summary>Backpropagation from the loss of the forward pass that just ran.</summary>
+    private IReadOnlyDictionary<string, Tensor<T>> Backward()
+    {
         var dout = LastLayer.Backward();
         for (int i = _layers.Count - 1; i >= 0; i--)
             if (!_foldedIntoNext[i]) dout = _layers[i].Layer.Backward(dout); // a folded ReLU's backward ran in the pooling's

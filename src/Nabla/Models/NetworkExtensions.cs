@@ -38,11 +38,15 @@ public static class NetworkExtensions
         ArgumentNullException.ThrowIfNull(x);
         if (count is < 0) throw new ArgumentOutOfRangeException(nameof(count), $"count must not be negative, got {count}.");
         Tensor<T>? scratch = null;
-        return Accuracy(net, x, t, count ?? x.Count, batchSize, ref scratch);
+        int[]? rows = null;
+        return Accuracy(net, x, t, count ?? x.Count, batchSize, ref scratch, ref rows);
     }
 
-    /// <summary>Accuracy on the first <paramref name="count"/> images, converting each batch into <paramref name="scratch"/> (grown as needed, kept by the caller).</summary>
-    internal static double Accuracy<T>(INetwork<T> net, Data.ByteImages<T> x, Tensor<T> t, int count, int batchSize, ref Tensor<T>? scratch)
+    /// <summary>
+    /// Accuracy on the first <paramref name="count"/> images, converting each batch into <paramref name="scratch"/> or, for a
+    /// network that reads images from their index, listing its rows in <paramref name="rows"/> (both grown as needed, kept by the caller).
+    /// </summary>
+    internal static double Accuracy<T>(INetwork<T> net, Data.ByteImages<T> x, Tensor<T> t, int count, int batchSize, ref Tensor<T>? scratch, ref int[]? rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t.Rank == 0 || t.Dim(0) != x.Count)
@@ -50,13 +54,24 @@ public static class NetworkExtensions
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int n = Math.Min(count, x.Count);
         if (n == 0) return 0;
-        int rows = Math.Min(batchSize, n);
-        if (scratch is null || scratch.Dim(0) != rows || scratch.Length != (long)rows * x.RowSize) scratch = new Tensor<T>(x.ShapeOfRows(rows));
+        int block = Math.Min(batchSize, n);
         long correct = 0;
+        if (net is LayerNetwork<T> layered && layered.CanTakeImages(x))
+        {
+            if (rows is null || rows.Length < block) rows = new int[block];
+            for (int s = 0; s < n; s += batchSize)
+            {
+                int e = Math.Min(n, s + batchSize);
+                for (int i = s; i < e; i++) rows[i - s] = i;
+                correct += CountCorrect(layered.Predict(x, rows.AsSpan(0, e - s)), t.Slice(s, e));
+            }
+            return (double)correct / n;
+        }
+        if (scratch is null || scratch.Dim(0) != block || scratch.Length != (long)block * x.RowSize) scratch = new Tensor<T>(x.ShapeOfRows(block));
         for (int s = 0; s < n; s += batchSize)
         {
             int e = Math.Min(n, s + batchSize);
-            var xs = e - s == rows ? scratch : scratch.Slice(0, e - s);
+            var xs = e - s == block ? scratch : scratch.Slice(0, e - s);
             x.CopyRows(s, xs);
             correct += CountCorrect(net.Predict(xs), t.Slice(s, e));
         }

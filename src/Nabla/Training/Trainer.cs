@@ -103,6 +103,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T> _tTrain, _tTest;
     private readonly TrainerOptions _options;
     private Tensor<T>? _evalScratch;
+    private int[]? _evalRows;
 
     /// <summary>Creates a trainer; targets are one-hot (N, C) or labels (N,).</summary>
     public Trainer(INetwork<T> network, IOptimizer<T> optimizer, Tensor<T> xTrain, Tensor<T> tTrain, Tensor<T> xTest, Tensor<T> tTest, TrainerOptions? options = null)
@@ -167,6 +168,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var history = new TrainingHistory();
         var rng = new Random(_options.Seed);
         var batch = _trainImages is not null ? new MiniBatch<T>(_trainImages, _tTrain, _options.BatchSize) : new MiniBatch<T>(_xTrain!, _tTrain, _options.BatchSize);
+        // A network starting with an Affine layer reads sparse images (MNIST) from the set's index of non-zero pixels:
+        // the batch is never converted to floats nor compressed again. Same gradients, bit for bit.
+        var fromIndex = _trainImages is not null && _net is LayerNetwork<T> layered && layered.CanTakeImages(_trainImages) ? layered : null;
+        batch.GatherInputs = fromIndex is null;
         int perEpoch = IterationsPerEpoch, total = TotalIterations;
         history.Loss.Capacity = total;
         var clock = Stopwatch.StartNew();
@@ -174,7 +179,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Sample(rng);
-            var grads = _net.Gradient(batch.XBatch, batch.TBatch);
+            var grads = fromIndex is not null ? fromIndex.Gradient(_trainImages!, batch.Mask, batch.TBatch) : _net.Gradient(batch.XBatch, batch.TBatch);
             double loss = double.CreateTruncating(_net.LastLoss);
             if (!double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             _optimizer.Update(_net.Params, grads);
@@ -198,7 +203,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t)
     {
         if (images is not null)
-            return NetworkExtensions.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, ref _evalScratch);
+            return NetworkExtensions.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, ref _evalScratch, ref _evalRows);
         var x = tensor!;
         int limit = _options.EvaluationSampleSize ?? x.Dim(0);
         if (limit < x.Dim(0)) { x = x.Slice(0, limit); t = t.Slice(0, limit); }

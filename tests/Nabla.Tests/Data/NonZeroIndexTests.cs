@@ -1,0 +1,210 @@
+using System.Numerics;
+using Nabla.Data;
+using Nabla.Layers;
+using Nabla.Models;
+using Nabla.Optimizers;
+using Nabla.Training;
+
+namespace Nabla.Tests.Data;
+
+/// <summary>
+/// The index of non-zero pixels, and the first Affine layer reading a batch from it instead of from a converted,
+/// compressed batch: the results must be the very values of the gathered path, bit for bit.
+/// </summary>
+public class NonZeroIndexTests
+{
+    /// <summary>
+    /// <paramref name="n"/> images of <paramref name="width"/> bytes, about a fifth non-zero (1…255), like MNIST; image 0 is
+    /// blank and image 1 has no zero at all, so rows of no and of every entry are covered.
+    /// </summary>
+    private static byte[] SparseBytes(int n, int width, int seed)
+    {
+        var rng = new Random(seed);
+        var bytes = new byte[n * width];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < width; j++)
+                bytes[i * width + j] = i == 0 ? (byte)0 : i == 1 || rng.NextDouble() < 0.2 ? (byte)rng.Next(1, 256) : (byte)0;
+        return bytes;
+    }
+
+    [Fact]
+    public void IndexHoldsEveryNonZeroPixelInColumnOrderWithGroupStarts()
+    {
+        const int width = 50; // three whole groups of 16 and a partial one
+        var bytes = SparseBytes(40, width, 1);
+        var index = NonZeroIndex.Build(bytes, width)!;
+        Assert.Equal(40, index.Count);
+        Assert.Equal(4, index.Groups);
+        for (int i = 0; i < 40; i++)
+        {
+            var row = bytes.AsSpan(i * width, width);
+            var rebuilt = new byte[width];
+            int s = index.Start[i], e = index.Start[i + 1];
+            for (int p = s; p < e; p++)
+            {
+                Assert.NotEqual(0, index.Values[p]);
+                if (p > s) Assert.True(index.Cols[p] > index.Cols[p - 1]);
+                rebuilt[index.Cols[p]] = index.Values[p];
+            }
+            Assert.Equal(row.ToArray(), rebuilt);
+            for (int g = 0; g <= index.Groups; g++)
+            {
+                int below = 0;
+                for (int j = 0; j < Math.Min(width, g * NonZeroIndex.Group); j++) if (row[j] != 0) below++;
+                Assert.Equal(below, index.GroupStarts[i * (index.Groups + 1) + g]);
+            }
+        }
+        Assert.Equal(0, index.Start[1] - index.Start[0]);
+        Assert.Equal(width, index.Start[2] - index.Start[1]);
+        Assert.Equal(bytes.Count(b => b != 0), index.Start[40]);
+        Assert.Equal(bytes.Count(b => b != 0) / (double)bytes.Length, NonZeroIndex.Density(bytes), 12);
+    }
+
+    [Fact]
+    public void OnlySparseEnoughImagesAreIndexed()
+    {
+        var sparse = new ByteImages<float>(SparseBytes(30, 64, 2), [30, 64]);
+        var dense = new ByteImages<float>(Enumerable.Range(0, 30 * 64).Select(i => (byte)(i % 2 == 0 ? 0 : 9)).ToArray(), [30, 64]);
+        Assert.NotNull(sparse.NonZeros(0.3));
+        Assert.Same(sparse.NonZeros(0.3), sparse.NonZeros(0.5));
+        Assert.Null(sparse.NonZeros(0));
+        Assert.Null(dense.NonZeros(0.3)); // half non-zero
+        Assert.NotNull(dense.NonZeros(0.6));
+        Assert.Null(NonZeroIndex.Build(new byte[70_000], 70_000)); // columns past a ushort
+    }
+
+    /// <summary>Random weights, bias and upstream gradient for an Affine of <paramref name="d"/> × <paramref name="m"/>.</summary>
+    private static (Affine<T> Layer, Tensor<T> Dout) MakeAffine<T>(int d, int m, int rows, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        var layer = new Affine<T>(Tensor<T>.RandomNormal(rng, T.CreateChecked(0.1), d, m), Tensor<T>.RandomNormal(rng, T.CreateChecked(0.1), m));
+        return (layer, Tensor<T>.RandomNormal(rng, T.One, rows, m));
+    }
+
+    public static TheoryData<int, int, int, bool> AffineCases => new()
+    {
+        { 200, 50, 1, true },    // one image, one task
+        { 200, 50, 7, true },
+        { 200, 50, 100, true },  // a training batch: shared among the cores
+        { 200, 130, 300, false }, // wider output: smaller blocks of W; raw byte values
+        { 784, 50, 1000, true }, // an accuracy block of MNIST-sized images
+    };
+
+    [Theory]
+    [MemberData(nameof(AffineCases))]
+    public void AffineFromTheIndexGivesTheGatheredValuesBitForBit(int d, int m, int rows, bool normalize)
+    {
+        Check<float>(d, m, rows, normalize);
+        Check<double>(d, m, rows, normalize);
+    }
+
+    private static void Check<T>(int d, int m, int rows, bool normalize) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var images = new ByteImages<T>(SparseBytes(Math.Max(rows, 20), d, d + rows), [Math.Max(rows, 20), d], normalize);
+        var rng = new Random(rows);
+        // The blank image, the full one (when the batch is big enough for the gathered path to stay sparse), then random with repeats.
+        var mask = Enumerable.Range(0, rows).Select(i => i < (rows >= 100 ? 2 : 1) ? i : rng.Next(2, images.Count)).ToArray();
+        var x = new Tensor<T>(images.ShapeOfRows(rows));
+        images.Gather(mask, x);
+        var (gathered, dout) = MakeAffine<T>(d, m, rows, 5);
+        var (indexed, _) = MakeAffine<T>(d, m, rows, 5);
+        Assert.True(indexed.CanTakeImages(images));
+        var expect = gathered.Forward(x).ToArray();
+        Assert.True(gathered.LastForwardWasSparse);
+        Assert.Equal(expect, indexed.ForwardImages(images, mask).ToArray());
+        var dxExpect = gathered.Backward(dout);
+        var dx = indexed.Backward(dout);
+        Assert.Equal(gathered.DW.ToArray(), indexed.DW.ToArray());
+        Assert.Equal(gathered.DB.ToArray(), indexed.DB.ToArray());
+        Assert.Equal(dxExpect.Shape.ToArray(), dx.Shape.ToArray());
+        Assert.Equal(dxExpect.ToArray(), dx.ToArray());
+    }
+
+    [Fact]
+    public void ImagesOfAnyShapeGiveTheirGradientBackInThatShape()
+    {
+        var images = new ByteImages<double>(SparseBytes(12, 200, 7), [12, 1, 10, 20]);
+        var (layer, dout) = MakeAffine<double>(200, 24, 3, 1);
+        layer.ForwardImages(images, [4, 0, 11]);
+        Assert.Equal(new[] { 3, 1, 10, 20 }, layer.Backward(dout).Shape.ToArray());
+    }
+
+    [Fact]
+    public void BadInputIsRejectedWithAClearMessage()
+    {
+        var images = new ByteImages<float>(SparseBytes(10, 200, 3), [10, 200]);
+        var (layer, _) = MakeAffine<float>(200, 50, 2, 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => layer.ForwardImages(images, [3, 10]));
+        Assert.Contains("Index 10 at position 1", e.Message);
+        var (narrow, _) = MakeAffine<float>(100, 50, 2, 1);
+        Assert.False(narrow.CanTakeImages(images));
+        Assert.Contains("200 values", Assert.Throws<InvalidOperationException>(() => narrow.ForwardImages(images, [0])).Message);
+        layer.SparseInputDensity = 0;
+        Assert.False(layer.CanTakeImages(images));
+        var dense = new ByteImages<float>(Enumerable.Repeat((byte)7, 10 * 200).ToArray(), [10, 200]);
+        layer.SparseInputDensity = 0.3;
+        Assert.False(layer.CanTakeImages(dense));
+    }
+
+    /// <summary>
+    /// Four classes; class c lights about 60 % of the pixels of band c of the image and 8 % elsewhere (about 20 % in all).
+    /// </summary>
+    private static (ByteImages<float> X, Tensor<float> T) SparseBands(int n, int width, int seed)
+    {
+        var rng = new Random(seed);
+        var bytes = new byte[n * width];
+        var t = new Tensor<float>(n, 4);
+        for (int i = 0; i < n; i++)
+        {
+            int c = rng.Next(4);
+            t[i, c] = 1;
+            for (int p = 0; p < width; p++)
+                if (rng.NextDouble() < (p * 4 / width == c ? 0.6 : 0.08)) bytes[i * width + p] = (byte)rng.Next(1, 256);
+        }
+        return (new ByteImages<float>(bytes, [n, width]), t);
+    }
+
+    [Fact]
+    public void NetworkGradientAndPredictionsFromTheIndexEqualTheGatheredOnes()
+    {
+        var (x, t) = SparseBands(150, 160, 1);
+        var a = new TwoLayerNet<float>(160, 50, 4, rng: new Random(2));
+        var b = new TwoLayerNet<float>(160, 50, 4, rng: new Random(2));
+        Assert.True(a.CanTakeImages(x));
+        int[] mask = [5, 17, 17, 140, 0, 99, 63];
+        var xb = new Tensor<float>(x.ShapeOfRows(mask.Length));
+        x.Gather(mask, xb);
+        var tb = new Tensor<float>(mask.Length, 4);
+        Batches.Gather(t, mask, tb);
+        var expect = b.Gradient(xb, tb);
+        var got = a.Gradient(x, mask, tb);
+        Assert.Equal(b.LastLoss, a.LastLoss);
+        foreach (var (name, g) in expect) Assert.Equal(g.ToArray(), got[name].ToArray());
+        Assert.Equal(b.Predict(xb).ToArray(), a.Predict(x, mask).ToArray());
+        // A network that does not start with an Affine layer reads gathered batches only.
+        var conv = new SimpleConvNet<float>(1, 10, 16, filterNum: 2, filterSize: 3, hiddenSize: 8, outputSize: 4, rng: new Random(1));
+        Assert.False(conv.CanTakeImages(x));
+        Assert.Throws<InvalidOperationException>(() => conv.Predict(x, mask));
+    }
+
+    [Fact]
+    public void TrainingFromTheIndexGivesTheSameRunAsFromTheConvertedTensors()
+    {
+        var (x, t) = SparseBands(400, 160, 1);
+        var (xt, tt) = SparseBands(150, 160, 2);
+        // Epochs of 4 iterations, so the accuracy passes run often; evaluated on 350 of the 400 in batches of 1000.
+        var options = new TrainerOptions { Iterations = 60, BatchSize = 100, Seed = 4, EvaluationSampleSize = 350 };
+        var a = new TwoLayerNet<float>(160, 50, 4, rng: new Random(3));
+        var b = new TwoLayerNet<float>(160, 50, 4, rng: new Random(3));
+        Assert.True(a.CanTakeImages(x) && a.CanTakeImages(xt));
+        var fromIndex = new Trainer<float>(a, new Sgd<float>(0.5), x, t, xt, tt, options).Train();
+        var fromTensors = new Trainer<float>(b, new Sgd<float>(0.5), x.ToTensor(), t, xt.ToTensor(), tt, options).Train();
+        Assert.Equal(fromTensors.Loss, fromIndex.Loss);
+        Assert.Equal(fromTensors.Epochs.Select(e => (e.TrainAccuracy, e.TestAccuracy)), fromIndex.Epochs.Select(e => (e.TrainAccuracy, e.TestAccuracy)));
+        Assert.True(fromIndex.Epochs[^1].TestAccuracy > 0.9, $"test accuracy {fromIndex.Epochs[^1].TestAccuracy}");
+        Assert.Equal(a.Params["W1"].ToArray(), b.Params["W1"].ToArray());
+        // Accuracy in blocks that leave a short last one, and on a prefix.
+        Assert.Equal(a.Accuracy(xt.ToTensor(), tt, batchSize: 64), a.Accuracy(xt, tt, batchSize: 64));
+        Assert.Equal(a.Accuracy(xt.ToTensor().Slice(0, 70), tt.Slice(0, 70)), a.Accuracy(xt, tt, batchSize: 32, count: 70));
+    }
+}
