@@ -142,9 +142,11 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void Fill()
     {
-        if (!GatherInputs) { }
-        else if (_images is not null) _images.Gather(Mask, XBatch);
-        else Batches.Gather(_x!, Mask, XBatch);
+        if (GatherInputs)
+        {
+            if (_images is not null) _images.Gather(Mask, XBatch);
+            else Batches.Gather(_x!, Mask, XBatch);
+        }
         Batches.Gather(_t, Mask, TBatch);
     }
 

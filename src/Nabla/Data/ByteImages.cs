@@ -15,7 +15,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly byte[] _pixels;
     private readonly int[] _shape;
     private readonly object _indexGate = new();
-    private double _density = -1;
+    private long _nonZeros = -1;
     private bool _indexBuilt;
     private NonZeroIndex? _index;
 
@@ -124,11 +124,11 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (maxDensity <= 0 || Count == 0 || RowSize == 0) return null;
         lock (_indexGate)
         {
-            if (_density < 0) _density = NonZeroIndex.Density(_pixels);
-            if (_density > maxDensity) return null;
+            if (_nonZeros < 0) _nonZeros = NonZeroIndex.CountNonZeros(_pixels);
+            if ((double)_nonZeros / _pixels.Length > maxDensity) return null;
             if (!_indexBuilt)
             {
-                _index = NonZeroIndex.Build(_pixels, RowSize);
+                _index = NonZeroIndex.Build(_pixels, RowSize, _nonZeros);
                 _indexBuilt = true;
             }
             return _index;

@@ -50,15 +50,8 @@ internal sealed class NonZeroIndex
     /// </summary>
     public ushort[] GroupStarts { get; }
 
-    /// <summary>The fraction of non-zero bytes in <paramref name="pixels"/>.</summary>
-    public static double Density(ReadOnlySpan<byte> pixels)
-    {
-        if (pixels.Length == 0) return 0;
-        long nonZero = pixels.Length - CountZeros(pixels);
-        return (double)nonZero / pixels.Length;
-    }
-
-    private static long CountZeros(ReadOnlySpan<byte> pixels)
+    /// <summary>How many bytes of <paramref name="pixels"/> are not zero (one vector compare per 32 bytes).</summary>
+    public static long CountNonZeros(ReadOnlySpan<byte> pixels)
     {
         long zeros = 0;
         int i = 0;
@@ -66,18 +59,19 @@ internal sealed class NonZeroIndex
             for (; i <= pixels.Length - 32; i += 32)
                 zeros += BitOperations.PopCount(Vector256.Equals(Vector256.Create(pixels.Slice(i, 32)), Vector256<byte>.Zero).ExtractMostSignificantBits());
         for (; i < pixels.Length; i++) if (pixels[i] == 0) zeros++;
-        return zeros;
+        return pixels.Length - zeros;
     }
 
     /// <summary>
-    /// Indexes <paramref name="pixels"/> (images of <paramref name="rowSize"/> bytes); null when the images are too wide
-    /// for ushort columns or hold more entries than an array can.
+    /// Indexes <paramref name="pixels"/> (images of <paramref name="rowSize"/> bytes, <paramref name="nonZeros"/> of them
+    /// not zero when the caller has counted them already); null when the images are too wide for ushort columns or hold
+    /// more entries than an array can.
     /// </summary>
-    public static NonZeroIndex? Build(ReadOnlySpan<byte> pixels, int rowSize)
+    public static NonZeroIndex? Build(ReadOnlySpan<byte> pixels, int rowSize, long? nonZeros = null)
     {
         if (rowSize <= 0 || rowSize > ushort.MaxValue || pixels.Length % rowSize != 0) return null;
         int count = pixels.Length / rowSize;
-        long entries = pixels.Length - CountZeros(pixels);
+        long entries = nonZeros ?? CountNonZeros(pixels);
         if (entries > Array.MaxLength - 64) return null;
         var index = new NonZeroIndex(count, rowSize, entries);
         int p = 0, stride = index.Groups + 1;

@@ -47,7 +47,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     private int[] _images = [], _rowStart = [];
     private Data.NonZeroIndex? _index;
 
-    /// <summary>Whether the compressed copy is valid (the last <see cref="TryMultiply"/> succeeded).</summary>
+    /// <summary>Whether the compressed copy is valid (the last <see cref="TryMultiply"/> succeeded, or <see cref="MultiplyImages"/> ran).</summary>
     public bool IsValid => _valid;
 
     /// <summary>Non-zeros currently held (for tests and diagnostics; walks the row table).</summary>
@@ -85,12 +85,8 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         _regionSize = (int)region;
         Grow(ref _cols, _regionSize * tasks);
         Grow(ref _vals, _regionSize * tasks);
-        _blockRows = BlockRowsFor(np);
-        _nb = (cols + _blockRows - 1) / _blockRows;
-        Grow(ref _blocks, rows * (_nb + 1));
-        GrowPinned(ref _wPad, cols * np);
-        GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
-        _rows = rows; _colsCount = cols; _n = n; _np = np; _failed = 0;
+        Prepare(rows, cols, n, np, tasks);
+        _failed = 0;
         fixed (T* px = x, pw = w, pc = c)
         {
             _x = px; _w = pw; _c = pc;
@@ -121,11 +117,8 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         _valid = false;
         if (rows == 0 || n == 0) return;
         int tasks = SplitRows(rows, cols);
-        int np = RoundUp(n, Chunk);
-        _blockRows = BlockRowsFor(np);
+        Prepare(rows, cols, n, RoundUp(n, Chunk), tasks);
         if (_blockRows % Data.NonZeroIndex.Group != 0) throw new InvalidOperationException("SparseRows: blocks must hold whole column groups.");
-        _nb = (cols + _blockRows - 1) / _blockRows;
-        Grow(ref _blocks, rows * (_nb + 1));
         Grow(ref _images, rows);
         Grow(ref _rowStart, rows + 1);
         images.CopyTo(_images);
@@ -142,15 +135,13 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         int room = (int)Math.Min(Array.MaxLength, total + total / 4 + 2 * Vector512<T>.Count);
         if (_cols.Length < total) Grow(ref _cols, room);
         if (_vals.Length < total) Grow(ref _vals, room);
-        GrowPinned(ref _wPad, cols * np);
-        GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
-        _rows = rows; _colsCount = cols; _n = n; _np = np; _index = index; _normalize = normalize;
+        _index = index; _normalize = normalize;
         fixed (T* pw = w, pc = c)
         {
             _w = pw; _c = pc;
             try
             {
-                PadW(pw, cols, n, np);
+                PadW(pw, cols, n, _np);
                 RunPhase(Phase.Images, tasks);
             }
             finally { _w = _c = null; _index = null; }
@@ -171,6 +162,20 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         return (rows + _rowsPerTask - 1) / _rowsPerTask;
     }
 
+    /// <summary>
+    /// The shape of a product X·W (rows × cols · cols × n, W's rows padded to np) and what both ways of building X need
+    /// for it: the blocks of W's rows, each row's block table, the padded copy of W and each task's padded rows of C.
+    /// </summary>
+    private void Prepare(int rows, int cols, int n, int np, int tasks)
+    {
+        _rows = rows; _colsCount = cols; _n = n; _np = np;
+        _blockRows = BlockRowsFor(np);
+        _nb = (cols + _blockRows - 1) / _blockRows;
+        Grow(ref _blocks, rows * (_nb + 1));
+        GrowPinned(ref _wPad, cols * np);
+        GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
+    }
+
     /// <summary>W padded on this thread: a row copy is a handful of vector moves.</summary>
     private void PadW(T* pw, int cols, int n, int np)
     {
@@ -178,7 +183,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         for (int k = 0; k < cols; k++) Simd.CopyRow(pw + (long)k * n, wp + (long)k * np, n);
     }
 
-    /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X compressed by the last successful <see cref="TryMultiply"/>.</summary>
+    /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X of the last successful <see cref="TryMultiply"/> or <see cref="MultiplyImages"/>.</summary>
     public void MultiplyTransposedInto(ReadOnlySpan<T> d, Span<T> c, int n)
     {
         if (!_valid) throw new InvalidOperationException("SparseRows: no compressed matrix (TryMultiply did not succeed).");

@@ -90,9 +90,12 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     /// has W's D values, and the set is sparse enough (<see cref="SparseInputDensity"/>). Builds the set's non-zero index
     /// on first use.
     /// </summary>
-    internal bool CanTakeImages(Data.ByteImages<T> images) =>
+    internal bool CanTakeImages(Data.ByteImages<T> images) => IndexFor(images) is not null;
+
+    /// <summary>The non-zero index <see cref="ForwardImages"/> reads <paramref name="images"/> from; null when it cannot take them.</summary>
+    private Data.NonZeroIndex? IndexFor(Data.ByteImages<T> images) =>
         SparseInputDensity > 0 && images.RowSize == W.Dim(0) && Kernels.SparseRows<T>.Worthwhile(1, W.Dim(0), W.Dim(1))
-        && images.NonZeros(SparseInputDensity) is not null;
+            ? images.NonZeros(SparseInputDensity) : null;
 
     /// <summary>
     /// <see cref="Forward"/> of the images <paramref name="rows"/> of <paramref name="images"/>, read from the set's index of
@@ -103,7 +106,7 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     /// <exception cref="ArgumentOutOfRangeException">A row index is outside the set.</exception>
     internal Tensor<T> ForwardImages(Data.ByteImages<T> images, ReadOnlySpan<int> rows, bool train = true)
     {
-        if (!CanTakeImages(images))
+        var index = IndexFor(images) ??
             throw new InvalidOperationException($"Affine: images of {images.RowSize} values, with W {Tensor<T>.ShapeString(W.Shape)}, cannot be read from their non-zero index.");
         images.CheckRows(rows, nameof(rows));
         int n = rows.Length, m = W.Dim(1);
@@ -112,7 +115,7 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
         if (_xShape.Length != shape.Length || _xShape[0] != n || !shape[1..].SequenceEqual(_xShape.AsSpan(1))) _xShape = images.ShapeOfRows(n);
         _x = null;
         var o = Tensor<T>.Reuse(ref _out, [n, m]);
-        (_sparse ??= new()).MultiplyImages(images.NonZeros(SparseInputDensity)!, rows, images.Normalize, W.Span, o.Span, m);
+        (_sparse ??= new()).MultiplyImages(index, rows, images.Normalize, W.Span, o.Span, m);
         _forwardWasSparse = true;
         _inRows = n;
         return AddBias(o);

@@ -52,10 +52,14 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     /// <inheritdoc/>
     public Tensor<T> Predict(Tensor<T> x, bool train = false) => PredictFrom(0, x, train);
 
-    /// <summary>The layers from <paramref name="first"/> on, applied to <paramref name="x"/> (earlier layers ran already).</summary>
+    /// <summary>
+    /// The layers from <paramref name="first"/> on, applied to <paramref name="x"/> (the earlier ones ran already, each on
+    /// its own: none of them is folded into the next).
+    /// </summary>
     private Tensor<T> PredictFrom(int first, Tensor<T> x, bool train)
     {
         if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
+        _foldedIntoNext.AsSpan(0, first).Clear();
         for (int i = first; i < _layers.Count; i++)
         {
             _foldedIntoNext[i] = false;
@@ -102,8 +106,6 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     {
         if (_layers.Count == 0 || _layers[0].Layer is not Affine<T> first)
             throw new InvalidOperationException($"{GetType().Name.Split('`')[0]}: only a network whose first layer is Affine reads images from their index.");
-        if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
-        _foldedIntoNext[0] = false;
         return PredictFrom(1, first.ForwardImages(images, rows, train), train);
     }
 
