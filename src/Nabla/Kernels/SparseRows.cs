@@ -17,8 +17,9 @@ namespace Nabla.Kernels;
 /// allows (the dense GEMM is faster then). <see cref="MultiplyTransposedInto"/> then computes Xᵀ·D (a layer's
 /// dW) from the compressed rows, each core owning a range of C's rows.</para>
 /// <para>Each entry x = X[i, k] touches a whole row of W (or of dW). Those rows are worked on in copies whose
-/// rows are padded to 64 floats (or 32 doubles) and start on 64-byte boundaries: the book's W1 has rows of 200
-/// bytes, and a vector load that straddles two cache lines costs two (measured: 8 cycles an entry instead of 4).
+/// rows are padded to whole vectors (<see cref="PadWidth"/>: 56 floats for the book's 50 with 256-bit vectors) in
+/// buffers that start on 64-byte boundaries, so no vector load straddles two cache lines: the book's W1 has rows of
+/// 200 bytes, and a straddling load costs two (measured: 8 cycles an entry instead of 4).
 /// The copies are walked a block of rows at a time so the block stays in L1.</para>
 /// <para>A zero of X is skipped, so an infinite W entry times a zero input gives 0, not NaN as the dense product would.</para>
 /// </remarks>
@@ -26,8 +27,13 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
 {
     private enum Phase { Build, Images, Scatter }
 
-    /// <summary>Columns of a padded row chunk: 64 bytes × 4 (four 512-bit vectors, or eight 256-bit ones).</summary>
+    /// <summary>Columns of a padded row chunk of the 512-bit kernels: four 512-bit vectors (256 bytes).</summary>
     private static int Chunk => 256 / Unsafe.SizeOf<T>();
+    /// <summary>
+    /// Padded width of a row of W, D or dW: whole chunks for the 512-bit kernels, whole vectors for the others
+    /// (the book's 50 floats become 56, seven 256-bit vectors; 64 would cost an eighth more loads and FMAs).
+    /// </summary>
+    private static int PadWidth(int n) => Use512 ? RoundUp(n, Chunk) : RoundUp(n, Vector<T>.Count);
     /// <summary>Tests set this to run the 256-bit kernels on a machine with AVX-512 (both paths give the same sums up to order).</summary>
     internal static bool Disable512;
     private static bool Use512 => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !Disable512;
@@ -80,7 +86,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         // Each task writes its rows' entries into its own region, sized by the density limit, with room
         // for one full vector store past the last entry.
         long region = (long)(maxDensity * _rowsPerTask * cols) + 2L * Vector512<T>.Count;
-        int np = RoundUp(n, Chunk);
+        int np = PadWidth(n);
         if (region * tasks > Array.MaxLength || (long)cols * np > Array.MaxLength - 64) return false;
         _regionSize = (int)region;
         Grow(ref _cols, _regionSize * tasks);
@@ -117,7 +123,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         _valid = false;
         if (rows == 0 || n == 0) return;
         int tasks = SplitRows(rows, cols);
-        Prepare(rows, cols, n, RoundUp(n, Chunk), tasks);
+        Prepare(rows, cols, n, PadWidth(n), tasks);
         if (_blockRows % Data.NonZeroIndex.Group != 0) throw new InvalidOperationException("SparseRows: blocks must hold whole column groups.");
         Grow(ref _images, rows);
         Grow(ref _rowStart, rows + 1);
@@ -190,7 +196,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         if (d.Length < (long)_rows * n || c.Length < (long)_colsCount * n)
             throw new ArgumentException($"SparseRows: D needs {_rows}×{n} and C {_colsCount}×{n} elements.");
         int threads = (long)NonZeros * n >= 65_536 ? WorkerPool.Concurrency : 1;
-        _n = n; _np = RoundUp(n, Chunk);
+        _n = n; _np = PadWidth(n);
         GrowPinned(ref _dPad, _rows * _np);
         GrowPinned(ref _dwPad, _colsCount * _np);
         // D padded once, on this thread: it is small (a batch of the layer's outputs) and every task reads all of it.
@@ -272,8 +278,13 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         fixed (ushort* srcCols = index.Cols, groupStarts = index.GroupStarts)
         fixed (byte* srcVals = index.Values)
         {
+            // The index is tens of MB and a batch's images are anywhere in it: each row's entries are asked for
+            // a few rows ahead of their copy, so the copy does not wait on memory row after row.
+            const int Ahead = 4;
+            for (int i = r0; i < Math.Min(r1, r0 + Ahead); i++) PrefetchImage(index, images[i], srcCols, srcVals, groupStarts, groupStride);
             for (int i = r0; i < r1; i++)
             {
+                if (i + Ahead < r1) PrefetchImage(index, images[i + Ahead], srcCols, srcVals, groupStarts, groupStride);
                 int img = images[i], s = start[img], count = start[img + 1] - s, p = rowStart[i];
                 WidenColumns(srcCols + s, colBase + p, count);
                 ByteRows<T>.Convert(srcVals + s, valBase + p, count, _normalize);
@@ -284,6 +295,16 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             }
         }
         MultiplyTaskRows(task, r0, r1);
+    }
+
+    /// <summary>Asks for the cache lines of image <paramref name="img"/>'s entries and group starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchImage(Data.NonZeroIndex index, int img, ushort* cols, byte* vals, ushort* groupStarts, int groupStride)
+    {
+        int s = index.Start[img], count = index.Start[img + 1] - s;
+        Simd.PrefetchLines((byte*)(cols + s), count * sizeof(ushort));
+        Simd.PrefetchLines(vals + s, count);
+        Simd.PrefetchLines((byte*)(groupStarts + (long)img * groupStride), groupStride * sizeof(ushort));
     }
 
     /// <summary>dst[0..n) = src[0..n) widened to int, eight at a time.</summary>
@@ -460,29 +481,72 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             }
             return;
         }
-        // 256-bit (or narrower) vectors: the same chunk as eight Vector<T>, one set of accumulators.
-        int lv = Vector<T>.Count;
-        for (int c0 = 0; c0 < np; c0 += 8 * lv)
+        // 256-bit (or narrower) vectors: chunks of eight Vector<T>, one set of accumulators, then the rest of the row.
+        int lv = Vector<T>.Count, k = 0;
+        for (; np - k >= 8 * lv; k += 8 * lv) MultiplyChunk<V8>(cols, vals, count, w + k, c + k, np, accumulate);
+        switch ((np - k) / lv)
         {
-            Vector<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            for (int* cp = cols; cp < end; cp++)
-            {
-                var xv = new Vector<T>(vals[cp - cols]);
-                T* r = w + c0 + (long)*cp * np;
-                a0 = Simd.Fma(xv, Vector.Load(r), a0); a1 = Simd.Fma(xv, Vector.Load(r + lv), a1);
-                a2 = Simd.Fma(xv, Vector.Load(r + 2 * lv), a2); a3 = Simd.Fma(xv, Vector.Load(r + 3 * lv), a3);
-                a4 = Simd.Fma(xv, Vector.Load(r + 4 * lv), a4); a5 = Simd.Fma(xv, Vector.Load(r + 5 * lv), a5);
-                a6 = Simd.Fma(xv, Vector.Load(r + 6 * lv), a6); a7 = Simd.Fma(xv, Vector.Load(r + 7 * lv), a7);
-            }
-            T* cr = c + c0;
-            if (accumulate)
-            {
-                a0 += Vector.Load(cr); a1 += Vector.Load(cr + lv); a2 += Vector.Load(cr + 2 * lv); a3 += Vector.Load(cr + 3 * lv);
-                a4 += Vector.Load(cr + 4 * lv); a5 += Vector.Load(cr + 5 * lv); a6 += Vector.Load(cr + 6 * lv); a7 += Vector.Load(cr + 7 * lv);
-            }
-            a0.Store(cr); a1.Store(cr + lv); a2.Store(cr + 2 * lv); a3.Store(cr + 3 * lv);
-            a4.Store(cr + 4 * lv); a5.Store(cr + 5 * lv); a6.Store(cr + 6 * lv); a7.Store(cr + 7 * lv);
+            case 1: MultiplyChunk<V1>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 2: MultiplyChunk<V2>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 3: MultiplyChunk<V3>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 4: MultiplyChunk<V4>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 5: MultiplyChunk<V5>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 6: MultiplyChunk<V6>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 7: MultiplyChunk<V7>(cols, vals, count, w + k, c + k, np, accumulate); break;
         }
+    }
+
+    /// <summary>A number of vectors known to the JIT: each instantiation of a kernel over it keeps only the accumulators it needs.</summary>
+    private interface IVectors { static abstract int Count { get; } }
+    private struct V1 : IVectors { public static int Count => 1; }
+    private struct V2 : IVectors { public static int Count => 2; }
+    private struct V3 : IVectors { public static int Count => 3; }
+    private struct V4 : IVectors { public static int Count => 4; }
+    private struct V5 : IVectors { public static int Count => 5; }
+    private struct V6 : IVectors { public static int Count => 6; }
+    private struct V7 : IVectors { public static int Count => 7; }
+    private struct V8 : IVectors { public static int Count => 8; }
+
+    /// <summary>c[0..V·lanes) (+)= Σ vals[q]·w[cols[q]·np + 0..V·lanes): V accumulators in registers.</summary>
+    // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
+    // helpers as calls (measured: 10× slower).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyChunk<TV>(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate) where TV : struct, IVectors
+    {
+        int lv = Vector<T>.Count;
+        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int q = 0; q < count; q++)
+        {
+            var xv = new Vector<T>(vals[q]);
+            T* r = w + (long)cols[q] * np;
+            a0 = Simd.Fma(xv, Vector.Load(r), a0);
+            if (TV.Count > 1) a1 = Simd.Fma(xv, Vector.Load(r + lv), a1);
+            if (TV.Count > 2) a2 = Simd.Fma(xv, Vector.Load(r + 2 * lv), a2);
+            if (TV.Count > 3) a3 = Simd.Fma(xv, Vector.Load(r + 3 * lv), a3);
+            if (TV.Count > 4) a4 = Simd.Fma(xv, Vector.Load(r + 4 * lv), a4);
+            if (TV.Count > 5) a5 = Simd.Fma(xv, Vector.Load(r + 5 * lv), a5);
+            if (TV.Count > 6) a6 = Simd.Fma(xv, Vector.Load(r + 6 * lv), a6);
+            if (TV.Count > 7) a7 = Simd.Fma(xv, Vector.Load(r + 7 * lv), a7);
+        }
+        if (accumulate)
+        {
+            a0 += Vector.Load(c);
+            if (TV.Count > 1) a1 += Vector.Load(c + lv);
+            if (TV.Count > 2) a2 += Vector.Load(c + 2 * lv);
+            if (TV.Count > 3) a3 += Vector.Load(c + 3 * lv);
+            if (TV.Count > 4) a4 += Vector.Load(c + 4 * lv);
+            if (TV.Count > 5) a5 += Vector.Load(c + 5 * lv);
+            if (TV.Count > 6) a6 += Vector.Load(c + 6 * lv);
+            if (TV.Count > 7) a7 += Vector.Load(c + 7 * lv);
+        }
+        a0.Store(c);
+        if (TV.Count > 1) a1.Store(c + lv);
+        if (TV.Count > 2) a2.Store(c + 2 * lv);
+        if (TV.Count > 3) a3.Store(c + 3 * lv);
+        if (TV.Count > 4) a4.Store(c + 4 * lv);
+        if (TV.Count > 5) a5.Store(c + 5 * lv);
+        if (TV.Count > 6) a6.Store(c + 6 * lv);
+        if (TV.Count > 7) a7.Store(c + 7 * lv);
     }
 
     /// <summary>
@@ -498,18 +562,22 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         int k0 = bFirst * _blockRows, k1 = Math.Min(_colsCount, bLast * _blockRows);
         int n = _n, np = _np;
         T* dwp = Aligned(_dwPad), dp = Aligned(_dPad);
-        new Span<T>(dwp + (long)k0 * np, (k1 - k0) * np).Clear();
         fixed (int* colBase = _cols, blocks = _blocks)
         fixed (T* valBase = _vals)
         {
             for (int b = bFirst; b < bLast; b++)
+            {
+                // A block of dW is cleared, filled and copied out while it is in L1.
+                int b0 = b * _blockRows, b1 = Math.Min(k1, b0 + _blockRows);
+                new Span<T>(dwp + (long)b0 * np, (b1 - b0) * np).Clear();
                 for (int i = 0; i < _rows; i++)
                 {
                     int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
                     if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np);
                 }
+                for (int k = b0; k < b1; k++) Simd.CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
+            }
         }
-        for (int k = k0; k < k1; k++) Simd.CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
     }
 
     /// <summary>dW[cols[q], 0..np) += vals[q]·d[0..np) on padded, aligned rows, a chunk of d in registers.</summary>
@@ -537,22 +605,48 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             }
             return;
         }
-        // 256-bit (or narrower) vectors: four of d in registers, each entry updating that part of its row of dW.
-        int lv = Vector<T>.Count;
-        for (int c0 = 0; c0 < np; c0 += 4 * lv)
+        // 256-bit (or narrower) vectors: up to eight of d in registers, each entry updating that part of its row of dW.
+        int lv = Vector<T>.Count, k = 0;
+        for (; np - k >= 8 * lv; k += 8 * lv) ScatterChunk<V8>(cols, vals, count, d + k, dw + k, np);
+        switch ((np - k) / lv)
         {
-            var d0 = Vector.Load(d + c0); var d1 = Vector.Load(d + c0 + lv);
-            var d2 = Vector.Load(d + c0 + 2 * lv); var d3 = Vector.Load(d + c0 + 3 * lv);
-            T* vp = vals;
-            for (int* cp = cols; cp < end; cp++, vp++)
-            {
-                var xv = new Vector<T>(*vp);
-                T* r = dw + c0 + (long)*cp * np;
-                Simd.Fma(xv, d0, Vector.Load(r)).Store(r);
-                Simd.Fma(xv, d1, Vector.Load(r + lv)).Store(r + lv);
-                Simd.Fma(xv, d2, Vector.Load(r + 2 * lv)).Store(r + 2 * lv);
-                Simd.Fma(xv, d3, Vector.Load(r + 3 * lv)).Store(r + 3 * lv);
-            }
+            case 1: ScatterChunk<V1>(cols, vals, count, d + k, dw + k, np); break;
+            case 2: ScatterChunk<V2>(cols, vals, count, d + k, dw + k, np); break;
+            case 3: ScatterChunk<V3>(cols, vals, count, d + k, dw + k, np); break;
+            case 4: ScatterChunk<V4>(cols, vals, count, d + k, dw + k, np); break;
+            case 5: ScatterChunk<V5>(cols, vals, count, d + k, dw + k, np); break;
+            case 6: ScatterChunk<V6>(cols, vals, count, d + k, dw + k, np); break;
+            case 7: ScatterChunk<V7>(cols, vals, count, d + k, dw + k, np); break;
+        }
+    }
+
+    /// <summary>dw[cols[q]·np + 0..V·lanes) += vals[q]·d[0..V·lanes): that part of d held in V registers.</summary>
+    // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
+    // helpers as calls (measured: 10× slower).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void ScatterChunk<TV>(int* cols, T* vals, int count, T* d, T* dw, int np) where TV : struct, IVectors
+    {
+        int lv = Vector<T>.Count;
+        Vector<T> d0 = Vector.Load(d), d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+        if (TV.Count > 1) d1 = Vector.Load(d + lv);
+        if (TV.Count > 2) d2 = Vector.Load(d + 2 * lv);
+        if (TV.Count > 3) d3 = Vector.Load(d + 3 * lv);
+        if (TV.Count > 4) d4 = Vector.Load(d + 4 * lv);
+        if (TV.Count > 5) d5 = Vector.Load(d + 5 * lv);
+        if (TV.Count > 6) d6 = Vector.Load(d + 6 * lv);
+        if (TV.Count > 7) d7 = Vector.Load(d + 7 * lv);
+        for (int q = 0; q < count; q++)
+        {
+            var xv = new Vector<T>(vals[q]);
+            T* r = dw + (long)cols[q] * np;
+            Simd.Fma(xv, d0, Vector.Load(r)).Store(r);
+            if (TV.Count > 1) Simd.Fma(xv, d1, Vector.Load(r + lv)).Store(r + lv);
+            if (TV.Count > 2) Simd.Fma(xv, d2, Vector.Load(r + 2 * lv)).Store(r + 2 * lv);
+            if (TV.Count > 3) Simd.Fma(xv, d3, Vector.Load(r + 3 * lv)).Store(r + 3 * lv);
+            if (TV.Count > 4) Simd.Fma(xv, d4, Vector.Load(r + 4 * lv)).Store(r + 4 * lv);
+            if (TV.Count > 5) Simd.Fma(xv, d5, Vector.Load(r + 5 * lv)).Store(r + 5 * lv);
+            if (TV.Count > 6) Simd.Fma(xv, d6, Vector.Load(r + 6 * lv)).Store(r + 6 * lv);
+            if (TV.Count > 7) Simd.Fma(xv, d7, Vector.Load(r + 7 * lv)).Store(r + 7 * lv);
         }
     }
 
