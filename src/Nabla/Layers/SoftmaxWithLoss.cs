@@ -13,6 +13,7 @@ public sealed class SoftmaxWithLoss<T> where T : unmanaged, IFloatingPointIeee75
 {
     private Tensor<T>? _y, _dx;
     private int[] _labels = [];
+    private T[] _max = [];
     private int _n;
 
     /// <summary>The softmax output of the last forward pass (N, C).</summary>
@@ -61,20 +62,27 @@ public sealed class SoftmaxWithLoss<T> where T : unmanaged, IFloatingPointIeee75
         _n = n;
         var y = Tensor<T>.Reuse(ref _y, [n, c]);
         var xs = x.Span; var ys = y.Span;
-        T sum = T.Zero;
+        if (_max.Length < n) _max = new T[n];
         for (int i = 0; i < n; i++)
         {
             int l = _labels[i];
             if ((uint)l >= (uint)c) throw new ArgumentOutOfRangeException(nameof(x), $"Label {l} at sample {i} is outside 0..{c - 1}.");
-            var xr = xs.Slice(i * c, c); var yr = ys.Slice(i * c, c);
-            T max = TP.Max(xr);
-            TP.Subtract(xr, max, yr);
-            TP.Exp<T>(yr, yr);
+            var xr = xs.Slice(i * c, c);
+            T max = _max[i] = TP.Max(xr);
+            TP.Subtract(xr, max, ys.Slice(i * c, c));
+        }
+        // One call for the whole batch: ten classes make rows too short for a call each to pay (the same kernel
+        // computes every element either way).
+        TP.Exp<T>(ys[..(n * c)], ys);
+        T sum = T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            var yr = ys.Slice(i * c, c);
             T z = TP.Sum<T>(yr);
             TP.Divide(yr, z, yr);
             // −log softmax(x)_l = log Σ exp(x − max) − (x_l − max): exact, finite, and precisely
             // the function whose gradient Backward returns.
-            sum += T.Log(z) - (xr[l] - max);
+            sum += T.Log(z) - (xs[i * c + _labels[i]] - _max[i]);
         }
         Loss = sum / T.CreateChecked(n);
         return Loss;
