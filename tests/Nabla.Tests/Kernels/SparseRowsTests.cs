@@ -10,8 +10,10 @@ public class SparseRowsTests
     public static TheoryData<int, int, int> Shapes => new()
     {
         // rows, cols, n: widths of one vector, one vector and a bit, the book's 50, exact and ragged
-        // multiples of the 8-vector register block; enough rows for the parallel path.
+        // multiples of the 8-vector register block; enough rows for the parallel path. Rows are padded to whole
+        // vectors, so every count of vectors after the 8-vector blocks (1 … 7 for float, more for double) appears.
         { 1, 784, 8 }, { 3, 17, 9 }, { 100, 784, 50 }, { 7, 100, 64 }, { 5, 64, 65 }, { 300, 784, 130 }, { 2, 2048, 16 },
+        { 4, 100, 24 }, { 6, 200, 37 }, { 5, 300, 47 }, { 120, 784, 100 },
     };
 
     private static T[] SparseRandom<T>(Random rng, int count, double density) where T : unmanaged, IFloatingPointIeee754<T>
