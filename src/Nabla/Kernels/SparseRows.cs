@@ -33,9 +33,12 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     /// Padded width of a row of W, D or dW: whole chunks for the 512-bit kernels, whole vectors for the others
     /// (the book's 50 floats become 56, seven 256-bit vectors; 64 would cost an eighth more loads and FMAs).
     /// </summary>
-    private static int PadWidth(int n) => Use512 ? RoundUp(n, Chunk) : RoundUp(n, Vector<T>.Count);
+    private static int PadWidth(int n, bool wide) => wide ? RoundUp(n, Chunk) : RoundUp(n, Vector<T>.Count);
     /// <summary>Tests set this to run the 256-bit kernels on a machine with AVX-512 (both paths give the same sums up to order).</summary>
     internal static bool Disable512;
+    // The kernels' width, fixed for a product and its transposed product when the product is set up: the rows' padding
+    // depends on it, and a test may flip Disable512 while other tests are running.
+    private bool _wide;
     private static bool Use512 => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !Disable512;
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
@@ -86,12 +89,13 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         // Each task writes its rows' entries into its own region, sized by the density limit, with room
         // for one full vector store past the last entry.
         long region = (long)(maxDensity * _rowsPerTask * cols) + 2L * Vector512<T>.Count;
-        int np = PadWidth(n);
+        bool wide = Use512;
+        int np = PadWidth(n, wide);
         if (region * tasks > Array.MaxLength || (long)cols * np > Array.MaxLength - 64) return false;
         _regionSize = (int)region;
         Grow(ref _cols, _regionSize * tasks);
         Grow(ref _vals, _regionSize * tasks);
-        Prepare(rows, cols, n, np, tasks);
+        Prepare(rows, cols, n, np, tasks, wide);
         _failed = 0;
         fixed (T* px = x, pw = w, pc = c)
         {
@@ -123,7 +127,8 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         _valid = false;
         if (rows == 0 || n == 0) return;
         int tasks = SplitRows(rows, cols);
-        Prepare(rows, cols, n, PadWidth(n), tasks);
+        bool wide = Use512;
+        Prepare(rows, cols, n, PadWidth(n, wide), tasks, wide);
         if (_blockRows % Data.NonZeroIndex.Group != 0) throw new InvalidOperationException("SparseRows: blocks must hold whole column groups.");
         Grow(ref _images, rows);
         Grow(ref _rowStart, rows + 1);
@@ -172,8 +177,9 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     /// The shape of a product X·W (rows × cols · cols × n, W's rows padded to np) and what both ways of building X need
     /// for it: the blocks of W's rows, each row's block table, the padded copy of W and each task's padded rows of C.
     /// </summary>
-    private void Prepare(int rows, int cols, int n, int np, int tasks)
+    private void Prepare(int rows, int cols, int n, int np, int tasks, bool wide)
     {
+        _wide = wide;
         _rows = rows; _colsCount = cols; _n = n; _np = np;
         _blockRows = BlockRowsFor(np);
         _nb = (cols + _blockRows - 1) / _blockRows;
@@ -196,7 +202,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         if (d.Length < (long)_rows * n || c.Length < (long)_colsCount * n)
             throw new ArgumentException($"SparseRows: D needs {_rows}×{n} and C {_colsCount}×{n} elements.");
         int threads = (long)NonZeros * n >= 65_536 ? WorkerPool.Concurrency : 1;
-        _n = n; _np = PadWidth(n);
+        _n = n; _np = PadWidth(n, _wide);
         GrowPinned(ref _dPad, _rows * _np);
         GrowPinned(ref _dwPad, _colsCount * _np);
         // D padded once, on this thread: it is small (a batch of the layer's outputs) and every task reads all of it.
@@ -334,7 +340,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                 for (int i = r0; i < r1; i++)
                 {
                     int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
-                    if (b == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: b > 0);
+                    if (b == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: b > 0, _wide);
                 }
             for (int i = r0; i < r1; i++) Simd.CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
@@ -431,15 +437,15 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     private static int[]? KeepAlive;
 
     /// <summary>
-    /// c[0..np) (+)= Σ vals[q]·W[cols[q], 0..np) on padded, aligned rows (np a multiple of <see cref="Chunk"/>):
-    /// a chunk of c stays in registers, accumulated in two sets — even and odd entries — so that the FMA chains
-    /// are independent enough to hide their latency.
+    /// c[0..np) (+)= Σ vals[q]·W[cols[q], 0..np) on padded, aligned rows (np from <see cref="PadWidth"/> for the same
+    /// <paramref name="wide"/>). The 512-bit kernel keeps a chunk of c in registers, accumulated in two sets — even and odd
+    /// entries — so that the FMA chains are independent enough to hide their latency; the 256-bit ones keep up to eight vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyRow(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate)
+    internal static void MultiplyRow(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate, bool wide)
     {
         int* end = cols + count, pairEnd = cols + (count & ~1);
-        if (Use512)
+        if (wide)
         {
             int l = Vector512<T>.Count;
             for (int c0 = 0; c0 < np; c0 += 4 * l)
@@ -573,7 +579,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                 for (int i = 0; i < _rows; i++)
                 {
                     int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
-                    if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np);
+                    if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np, _wide);
                 }
                 for (int k = b0; k < b1; k++) Simd.CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
             }
@@ -582,10 +588,10 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
 
     /// <summary>dW[cols[q], 0..np) += vals[q]·d[0..np) on padded, aligned rows, a chunk of d in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScatterRow(int* cols, T* vals, int count, T* d, T* dw, int np)
+    private static void ScatterRow(int* cols, T* vals, int count, T* d, T* dw, int np, bool wide)
     {
         int* end = cols + count;
-        if (Use512)
+        if (wide)
         {
             int l = Vector512<T>.Count;
             for (int c0 = 0; c0 < np; c0 += 4 * l)
