@@ -41,14 +41,31 @@ public static class Activations
         if (rowLength <= 0) return;
         if (x.Length != y.Length || x.Length % rowLength != 0)
             throw new ArgumentException($"Softmax: {x.Length} inputs, {y.Length} outputs, rows of {rowLength}.");
-        for (int o = 0; o < x.Length; o += rowLength)
+        ExpMinusRowMax(x, y, rowLength, default);
+        for (int o = 0; o < y.Length; o += rowLength)
         {
-            var xr = x.Slice(o, rowLength);
             var yr = y.Slice(o, rowLength);
-            T max = TP.Max(xr);
-            TP.Subtract(xr, max, yr);
-            TP.Exp<T>(yr, yr);
             TP.Divide(yr, TP.Sum<T>(yr), yr);
         }
+    }
+
+    /// <summary>
+    /// y = exp(x − the row's maximum), row by row (rows of <paramref name="rowLength"/>), each row's maximum also into
+    /// <paramref name="rowMax"/> unless it is empty. Rows of at least one 256-bit vector get one exponential call for all
+    /// of them: the book's ten classes make rows too short for a call each to pay, and the same vector kernel computes
+    /// every element either way. Shorter rows keep a call each, whose scalar path may round differently.
+    /// </summary>
+    internal static void ExpMinusRowMax<T>(ReadOnlySpan<T> x, Span<T> y, int rowLength, Span<T> rowMax) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool batched = rowLength >= System.Runtime.Intrinsics.Vector256<T>.Count;
+        for (int o = 0, i = 0; o < x.Length; o += rowLength, i++)
+        {
+            var xr = x.Slice(o, rowLength); var yr = y.Slice(o, rowLength);
+            T max = TP.Max(xr);
+            if (!rowMax.IsEmpty) rowMax[i] = max;
+            TP.Subtract(xr, max, yr);
+            if (!batched) TP.Exp<T>(yr, yr);
+        }
+        if (batched) TP.Exp<T>(y[..x.Length], y);
     }
 }

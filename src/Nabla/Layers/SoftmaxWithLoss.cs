@@ -67,13 +67,8 @@ public sealed class SoftmaxWithLoss<T> where T : unmanaged, IFloatingPointIeee75
         {
             int l = _labels[i];
             if ((uint)l >= (uint)c) throw new ArgumentOutOfRangeException(nameof(x), $"Label {l} at sample {i} is outside 0..{c - 1}.");
-            var xr = xs.Slice(i * c, c);
-            T max = _max[i] = TP.Max(xr);
-            TP.Subtract(xr, max, ys.Slice(i * c, c));
         }
-        // One call for the whole batch: ten classes make rows too short for a call each to pay (the same kernel
-        // computes every element either way).
-        TP.Exp<T>(ys[..(n * c)], ys);
+        Functions.Activations.ExpMinusRowMax<T>(xs[..(n * c)], ys, c, _max.AsSpan(0, n));
         T sum = T.Zero;
         for (int i = 0; i < n; i++)
         {
