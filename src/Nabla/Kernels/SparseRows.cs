@@ -287,10 +287,10 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
             // The index is tens of MB and a batch's images are anywhere in it: each row's entries are asked for
             // a few rows ahead of their copy, so the copy does not wait on memory row after row.
             const int Ahead = 4;
-            for (int i = r0; i < Math.Min(r1, r0 + Ahead); i++) PrefetchImage(index, images[i], srcCols, srcVals, groupStarts, groupStride);
+            for (int i = r0; i < Math.Min(r1, r0 + Ahead); i++) PrefetchImage(start, images[i], srcCols, srcVals, groupStarts, groupStride);
             for (int i = r0; i < r1; i++)
             {
-                if (i + Ahead < r1) PrefetchImage(index, images[i + Ahead], srcCols, srcVals, groupStarts, groupStride);
+                if (i + Ahead < r1) PrefetchImage(start, images[i + Ahead], srcCols, srcVals, groupStarts, groupStride);
                 int img = images[i], s = start[img], count = start[img + 1] - s, p = rowStart[i];
                 WidenColumns(srcCols + s, colBase + p, count);
                 ByteRows<T>.Convert(srcVals + s, valBase + p, count, _normalize);
@@ -305,9 +305,9 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
 
     /// <summary>Asks for the cache lines of image <paramref name="img"/>'s entries and group starts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchImage(Data.NonZeroIndex index, int img, ushort* cols, byte* vals, ushort* groupStarts, int groupStride)
+    private static void PrefetchImage(int* start, int img, ushort* cols, byte* vals, ushort* groupStarts, int groupStride)
     {
-        int s = index.Start[img], count = index.Start[img + 1] - s;
+        int s = start[img], count = start[img + 1] - s;
         Simd.PrefetchLines((byte*)(cols + s), count * sizeof(ushort));
         Simd.PrefetchLines(vals + s, count);
         Simd.PrefetchLines((byte*)(groupStarts + (long)img * groupStride), groupStride * sizeof(ushort));
@@ -565,7 +565,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         // Whole blocks per task: the block table says where each row's entries for them are.
         int nb = _nb, stride = nb + 1;
         int bFirst = (int)((long)task * nb / _tasks), bLast = (int)((long)(task + 1) * nb / _tasks);
-        int k0 = bFirst * _blockRows, k1 = Math.Min(_colsCount, bLast * _blockRows);
+        int k1 = Math.Min(_colsCount, bLast * _blockRows);
         int n = _n, np = _np;
         T* dwp = Aligned(_dwPad), dp = Aligned(_dPad);
         fixed (int* colBase = _cols, blocks = _blocks)
