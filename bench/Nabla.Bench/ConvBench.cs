@@ -19,11 +19,11 @@ internal static class ConvBench
         // so it needs some 30 calls and a background compile before the JIT's optimized tier replaces the first,
         // unoptimized one. A warm-up of one round of 20 batches left the first timed rounds partly unoptimized:
         // 7,400–7,600 images/s against 10,500–13,300 with 60-batch rounds, alternating, in the seventh session.
-        for (int i = 0; i < 100; i++) adam.Update(net.Params, net.Gradient(x, t));
-        var (train, _) = Timing.Measure(() => { for (int i = 0; i < batches; i++) adam.Update(net.Params, net.Gradient(x, t)); }, reps: 5);
+        // Warm-up: at least 100 training batches beyond the first round, 40 inference batches beyond the first.
+        var (train, _) = Timing.Measure(() => { for (int i = 0; i < batches; i++) adam.Update(net.Params, net.Gradient(x, t)); },
+            reps: 5, warmup: 1 + (100 + batches - 1) / batches);
         var big = Tensor<float>.RandomUniform(rng, 0f, 1f, 1000, 1, 28, 28);
-        for (int i = 0; i < 40; i++) net.Predict(big);
-        var (infer, _) = Timing.Measure(() => net.Predict(big), reps: 5);
+        var (infer, _) = Timing.Measure(() => net.Predict(big), reps: 5, warmup: 41);
         Console.WriteLine($"SimpleConvNet float32, batch 100: training {100.0 * batches / train:F0} images/s (forward+backward+Adam), inference {1000 / infer:F0} images/s (batches of 1000)");
         if (args.Contains("--deep")) DeepConv(rng);
         if (args.Contains("--parts"))
