@@ -49,7 +49,7 @@ internal static class ConvBench
         for (int round = 0; round < 2; round++)
             foreach (bool direct in new[] { true, false })
             {
-                foreach (var c in convs) c.AllowDirect = direct;
+                foreach (var c in convs) c.Options = Nabla.Kernels.KernelOptions.Default with { AllowDirectConvolution = direct };
                 double g = Timing.Measure(() => net.Gradient(x, t), reps: 5, warmup: 2).Median * 1e3;
                 Console.WriteLine($"DeepConvNet float32 gradient, batch 100, {(direct ? "direct kernels" : "im2col + GEMM")}: {g:F1} ms ({100 / g * 1e3:F0} images/s)");
             }

@@ -22,7 +22,7 @@ internal static unsafe class SparseBench
         float[] d = Enumerable.Range(0, 100 * 50).Select(_ => (float)rng.NextDouble()).ToArray();
         float[] c = new float[100 * 50], dw = new float[784 * 50];
         int[] cols = new int[784 * 100 + 64]; float[] vals = new float[784 * 100 + 64];
-        var s = new SparseRows<float>();
+        var s = new SparseProduct<float>();
         int[] blockTable = new int[16];
         Console.WriteLine($"batch 100×784, {nnz} non-zeros ({100.0 * nnz / x.Length:F1} %); {Environment.ProcessorCount} cores");
         const int reps = 5000;
@@ -42,10 +42,10 @@ internal static unsafe class SparseBench
                 fixed (float* px = x) fixed (int* pc = cols) fixed (float* pv = vals) fixed (int* blocks = blockTable)
                 {
                     int p = 0;
-                    for (int i = 0; i < 100; i++) SparseRows<float>.Compress(px + i * 784, 784, pc, pv, ref p, cols.Length - 32, 96, blocks);
+                    for (int i = 0; i < 100; i++) SparseProduct<float>.Compress(px + i * 784, 784, pc, pv, ref p, cols.Length - 32, 96, blocks);
                 }
             });
-            double fused = Time(reps, () => s.TryMultiply(x, 100, 784, w, c, 50, 0.3));
+            double fused = Time(reps, () => s.TryMultiply(x, 100, 784, w, c, 50, 0.3, SparseProduct<float>.Wide(KernelOptions.Default)));
             double scatter = Time(reps, () => s.MultiplyTransposedInto(d, dw, 50));
             double dense = Time(reps, () => Gemm.Multiply<float>(x, w, c, 100, 50, 784));
             double denseT = Time(reps, () => Gemm.Multiply<float>(x, d, dw, 784, 50, 100, transA: true));

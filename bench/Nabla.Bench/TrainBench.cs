@@ -15,19 +15,19 @@ internal static class TrainBench
 {
     public static int Run(string[] args)
     {
-        if (args.Contains("--dense")) Nabla.Layers.SparseInput.DefaultMaxDensity = 0;
+        var kernels = args.Contains("--dense") ? Nabla.Kernels.KernelOptions.Default with { MaxSparseDensity = 0 } : Nabla.Kernels.KernelOptions.Default;
         args = args.Where(a => a != "--dense").ToArray();
         string? dir = args.Length > 0 ? args[0] : FindSharedMnist();
         int runs = args.Length > 1 ? int.Parse(args[1]) : 1;
         var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = dir, OneHot = true });
-        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; Affine sparse-input path {(Nabla.Layers.SparseInput.DefaultMaxDensity > 0 ? "on" : "off (--dense)")}; " +
+        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; sparse-row input {(kernels.MaxSparseDensity > 0 ? "on" : "off (--dense)")}; " +
                           $"images kept as bytes, normalised by {(Nabla.Kernels.ByteRows<float>.UsesCorrectedProduct ? "corrected product" : "division")}");
-        Breakdown(data);
+        Breakdown(data, kernels);
         for (int r = 0; r < runs; r++)
         {
             var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(r));
             var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data,
-                new TrainerOptions { Iterations = 10_000, BatchSize = 100, Seed = r });
+                new TrainerOptions { Iterations = 10_000, BatchSize = 100, Seed = r, Kernels = kernels });
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
             var history = trainer.Train();
             long alloc = GC.GetTotalAllocatedBytes(precise: true) - allocBefore;
@@ -39,17 +39,15 @@ internal static class TrainBench
     }
 
     /// <summary>Where the loop's time goes: the 10,000 gradient+update steps alone, and the 17 accuracy passes alone.</summary>
-    private static void Breakdown(MnistDataset<float> data)
+    private static void Breakdown(MnistDataset<float> data, Nabla.Kernels.KernelOptions kernels)
     {
         var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(1));
         var sgd = new Sgd<float>(0.1);
-        var batch = new MiniBatch<float>(data.TrainImages, data.TTrain, 100);
         var rng = new Random(1);
-        // As the trainer does: with the sparse path on, the first layer reads the batch from the images' non-zero index.
-        bool fromIndex = net.CanTakeImages(data.TrainImages);
-        batch.GatherInputs = !fromIndex;
-        IReadOnlyDictionary<string, Tensor<float>> Gradient() =>
-            fromIndex ? net.Gradient(data.TrainImages, batch.Mask, batch.TBatch) : net.Gradient(batch.XBatch, batch.TBatch);
+        // As the trainer does: with sparse rows on, each batch is gathered in sparse rows from the images' non-zero index.
+        bool fromIndex = net.TakesSparseRows(data.TrainImages.Density, kernels);
+        var batch = new MiniBatch<float>(data.TrainImages, data.TTrain, 100, fromIndex ? TensorLayout.SparseRows : TensorLayout.Dense);
+        IReadOnlyDictionary<string, Tensor<float>> Gradient() => net.Gradient(batch.XBatch, batch.TBatch);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         long alloc0 = 0;
         for (int i = 0; i < 10_000; i++)
@@ -72,26 +70,22 @@ internal static class TrainBench
             long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             sgd.Update(net.Params, g);
             long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (fromIndex) aff[0].ForwardImages(data.TrainImages, batch.Mask);
-            else aff[0].Forward(batch.XBatch);
+            aff[0].Forward(batch.XBatch);
             long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
             aff[0].Backward(dout);
             long t5 = System.Diagnostics.Stopwatch.GetTimestamp();
             tSample += t1 - t0; tGrad += t2 - t1; tUpdate += t3 - t2; tFwd1 += t4 - t3; tBwd1 += t5 - t4;
         }
-        var xb = batch.XBatch.Clone();
-        var mask = batch.Mask.ToArray();
+        var xb = batch.XBatch;
         long f0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (int i = 0; i < 3000; i++)
-            if (fromIndex) aff[0].ForwardImages(data.TrainImages, mask);
-            else aff[0].Forward(xb);
+        for (int i = 0; i < 3000; i++) aff[0].Forward(xb);
         long f1 = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < 3000; i++) aff[0].Backward(dout);
         long f2 = System.Diagnostics.Stopwatch.GetTimestamp();
         double us = 1e6 / System.Diagnostics.Stopwatch.Frequency / 3000;
-        Console.WriteLine($"step parts (µs): sample {tSample * us:F1}, gradient {tGrad * us:F1} (of which Affine1 forward {tFwd1 * us:F1}, backward {tBwd1 * us:F1}, sparse {aff[0].LastForwardWasSparse}, from the non-zero index {fromIndex}), update {tUpdate * us:F1}; same batch repeated: forward {(f1 - f0) * us:F1}, backward {(f2 - f1) * us:F1}");
+        Console.WriteLine($"step parts (µs): sample {tSample * us:F1}, gradient {tGrad * us:F1} (of which Affine1 forward {tFwd1 * us:F1}, backward {tBwd1 * us:F1}, input {batch.XBatch.Layout}, from the non-zero index {fromIndex}), update {tUpdate * us:F1}; same batch repeated: forward {(f1 - f0) * us:F1}, backward {(f2 - f1) * us:F1}");
         sw.Restart();
-        for (int e = 0; e < 17; e++) { net.Accuracy(data.TrainImages, data.TTrain); net.Accuracy(data.TestImages, data.TTest); }
+        for (int e = 0; e < 17; e++) { net.Accuracy(data.TrainImages, data.TTrain, options: kernels); net.Accuracy(data.TestImages, data.TTest, options: kernels); }
         Console.WriteLine($"breakdown: 10,000 steps {steps:F2} s ({steps / 10_000 * 1e6:F0} µs/step), 17 accuracy passes over 70,000 images {sw.Elapsed.TotalSeconds:F2} s");
     }
 

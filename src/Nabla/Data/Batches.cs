@@ -69,10 +69,14 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T>? _x;
     private readonly ByteImages<T>? _images;
     private readonly Tensor<T> _t;
+    private readonly Tensor<T>? _dense; // a gathered batch before compression, for sparse rows from a dense set
 
-    /// <summary>Prepares batches of <paramref name="batchSize"/> rows drawn from <paramref name="x"/> and <paramref name="t"/>.</summary>
+    /// <summary>
+    /// Prepares batches of <paramref name="batchSize"/> rows drawn from <paramref name="x"/> and <paramref name="t"/>, the inputs
+    /// in <paramref name="inputLayout"/> (sparse rows: each batch gathered, then compressed).
+    /// </summary>
     /// <exception cref="ArgumentException">The two tensors have different numbers of rows, or the batch size is not positive.</exception>
-    public MiniBatch(Tensor<T> x, Tensor<T> t, int batchSize)
+    public MiniBatch(Tensor<T> x, Tensor<T> t, int batchSize, TensorLayout inputLayout = TensorLayout.Dense)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
@@ -82,17 +86,20 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
                 $"Inputs {Tensor<T>.ShapeString(x.Shape)} and targets {Tensor<T>.ShapeString(t.Shape)} must have the same number of rows.", nameof(t));
         _x = x;
         _t = t;
-        Mask = new int[batchSize];
-        XBatch = new Tensor<T>(WithRows(x.Shape, batchSize));
+        Rows = new int[batchSize];
+        if (inputLayout == TensorLayout.SparseRows) _dense = new Tensor<T>(WithRows(x.Shape, batchSize));
+        XBatch = Make(WithRows(x.Shape, batchSize), inputLayout);
         TBatch = new Tensor<T>(WithRows(t.Shape, batchSize));
     }
 
     /// <summary>
     /// Prepares batches of <paramref name="batchSize"/> images drawn from <paramref name="images"/>, converted from their
     /// bytes as they are gathered (a quarter of the memory traffic of gathering float32 rows), and <paramref name="t"/>.
+    /// In the <see cref="TensorLayout.SparseRows"/> layout a batch is read from the set's index of non-zero pixels
+    /// (<see cref="ByteImages{T}.Gather"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The images and targets have different numbers of rows, or the batch size is not positive.</exception>
-    public MiniBatch(ByteImages<T> images, Tensor<T> t, int batchSize)
+    public MiniBatch(ByteImages<T> images, Tensor<T> t, int batchSize, TensorLayout inputLayout = TensorLayout.Dense)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(t);
@@ -102,15 +109,15 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
                 $"Images {Tensor<T>.ShapeString(images.Shape)} and targets {Tensor<T>.ShapeString(t.Shape)} must have the same number of rows.", nameof(t));
         _images = images;
         _t = t;
-        Mask = new int[batchSize];
-        XBatch = new Tensor<T>(images.ShapeOfRows(batchSize));
+        Rows = new int[batchSize];
+        XBatch = Make(images.ShapeOfRows(batchSize), inputLayout);
         TBatch = new Tensor<T>(WithRows(t.Shape, batchSize));
     }
 
-    /// <summary>The row indices of the current batch.</summary>
-    public int[] Mask { get; }
+    /// <summary>The row indices of the current batch (the book's <c>batch_mask</c>).</summary>
+    public int[] Rows { get; }
 
-    /// <summary>The current batch's inputs: <c>x_batch</c>.</summary>
+    /// <summary>The current batch's inputs: <c>x_batch</c>, dense or in sparse rows as asked.</summary>
     public Tensor<T> XBatch { get; }
 
     /// <summary>The current batch's targets: <c>t_batch</c>.</summary>
@@ -122,7 +129,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Draws a new random mask (with replacement, as the book does) and gathers its rows.</summary>
     public void Sample(Random random)
     {
-        Batches.Choice(random, Population, Mask);
+        Batches.Choice(random, Population, Rows);
         Fill();
     }
 
@@ -130,25 +137,25 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Sequential(int start)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
-        for (int i = 0; i < Mask.Length; i++) Mask[i] = (int)(((long)start + i) % Population);
+        for (int i = 0; i < Rows.Length; i++) Rows[i] = (int)(((long)start + i) % Population);
         Fill();
     }
 
-    /// <summary>
-    /// When false, <see cref="Sample"/> and <see cref="Sequential"/> draw the mask and gather only the targets, leaving
-    /// <see cref="XBatch"/> as it was: the trainer sets this when the network reads the batch's images from their index.
-    /// </summary>
-    internal bool GatherInputs { get; set; } = true;
-
     private void Fill()
     {
-        if (GatherInputs)
+        if (_images is not null) _images.Gather(Rows, XBatch);
+        else if (_dense is not null)
         {
-            if (_images is not null) _images.Gather(Mask, XBatch);
-            else Batches.Gather(_x!, Mask, XBatch);
+            Batches.Gather(_x!, Rows, _dense);
+            XBatch.CompressFrom(_dense);
         }
-        Batches.Gather(_t, Mask, TBatch);
+        else Batches.Gather(_x!, Rows, XBatch);
+        Batches.Gather(_t, Rows, TBatch);
     }
+
+    private static Tensor<T> Make(int[] shape, TensorLayout layout) => layout == TensorLayout.SparseRows
+        ? Tensor<T>.FromSparseRows(new SparseRowStorage<T>(Tensor<T>.Product(shape.AsSpan(1))), shape)
+        : new Tensor<T>(shape);
 
     private static int[] WithRows(ReadOnlySpan<int> shape, int rows)
     {

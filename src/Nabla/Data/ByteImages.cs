@@ -77,13 +77,21 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Converts images <paramref name="rows"/> into <paramref name="destination"/>, in order, without allocating:
     /// <c>x_batch = x_train[batch_mask]</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">The destination does not hold <c>rows.Length</c> images.</exception>
+    /// <remarks>A destination in the <see cref="TensorLayout.SparseRows"/> layout is filled from the set's index of non-zero
+    /// pixels (built on first use): the batch is neither converted whole nor scanned for its non-zeros.</remarks>
+    /// <exception cref="ArgumentException">The destination does not hold <c>rows.Length</c> images, or is sparse and the images are too wide to index.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the images.</exception>
     public unsafe void Gather(ReadOnlySpan<int> rows, Tensor<T> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         CheckDestination(rows.Length, destination);
         CheckRows(rows, nameof(rows));
+        if (destination.Layout == TensorLayout.SparseRows)
+        {
+            var index = NonZeros(1.0) ?? throw new ArgumentException($"Images of {RowSize} values are too wide to gather as sparse rows.", nameof(destination));
+            index.Gather(rows, Normalize, destination.SparseRows);
+            return;
+        }
         fixed (byte* src = _pixels) fixed (T* dst = destination.Span) fixed (int* r = rows)
             ByteRows<T>.Run(src, r, rows.Length, dst, RowSize, Normalize);
     }
@@ -113,6 +121,23 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The whole set as a tensor of <see cref="Shape"/> (allocates Count × RowSize values).</summary>
     public Tensor<T> ToTensor() => Rows(0, Count);
+
+    /// <summary>The fraction of pixels that are not zero (counted once).</summary>
+    public double Density
+    {
+        get
+        {
+            if (_pixels.Length == 0) return 0;
+            lock (_indexGate)
+            {
+                if (_nonZeros < 0) _nonZeros = NonZeroIndex.CountNonZeros(_pixels);
+                return (double)_nonZeros / _pixels.Length;
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="Gather"/> can fill a <see cref="TensorLayout.SparseRows"/> destination (the images are narrow enough to index).</summary>
+    public bool CanGatherSparseRows => RowSize is > 0 and <= ushort.MaxValue;
 
     /// <summary>
     /// The index of these images' non-zero pixels (<see cref="NonZeroIndex"/>), built on first use, when at most

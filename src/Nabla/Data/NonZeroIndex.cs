@@ -7,8 +7,8 @@ namespace Nabla.Data;
 /// The non-zero pixels of a set of byte images, image after image: each one's column (ushort) and byte value,
 /// in column order, and for every group of <see cref="Group"/> columns where that group's entries begin.
 /// Built once for a sparse set (MNIST: 19 % of pixels are non-zero, 28 MB for the 60,000 training images),
-/// it lets a first <see cref="Layers.Affine{T}"/> layer take a batch straight from the bytes: the batch's
-/// compressed rows are copied from here instead of converting 784 pixels per image and scanning them again.
+/// it gives a batch in the sparse-row layout straight from the bytes (<see cref="Gather{T}"/>): the batch's
+/// entries are copied from here instead of converting 784 pixels per image and scanning them again.
 /// </summary>
 internal sealed class NonZeroIndex
 {
@@ -100,5 +100,97 @@ internal sealed class NonZeroIndex
         }
         index.Start[count] = p;
         return index;
+    }
+
+    /// <summary>
+    /// Refills <paramref name="destination"/> with images <paramref name="images"/> (indices already checked), in order: their
+    /// entries' columns widened to int, their bytes converted as <see cref="Kernels.ByteRows{T}"/> converts pixels (v / 255 when
+    /// <paramref name="normalize"/>), their group starts made positions in the batch. The same entries, bit for bit, as
+    /// compressing the converted images. A batch of many entries is shared out among the cores, a range of images each.
+    /// </summary>
+    public unsafe void Gather<T>(ReadOnlySpan<int> images, bool normalize, SparseRowStorage<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (destination.Columns != RowSize || SparseRowStorage<T>.GroupWidth != Group)
+            throw new ArgumentException($"Images of {RowSize} values do not fit sparse rows of {destination.Columns}.", nameof(destination));
+        long total = 0;
+        foreach (int img in images) total += Start[img + 1] - Start[img];
+        destination.Resize(images.Length, total);
+        int stride = Groups + 1, n = images.Length;
+        // Each image's first position, so that the ranges can be filled independently.
+        var gsOut = destination.GroupStartArray;
+        for (int i = 0, p = 0; i < n; i++)
+        {
+            gsOut[i * stride] = p;
+            p += Start[images[i] + 1] - Start[images[i]];
+        }
+        int tasks = total >= 8192 ? Math.Min(Kernels.WorkerPool.Concurrency, n) : 1;
+        fixed (int* imgs = images)
+        {
+            var job = GatherJob<T>.Current ??= new GatherJob<T>();
+            job.Set(this, imgs, n, normalize, destination, tasks);
+            try
+            {
+                if (tasks == 1) job.Execute(0);
+                else Kernels.WorkerPool.Run(job, tasks);
+            }
+            finally { job.Clear(); }
+        }
+    }
+
+    /// <summary>One range of images of <see cref="Gather{T}"/> per task.</summary>
+    private sealed unsafe class GatherJob<T> : Kernels.IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] public static GatherJob<T>? Current;
+        private NonZeroIndex? _index;
+        private SparseRowStorage<T>? _dst;
+        private int* _images;
+        private int _count, _tasks;
+        private bool _normalize;
+
+        public void Set(NonZeroIndex index, int* images, int count, bool normalize, SparseRowStorage<T> dst, int tasks)
+        {
+            _index = index; _images = images; _count = count; _normalize = normalize; _dst = dst; _tasks = tasks;
+        }
+
+        public void Clear() { _index = null; _dst = null; _images = null; }
+
+        public void Execute(int task)
+        {
+            var index = _index!;
+            var dst = _dst!;
+            int i0 = (int)((long)task * _count / _tasks), i1 = (int)((long)(task + 1) * _count / _tasks);
+            int stride = index.Groups + 1;
+            fixed (int* start = index.Start, gsOut = dst.GroupStartArray, colsOut = dst.ColumnArray)
+            fixed (T* valsOut = dst.ValueArray)
+            fixed (ushort* srcCols = index.Cols, groupStarts = index.GroupStarts)
+            fixed (byte* srcVals = index.Values)
+            {
+                // The index is tens of MB and a batch's images are anywhere in it: each image's entries are asked for
+                // a few images ahead of their copy, so the copy does not wait on memory image after image.
+                const int Ahead = 4;
+                int* imgs = _images;
+                for (int i = i0; i < Math.Min(i1, i0 + Ahead); i++) Prefetch(start, imgs[i], srcCols, srcVals, groupStarts, stride);
+                for (int i = i0; i < i1; i++)
+                {
+                    if (i + Ahead < i1) Prefetch(start, imgs[i + Ahead], srcCols, srcVals, groupStarts, stride);
+                    int img = imgs[i], s = start[img], count = start[img + 1] - s;
+                    int* go = gsOut + (long)i * stride;
+                    int p = go[0];
+                    Kernels.Simd.Widen(srcCols + s, colsOut + p, count);
+                    Kernels.ByteRows<T>.Convert(srcVals + s, valsOut + p, count, _normalize);
+                    ushort* gs = groupStarts + (long)img * stride;
+                    for (int g = 1; g < stride; g++) go[g] = p + gs[g];
+                }
+            }
+        }
+    }
+
+    /// <summary>Asks for the cache lines of image <paramref name="img"/>'s entries and group starts.</summary>
+    private static unsafe void Prefetch(int* start, int img, ushort* cols, byte* vals, ushort* groupStarts, int groupStride)
+    {
+        int s = start[img], count = start[img + 1] - s;
+        Kernels.Simd.PrefetchLines((byte*)(cols + s), count * sizeof(ushort));
+        Kernels.Simd.PrefetchLines(vals + s, count);
+        Kernels.Simd.PrefetchLines((byte*)(groupStarts + (long)img * groupStride), groupStride * sizeof(ushort));
     }
 }

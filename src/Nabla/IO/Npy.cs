@@ -4,7 +4,6 @@ using System.IO.Compression;
 using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Nabla.Data;
 
 namespace Nabla.IO;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using Nabla.Data;
 
 namespace Nabla.IO;
 

@@ -69,4 +69,14 @@ internal static unsafe class Simd
         for (int b = 0; b < bytes; b += 64) Sse.Prefetch1(p + b);
         if (bytes > 0) Sse.Prefetch1(p + bytes - 1);
     }
+
+    /// <summary>dst[0..n) = src[0..n) widened to int, eight at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Widen(ushort* src, int* dst, int n)
+    {
+        int j = 0;
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+            for (; j <= n - 8; j += 8) System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(src + j).Store(dst + j);
+        for (; j < n; j++) dst[j] = src[j];
+    }
 }

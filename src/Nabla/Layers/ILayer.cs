@@ -14,13 +14,10 @@ public interface ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Given ∂L/∂out, stores parameter gradients and returns ∂L/∂x.</summary>
     Tensor<T> Backward(Tensor<T> dout);
-}
 
-/// <summary>A trainable tensor and the gradient the last backward pass wrote for it.</summary>
-/// <param name="Name">The name used in parameter dictionaries and checkpoints (e.g. "W1").</param>
-/// <param name="Value">The parameter itself, updated in place by optimizers.</param>
-/// <param name="Gradient">∂L/∂Value, same shape.</param>
-public sealed record Parameter<T>(string Name, Tensor<T> Value, Tensor<T> Gradient) where T : unmanaged, IFloatingPointIeee754<T>;
+    /// <summary>Whether <see cref="Forward"/> takes input in <paramref name="layout"/>; every layer takes dense input.</summary>
+    bool Accepts(TensorLayout layout) => layout == TensorLayout.Dense;
+}
 
 /// <summary>A layer with trainable parameters.</summary>
 public interface IParameterizedLayer<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -19,4 +19,10 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The loss computed by the last <see cref="Gradient"/> call's forward pass.</summary>
     T LastLoss { get; }
+
+    /// <summary>
+    /// Whether <see cref="Predict"/>, <see cref="Loss"/> and <see cref="Gradient"/> take input in <paramref name="layout"/>
+    /// (a trainer hands mostly-zero data in <see cref="TensorLayout.SparseRows"/> to a network that takes it); every network takes dense input.
+    /// </summary>
+    bool Accepts(TensorLayout layout) => layout == TensorLayout.Dense;
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Nabla.Kernels;
 using Nabla.Layers;
 
 namespace Nabla.Models;
@@ -13,6 +14,7 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     private readonly List<(string Name, ILayer<T> Layer)> _layers = [];
     // Set by the last forward pass: layer i (a ReLU) ran folded into layer i + 1 (a max pooling).
     private bool[] _foldedIntoNext = [];
+    private KernelOptions _options = KernelOptions.Default;
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, Tensor<T>> Params => _params;
@@ -30,6 +32,8 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     protected TLayer Add<TLayer>(string name, TLayer layer) where TLayer : ILayer<T>
     {
         _layers.Add((name, layer));
+        if (layer is Affine<T> a) a.Options = _options;
+        else if (layer is Convolution<T> c) c.Options = _options;
         return layer;
     }
 
@@ -49,28 +53,41 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     /// </summary>
     public bool FuseReluPooling { get; set; } = true;
 
-    /// <inheritdoc/>
-    public Tensor<T> Predict(Tensor<T> x, bool train = false) => PredictFrom(0, x, train);
+    /// <summary>
+    /// The kernels' settings of every layer that has them (<see cref="Affine{T}"/>, <see cref="Convolution{T}"/>); setting it
+    /// sets theirs. Default <see cref="KernelOptions.Default"/>.
+    /// </summary>
+    public KernelOptions Options
+    {
+        get => _options;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _options = value;
+            foreach (var (_, layer) in _layers)
+                if (layer is Affine<T> a) a.Options = value;
+                else if (layer is Convolution<T> c) c.Options = value;
+        }
+    }
+
+    /// <summary>Input layouts the first layer takes (an <see cref="Affine{T}"/> first layer takes sparse rows).</summary>
+    public bool Accepts(TensorLayout layout) => _layers.Count > 0 ? _layers[0].Layer.Accepts(layout) : layout == TensorLayout.Dense;
 
     /// <summary>
-    /// The layers from <paramref name="first"/> on, applied to <paramref name="x"/> (the earlier ones ran already, each on
-    /// its own: none of them is folded into the next).
+    /// The layers in order. One step is fused, when <see cref="FuseReluPooling"/> is on: a <see cref="Relu{T}"/> directly
+    /// followed by a <see cref="Pooling{T}"/> runs as the pooling of the ReLU's input with the ReLU applied to the pooled
+    /// values (<see cref="Pooling{T}.ForwardWithRelu"/>), and the ReLU's own backward is then skipped (the pooling's does it).
     /// </summary>
-    private Tensor<T> PredictFrom(int first, Tensor<T> x, bool train)
+    public Tensor<T> Predict(Tensor<T> x, bool train = false)
     {
         if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
-        _foldedIntoNext.AsSpan(0, first).Clear();
-        for (int i = first; i < _layers.Count; i++)
+        for (int i = 0; i < _layers.Count; i++)
         {
-            _foldedIntoNext[i] = false;
-            if (FuseReluPooling && i + 1 < _layers.Count && _layers[i].Layer is Relu<T> && _layers[i + 1].Layer is Pooling<T> pool)
-            {
-                x = pool.ForwardWithRelu(x, train);
-                _foldedIntoNext[i] = true;
-                _foldedIntoNext[++i] = false;
-                continue;
-            }
-            x = _layers[i].Layer.Forward(x, train);
+            bool fold = FuseReluPooling && i + 1 < _layers.Count && _layers[i].Layer is Relu<T> && _layers[i + 1].Layer is Pooling<T>;
+            _foldedIntoNext[i] = fold;
+            if (!fold) { x = _layers[i].Layer.Forward(x, train); continue; }
+            _foldedIntoNext[++i] = false;
+            x = ((Pooling<T>)_layers[i].Layer).ForwardWithRelu(x, train);
         }
         return x;
     }
@@ -90,35 +107,6 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
         LastLoss = Loss(x, t, train: true);
         return Backward();
     }
-
-    /// <summary>
-    /// Whether <see cref="Predict(Data.ByteImages{T}, ReadOnlySpan{int}, bool)"/> and <see cref="Gradient(Data.ByteImages{T}, ReadOnlySpan{int}, Tensor{T})"/>
-    /// can read <paramref name="images"/> straight from their non-zero index: the first layer is an <see cref="Affine{T}"/>
-    /// that takes them (<see cref="Affine{T}.CanTakeImages"/>).
-    /// </summary>
-    internal bool CanTakeImages(Data.ByteImages<T> images) => _layers.Count > 0 && _layers[0].Layer is Affine<T> a && a.CanTakeImages(images);
-
-    /// <summary>
-    /// Scores for the images <paramref name="rows"/> of <paramref name="images"/>, the first layer reading them from the set's
-    /// non-zero index (<see cref="Affine{T}.ForwardImages"/>): the same values as gathering them and calling <see cref="Predict(Tensor{T}, bool)"/>.
-    /// </summary>
-    internal Tensor<T> Predict(Data.ByteImages<T> images, ReadOnlySpan<int> rows, bool train = false)
-    {
-        if (_layers.Count == 0 || _layers[0].Layer is not Affine<T> first)
-            throw new InvalidOperationException($"{GetType().Name.Split('`')[0]}: only a network whose first layer is Affine reads images from their index.");
-        return PredictFrom(1, first.ForwardImages(images, rows, train), train);
-    }
-
-    /// <summary>
-    /// <see cref="Gradient(Tensor{T}, Tensor{T})"/> for the images <paramref name="rows"/> of <paramref name="images"/> read from
-    /// their non-zero index: the same gradients, bit for bit, as for the gathered batch.
-    /// </summary>
-    internal IReadOnlyDictionary<string, Tensor<T>> Gradient(Data.ByteImages<T> images, ReadOnlySpan<int> rows, Tensor<T> t)
-    {
-        LastLoss = LastLayer.Forward(Predict(images, rows, train: true), t) + RegularizationLoss();
-        return Backward();
-    }
-
     /// <summary>Backpropagation from the loss of the forward pass that just ran.</summary>
     private IReadOnlyDictionary<string, Tensor<T>> Backward()
     {

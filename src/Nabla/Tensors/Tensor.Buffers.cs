@@ -10,9 +10,9 @@ public sealed partial class Tensor<T>
     /// </summary>
     public static Tensor<T> Reuse(ref Tensor<T>? buffer, ReadOnlySpan<int> shape)
     {
-        if (buffer is not null && buffer.HasShape(shape)) return buffer;
+        if (buffer is not null && buffer.HasShape(shape) && buffer._sparse is null) return buffer;
         int n = Product(shape);
-        buffer = buffer is not null && buffer._offset == 0 && buffer._data.Length >= n
+        buffer = buffer is not null && buffer._sparse is null && buffer._offset == 0 && buffer._data.Length >= n
             ? new Tensor<T>(buffer._data, 0, shape.ToArray())
             : new Tensor<T>(shape.ToArray());
         return buffer;
@@ -24,6 +24,7 @@ public sealed partial class Tensor<T>
         if (Rank == 2) return this;
         if (Rank == 0) return Reshape(1, 1);
         int rows = _shape[0];
+        if (_sparse is not null) return WithSparseShape([rows, _sparse.Columns]);
         return new Tensor<T>(_data, _offset, [rows, rows == 0 ? 0 : Length / rows]);
     }
 }

@@ -115,6 +115,16 @@ public sealed partial class Tensor<T>
     public Tensor<T> SubtractInPlace(Tensor<T> other) { BinaryInto<SubOp<T>>(this, other, this); return this; }
     /// <summary>In place: <c>this *= other</c> (broadcast from <paramref name="other"/>).</summary>
     public Tensor<T> MultiplyInPlace(Tensor<T> other) { BinaryInto<MulOp<T>>(this, other, this); return this; }
+    /// <summary>In place: <paramref name="row"/> (the last axis) added to every row, as NumPy broadcasts <c>x + b</c>; allocates nothing.</summary>
+    /// <exception cref="ArgumentException"><paramref name="row"/> is not 1-D with this tensor's last axis.</exception>
+    public Tensor<T> AddToEachRow(Tensor<T> row)
+    {
+        if (Rank == 0 || row.Rank != 1 || row._shape[0] != _shape[^1])
+            throw new ArgumentException($"AddToEachRow: {ShapeString(row._shape)} is not a row of {ShapeString(_shape)}.");
+        var s = Span; var r = row.Span;
+        for (int o = 0; o < s.Length; o += r.Length) TP.Add(s.Slice(o, r.Length), r, s.Slice(o, r.Length));
+        return this;
+    }
     /// <summary>In place: <c>this *= s</c>.</summary>
     public Tensor<T> MultiplyInPlace(T s) { TP.Multiply(Span, s, Span); return this; }
     /// <summary>In place: <c>this += alpha * x</c> (same shape).</summary>

@@ -15,6 +15,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     private readonly T[] _data;
     private readonly int _offset;
     private readonly int[] _shape;
+    // Set for a tensor in the sparse-row layout, whose _data is then empty.
+    private readonly SparseRowStorage<T>? _sparse;
 
     /// <summary>Creates a zero-filled tensor of the given shape.</summary>
     public Tensor(params int[] shape)
@@ -60,17 +62,17 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public Span<T> Span
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => new(_data, _offset, Length);
+        get => _sparse is null ? new(_data, _offset, Length) : throw NotDense();
     }
 
     /// <summary>The elements as <see cref="Memory{T}"/> (shared with views).</summary>
-    public Memory<T> Memory => new(_data, _offset, Length);
+    public Memory<T> Memory => _sparse is null ? new(_data, _offset, Length) : throw NotDense();
 
     /// <summary>Element access by full index, e.g. <c>x[1, 2]</c>.</summary>
     public T this[params int[] index]
     {
-        get => _data[_offset + FlatIndex(index)];
-        set => _data[_offset + FlatIndex(index)] = value;
+        get => _sparse is null ? _data[_offset + FlatIndex(index)] : throw NotDense();
+        set => _data[_offset + (_sparse is null ? FlatIndex(index) : throw NotDense())] = value;
     }
 
     /// <summary>The single value of a one-element tensor (a loss, say).</summary>
@@ -78,6 +80,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         if (Length != 1)
             throw new InvalidOperationException($"ToScalar() needs a tensor with one element, got shape {ShapeString(_shape)}.");
+        if (_sparse is not null) throw NotDense();
         return _data[_offset];
     }
 
@@ -107,11 +110,12 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         }
         if (Product(s) != Length)
             throw new ArgumentException($"Cannot reshape {ShapeString(_shape)} ({Length} elements) to {ShapeString(shape)}.");
+        if (_sparse is not null) return WithSparseShape(s);
         return new Tensor<T>(_data, _offset, s);
     }
 
     /// <summary>A 1-D view of all elements.</summary>
-    public Tensor<T> Flatten() => new(_data, _offset, [Length]);
+    public Tensor<T> Flatten() => _sparse is null ? new(_data, _offset, [Length]) : throw NotDense();
 
     /// <summary>
     /// A view of rows <paramref name="start"/> (inclusive) to <paramref name="end"/> (exclusive)
@@ -120,6 +124,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public Tensor<T> Slice(int start, int end)
     {
         if (Rank == 0) throw new InvalidOperationException("Cannot slice a scalar.");
+        if (_sparse is not null) throw NotDense();
         int n = _shape[0];
         if (start < 0 || end > n || start > end)
             throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}:{end}] is outside the first axis of shape {ShapeString(_shape)}.");
@@ -133,6 +138,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public Tensor<T> Row(int i)
     {
         if (Rank == 0) throw new InvalidOperationException("Cannot index a scalar.");
+        if (_sparse is not null) throw NotDense();
         if ((uint)i >= (uint)_shape[0])
             throw new ArgumentOutOfRangeException(nameof(i), $"Row {i} is outside shape {ShapeString(_shape)}.");
         int rowSize = Length / _shape[0];
@@ -143,7 +149,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public T[] ToArray() => Span.ToArray();
 
     /// <summary>A deep copy with its own storage.</summary>
-    public Tensor<T> Clone() => new(Span.ToArray(), (int[])_shape.Clone());
+    public Tensor<T> Clone() => _sparse is null ? new(Span.ToArray(), (int[])_shape.Clone()) : ToDense();
 
     /// <summary>Copies this tensor's elements into <paramref name="destination"/> (same element count).</summary>
     public void CopyTo(Tensor<T> destination)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using Nabla.Data;
+using Nabla.Kernels;
 using Nabla.Models;
 using Nabla.Optimizers;
 
@@ -26,6 +27,12 @@ public sealed record TrainerOptions
 
     /// <summary>Report an iteration to the progress sink every this many iterations.</summary>
     public int ReportEvery { get; init; } = 10;
+
+    /// <summary>
+    /// The kernels' settings for choosing how data reaches the network: mostly-zero data (at most
+    /// <see cref="KernelOptions.MaxSparseDensity"/> non-zero) goes in sparse rows to a network that takes them.
+    /// </summary>
+    public KernelOptions Kernels { get; init; } = KernelOptions.Default;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad setting.</summary>
     public void Validate()
@@ -167,11 +174,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var history = new TrainingHistory();
         var rng = new Random(_options.Seed);
-        var batch = _trainImages is not null ? new MiniBatch<T>(_trainImages, _tTrain, _options.BatchSize) : new MiniBatch<T>(_xTrain!, _tTrain, _options.BatchSize);
-        // A network starting with an Affine layer reads sparse images (MNIST) from the set's index of non-zero pixels:
-        // the batch is never converted to floats nor compressed again. Same gradients, bit for bit.
-        var fromIndex = _trainImages is not null && _net is LayerNetwork<T> layered && layered.CanTakeImages(_trainImages) ? layered : null;
-        batch.GatherInputs = fromIndex is null;
+        // Mostly-zero data (MNIST) goes to a network that takes it in sparse rows: from images kept as bytes, each batch is
+        // copied from the set's index of non-zero pixels, never converted to floats nor scanned.
+        bool sparse = _trainImages is not null
+            ? _trainImages.CanGatherSparseRows && _net.TakesSparseRows(_trainImages.Density, _options.Kernels)
+            : _xTrain!.Rank >= 2 && _net.TakesSparseRows(_xTrain.Density(), _options.Kernels);
+        var layout = sparse ? TensorLayout.SparseRows : TensorLayout.Dense;
+        var batch = _trainImages is not null ? new MiniBatch<T>(_trainImages, _tTrain, _options.BatchSize, layout) : new MiniBatch<T>(_xTrain!, _tTrain, _options.BatchSize, layout);
         int perEpoch = IterationsPerEpoch, total = TotalIterations;
         history.Loss.Capacity = total;
         var clock = Stopwatch.StartNew();
@@ -179,7 +188,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Sample(rng);
-            var grads = fromIndex is not null ? fromIndex.Gradient(_trainImages!, batch.Mask, batch.TBatch) : _net.Gradient(batch.XBatch, batch.TBatch);
+            var grads = _net.Gradient(batch.XBatch, batch.TBatch);
             double loss = double.CreateTruncating(_net.LastLoss);
             if (!double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             _optimizer.Update(_net.Params, grads);
@@ -203,10 +212,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t)
     {
         if (images is not null)
-            return NetworkExtensions.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, ref _evalScratch, ref _evalRows);
+            return Evaluation.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, _options.Kernels, ref _evalScratch, ref _evalRows);
         var x = tensor!;
         int limit = _options.EvaluationSampleSize ?? x.Dim(0);
         if (limit < x.Dim(0)) { x = x.Slice(0, limit); t = t.Slice(0, limit); }
-        return _net.Accuracy(x, t);
+        return _net.Accuracy(x, t, options: _options.Kernels);
     }
 }

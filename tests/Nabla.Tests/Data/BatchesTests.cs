@@ -69,11 +69,11 @@ public class BatchesTests
         Assert.Equal(new[] { 3 }, mb.TBatch.Shape.ToArray());
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(mb.Mask[i], (int)mb.TBatch.Span[i]);
-            Assert.Equal(mb.Mask[i] * 4 + 2, mb.XBatch.Span[i * 4 + 2]);
+            Assert.Equal(mb.Rows[i], (int)mb.TBatch.Span[i]);
+            Assert.Equal(mb.Rows[i] * 4 + 2, mb.XBatch.Span[i * 4 + 2]);
         }
         mb.Sequential(9);
-        Assert.Equal(new[] { 9, 0, 1 }, mb.Mask);
+        Assert.Equal(new[] { 9, 0, 1 }, mb.Rows);
         Assert.Throws<ArgumentException>(() => new MiniBatch<float>(x, new Tensor<float>(9), 3));
     }
 }

@@ -105,7 +105,7 @@ public class ByteImagesTests
         for (int i = 0; i < 3; i++)
         {
             fromBytes.Sample(r1); fromTensor.Sample(r2);
-            Assert.Equal(fromTensor.Mask, fromBytes.Mask);
+            Assert.Equal(fromTensor.Rows, fromBytes.Rows);
             Assert.Equal(fromTensor.XBatch.ToArray(), fromBytes.XBatch.ToArray());
             Assert.Equal(fromTensor.TBatch.ToArray(), fromBytes.TBatch.ToArray());
         }

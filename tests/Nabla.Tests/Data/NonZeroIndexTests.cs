@@ -1,5 +1,6 @@
 using System.Numerics;
 using Nabla.Data;
+using Nabla.Kernels;
 using Nabla.Layers;
 using Nabla.Models;
 using Nabla.Optimizers;
@@ -8,8 +9,8 @@ using Nabla.Training;
 namespace Nabla.Tests.Data;
 
 /// <summary>
-/// The index of non-zero pixels, and the first Affine layer reading a batch from it instead of from a converted,
-/// compressed batch: the results must be the very values of the gathered path, bit for bit.
+/// The index of non-zero pixels, and batches in sparse rows gathered from it instead of converted and compressed:
+/// a first Affine layer must give the very values of the compressed gathered batch, bit for bit.
 /// </summary>
 public class NonZeroIndexTests
 {
@@ -106,12 +107,17 @@ public class NonZeroIndexTests
         var mask = Enumerable.Range(0, rows).Select(i => i < (rows >= 100 ? 2 : 1) ? i : rng.Next(2, images.Count)).ToArray();
         var x = new Tensor<T>(images.ShapeOfRows(rows));
         images.Gather(mask, x);
+        var xs = Tensor<T>.ToSparseRows(x);
         var (gathered, dout) = MakeAffine<T>(d, m, rows, 5);
         var (indexed, _) = MakeAffine<T>(d, m, rows, 5);
-        Assert.True(indexed.CanTakeImages(images));
-        var expect = gathered.Forward(x).ToArray();
-        Assert.True(gathered.LastForwardWasSparse);
-        Assert.Equal(expect, indexed.ForwardImages(images, mask).ToArray());
+        Assert.True(indexed.Accepts(TensorLayout.SparseRows));
+        var xi = SparseBatch(images, rows);
+        images.Gather(mask, xi);
+        Assert.Equal(xs.SparseRows.ColumnIndices.ToArray(), xi.SparseRows.ColumnIndices.ToArray());
+        Assert.Equal(xs.SparseRows.Values.ToArray(), xi.SparseRows.Values.ToArray());
+        var expect = gathered.Forward(xs).ToArray();
+        Assert.Equal(TensorLayout.SparseRows, xs.Layout);
+        Assert.Equal(expect, indexed.Forward(xi).ToArray());
         var dxExpect = gathered.Backward(dout);
         var dx = indexed.Backward(dout);
         Assert.Equal(gathered.DW.ToArray(), indexed.DW.ToArray());
@@ -120,12 +126,18 @@ public class NonZeroIndexTests
         Assert.Equal(dxExpect.ToArray(), dx.ToArray());
     }
 
+    /// <summary>An empty batch of <paramref name="rows"/> images in sparse rows, to gather into.</summary>
+    private static Tensor<T> SparseBatch<T>(ByteImages<T> images, int rows) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Tensor<T>.FromSparseRows(new SparseRowStorage<T>(images.RowSize), images.ShapeOfRows(rows));
+
     [Fact]
     public void ImagesOfAnyShapeGiveTheirGradientBackInThatShape()
     {
         var images = new ByteImages<double>(SparseBytes(12, 200, 7), [12, 1, 10, 20]);
         var (layer, dout) = MakeAffine<double>(200, 24, 3, 1);
-        layer.ForwardImages(images, [4, 0, 11]);
+        var x = SparseBatch(images, 3);
+        images.Gather([4, 0, 11], x);
+        layer.Forward(x);
         Assert.Equal(new[] { 3, 1, 10, 20 }, layer.Backward(dout).Shape.ToArray());
     }
 
@@ -133,17 +145,19 @@ public class NonZeroIndexTests
     public void BadInputIsRejectedWithAClearMessage()
     {
         var images = new ByteImages<float>(SparseBytes(10, 200, 3), [10, 200]);
-        var (layer, _) = MakeAffine<float>(200, 50, 2, 1);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => layer.ForwardImages(images, [3, 10]));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => images.Gather([3, 10], SparseBatch(images, 2)));
         Assert.Contains("Index 10 at position 1", e.Message);
         var (narrow, _) = MakeAffine<float>(100, 50, 2, 1);
-        Assert.False(narrow.CanTakeImages(images));
-        Assert.Contains("200 values", Assert.Throws<InvalidOperationException>(() => narrow.ForwardImages(images, [0])).Message);
-        layer.SparseInputDensity = 0;
-        Assert.False(layer.CanTakeImages(images));
+        var one = SparseBatch(images, 1);
+        images.Gather([0], one);
+        Assert.Contains("(1, 200)", Assert.Throws<ArgumentException>(() => narrow.Forward(one)).Message);
+        Assert.False(new Affine<float>(new Tensor<float>(200, 10), new Tensor<float>(10)).Accepts(TensorLayout.SparseRows)); // too narrow to pay
+        var net = new TwoLayerNet<float>(200, 50, 10);
+        Assert.True(net.TakesSparseRows(images.Density, KernelOptions.Default));
+        Assert.False(net.TakesSparseRows(images.Density, KernelOptions.Default with { MaxSparseDensity = 0 }));
         var dense = new ByteImages<float>(Enumerable.Repeat((byte)7, 10 * 200).ToArray(), [10, 200]);
-        layer.SparseInputDensity = 0.3;
-        Assert.False(layer.CanTakeImages(dense));
+        Assert.False(net.TakesSparseRows(dense.Density, KernelOptions.Default));
+        Assert.Contains("sparse rows", Assert.Throws<InvalidOperationException>(() => one.Span.ToArray()).Message);
     }
 
     /// <summary>
@@ -170,21 +184,24 @@ public class NonZeroIndexTests
         var (x, t) = SparseBands(150, 160, 1);
         var a = new TwoLayerNet<float>(160, 50, 4, rng: new Random(2));
         var b = new TwoLayerNet<float>(160, 50, 4, rng: new Random(2));
-        Assert.True(a.CanTakeImages(x));
+        Assert.True(a.TakesSparseRows(x.Density, KernelOptions.Default));
         int[] mask = [5, 17, 17, 140, 0, 99, 63];
         var xb = new Tensor<float>(x.ShapeOfRows(mask.Length));
         x.Gather(mask, xb);
+        var xi = SparseBatch(x, mask.Length);
+        x.Gather(mask, xi);
         var tb = new Tensor<float>(mask.Length, 4);
         Batches.Gather(t, mask, tb);
-        var expect = b.Gradient(xb, tb);
-        var got = a.Gradient(x, mask, tb);
+        var expect = b.Gradient(Tensor<float>.ToSparseRows(xb), tb);
+        var got = a.Gradient(xi, tb);
         Assert.Equal(b.LastLoss, a.LastLoss);
         foreach (var (name, g) in expect) Assert.Equal(g.ToArray(), got[name].ToArray());
-        Assert.Equal(b.Predict(xb).ToArray(), a.Predict(x, mask).ToArray());
-        // A network that does not start with an Affine layer reads gathered batches only.
+        Assert.Equal(b.Predict(Tensor<float>.ToSparseRows(xb)).ToArray(), a.Predict(xi).ToArray());
+        // A network that does not start with an Affine layer takes dense batches only.
         var conv = new SimpleConvNet<float>(1, 10, 16, filterNum: 2, filterSize: 3, hiddenSize: 8, outputSize: 4, rng: new Random(1));
-        Assert.False(conv.CanTakeImages(x));
-        Assert.Throws<InvalidOperationException>(() => conv.Predict(x, mask));
+        Assert.False(conv.Accepts(TensorLayout.SparseRows));
+        Assert.False(conv.TakesSparseRows(x.Density, KernelOptions.Default));
+        Assert.Throws<InvalidOperationException>(() => conv.Predict(Tensor<float>.FromSparseRows(xi.SparseRows, mask.Length, 1, 10, 16)));
     }
 
     [Fact]
@@ -196,7 +213,7 @@ public class NonZeroIndexTests
         var options = new TrainerOptions { Iterations = 60, BatchSize = 100, Seed = 4, EvaluationSampleSize = 350 };
         var a = new TwoLayerNet<float>(160, 50, 4, rng: new Random(3));
         var b = new TwoLayerNet<float>(160, 50, 4, rng: new Random(3));
-        Assert.True(a.CanTakeImages(x) && a.CanTakeImages(xt));
+        Assert.True(a.TakesSparseRows(x.Density, KernelOptions.Default) && a.TakesSparseRows(xt.Density, KernelOptions.Default));
         var fromIndex = new Trainer<float>(a, new Sgd<float>(0.5), x, t, xt, tt, options).Train();
         var fromTensors = new Trainer<float>(b, new Sgd<float>(0.5), x.ToTensor(), t, xt.ToTensor(), tt, options).Train();
         Assert.Equal(fromTensors.Loss, fromIndex.Loss);

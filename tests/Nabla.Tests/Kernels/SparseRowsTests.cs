@@ -33,15 +33,17 @@ public class SparseRowsTests
         }
     }
 
-    private static void Check<T>(int rows, int cols, int n, double tol) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Check<T>(int rows, int cols, int n, double tol, KernelOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        options ??= KernelOptions.Default;
         var rng = new Random(rows * 7 + cols * 3 + n);
         var x = SparseRandom<T>(rng, rows * cols, 0.2);
         var w = SparseRandom<T>(rng, cols * n, 1.0);
         var d = SparseRandom<T>(rng, rows * n, 1.0);
-        var s = new SparseRows<T>();
+        var s = new SparseProduct<T>();
         var c = new T[rows * n];
-        Assert.True(s.TryMultiply(x, rows, cols, w, c, n, maxDensity: 0.5));
+        Assert.True(s.TryMultiply(x, rows, cols, w, c, n, maxDensity: 0.5, SparseProduct<T>.Wide(options)));
+        Assert.Equal(SparseProduct<T>.Wide(options), s.RanWide);
         Assert.Equal(x.Count(v => v != T.Zero), s.NonZeros);
         var expected = new T[rows * n];
         Gemm.Reference<T>(x, w, expected, rows, n, cols, false, false, false);
@@ -53,6 +55,18 @@ public class SparseRowsTests
         var expectedDw = new T[cols * n];
         Gemm.Reference<T>(x, d, expectedDw, cols, n, rows, true, false, false);
         AssertClose(expectedDw, dw, dw.Length, tol);
+
+        // The tensor in sparse rows, through MatMul's dispatch: the same entries in the same order, so the same bits.
+        var xs = Tensor<T>.ToSparseRows(new Tensor<T>(x, rows, cols));
+        Assert.Equal(TensorLayout.SparseRows, xs.Layout);
+        var c2 = new Tensor<T>(rows, n);
+        Tensor<T>.MatMul(xs, new Tensor<T>(w, cols, n), c2, options);
+        Assert.Equal(c, c2.ToArray());
+        Assert.Equal(s.RanWide, xs.SparseRows.Product!.RanWide);
+        var dw2 = new Tensor<T>(cols, n);
+        Tensor<T>.MatMul(xs, new Tensor<T>(d, rows, n), dw2, options, transposeA: true);
+        Assert.Equal(dw, dw2.ToArray());
+        Assert.Equal(x, xs.ToDense().ToArray());
     }
 
     [Theory, MemberData(nameof(Shapes))]
@@ -64,13 +78,9 @@ public class SparseRowsTests
     [Fact]
     public void The256BitKernelsMatchTheReferenceToo()
     {
-        SparseRows<float>.Disable512 = SparseRows<double>.Disable512 = true;
-        try
-        {
-            Check<float>(100, 784, 50, 1e-5);
-            Check<double>(5, 64, 65, 1e-13);
-        }
-        finally { SparseRows<float>.Disable512 = SparseRows<double>.Disable512 = false; }
+        var narrow = KernelOptions.Default with { Allow512 = false };
+        Check<float>(100, 784, 50, 1e-5, narrow);
+        Check<double>(5, 64, 65, 1e-13, narrow);
     }
 
     [Fact]
@@ -79,8 +89,8 @@ public class SparseRowsTests
         var rng = new Random(5);
         var x = SparseRandom<float>(rng, 100 * 784, 0.6);
         var w = SparseRandom<float>(rng, 784 * 50, 1.0);
-        var s = new SparseRows<float>();
-        Assert.False(s.TryMultiply(x, 100, 784, w, new float[100 * 50], 50, maxDensity: 0.3));
+        var s = new SparseProduct<float>();
+        Assert.False(s.TryMultiply(x, 100, 784, w, new float[100 * 50], 50, maxDensity: 0.3, wide: false));
         Assert.False(s.IsValid);
         var e = Assert.Throws<InvalidOperationException>(() => s.MultiplyTransposedInto(new float[100 * 50], new float[784 * 50], 50));
         Assert.Contains("TryMultiply", e.Message);
@@ -93,7 +103,7 @@ public class SparseRowsTests
         x[70] = float.NaN; // row 1, column 6
         var w = Enumerable.Repeat(1f, 64 * 16).ToArray();
         var c = new float[4 * 16];
-        Assert.True(new SparseRows<float>().TryMultiply(x, 4, 64, w, c, 16, 0.3));
+        Assert.True(new SparseProduct<float>().TryMultiply(x, 4, 64, w, c, 16, 0.3, wide: false));
         Assert.All(c.AsSpan(16, 16).ToArray(), v => Assert.True(float.IsNaN(v)));
         Assert.All(c.AsSpan(0, 16).ToArray(), v => Assert.Equal(0f, v));
     }
@@ -102,10 +112,10 @@ public class SparseRowsTests
     public void AffineOnSparseInputMatchesNumericalGradients()
     {
         var rng = new Random(11);
-        var x = new Tensor<double>(SparseRandom<double>(rng, 4 * 128, 0.15), 4, 128);
+        var x = Tensor<double>.ToSparseRows(new Tensor<double>(SparseRandom<double>(rng, 4 * 128, 0.15), 4, 128));
         var layer = new Affine<double>(Tensor<double>.RandomNormal(rng, 1.0, 128, 32), Tensor<double>.RandomNormal(rng, 1.0, 32));
         layer.Forward(x);
-        Assert.True(layer.LastForwardWasSparse);
+        Assert.True(x.SparseRows.Product!.IsValid); // the sparse kernel ran
         Nabla.Tests.Layers.LayerCheck.Run(layer, x, rng);
     }
 
@@ -118,11 +128,12 @@ public class SparseRowsTests
         var b = Tensor<float>.RandomNormal(rng, 0.01f, 50);
         var dout = Tensor<float>.RandomNormal(rng, 1f, 100, 50);
         var sparse = new Affine<float>(w, b);
-        var dense = new Affine<float>(w, b) { SparseInputDensity = 0 };
-        var ys = sparse.Forward(x).Clone();
-        Assert.True(sparse.LastForwardWasSparse);
+        var dense = new Affine<float>(w, b);
+        var xs = Tensor<float>.ToSparseRows(x);
+        var ys = sparse.Forward(xs).Clone();
+        Assert.True(xs.SparseRows.Product!.IsValid);
         var yd = dense.Forward(x);
-        Assert.False(dense.LastForwardWasSparse);
+        Assert.Equal(TensorLayout.Dense, x.Layout);
         Assert.True(ys.MaxAbsDifference(yd) < 1e-5);
         var dxs = sparse.Backward(dout).Clone();
         var dxd = dense.Backward(dout);

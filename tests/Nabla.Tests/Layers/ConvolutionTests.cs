@@ -96,9 +96,11 @@ public class ConvolutionTests
         var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, fh, fw);
         var b = Tensor<T>.RandomNormal(rng, T.One, fn);
         var direct = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad);
-        var gemm = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { AllowDirect = false };
+        var gemm = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = false } };
         var o1 = direct.Forward(x).Clone();
         var o2 = gemm.Forward(x).Clone();
+        Assert.True(direct.LastForwardWasDirect);
+        Assert.False(gemm.LastForwardWasDirect);
         var dout = Tensor<T>.RandomNormal(rng, T.One, o1.Shape.ToArray());
         var dx1 = direct.Backward(dout).Clone();
         var dx2 = gemm.Backward(dout).Clone();

@@ -6,26 +6,26 @@ using System.Runtime.Intrinsics.X86;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// Products whose left operand is mostly zeros — MNIST pixels are 81 % zeros — done on a compressed
-/// copy of its non-zero entries (compressed sparse rows), so the work is proportional to the non-zeros.
-/// One instance belongs to one layer and reuses its buffers: building and multiplying allocate nothing
+/// Products whose left operand X is mostly zeros — MNIST pixels are 81 % zeros — done on X's non-zero entries
+/// (compressed sparse rows), so the work is proportional to the non-zeros. One instance belongs to one operand
+/// (a sparse-row tensor's storage, or a caller's dense operand) and reuses its buffers: products allocate nothing
 /// once the buffers have grown.
 /// </summary>
 /// <remarks>
-/// <para><see cref="TryMultiply"/> compresses X (rows × cols) and computes C = X·W, a block of rows per task on
-/// all cores; it gives up, returning false, as soon as a block holds more non-zeros than the density limit
-/// allows (the dense GEMM is faster then). <see cref="MultiplyTransposedInto"/> then computes Xᵀ·D (a layer's
-/// dW) from the compressed rows, each core owning a range of C's rows.</para>
+/// <para>X comes either compressed already (<see cref="MultiplyCompressed"/>: column indices, values and, for every
+/// group of columns, where a row's entries for it begin) or dense (<see cref="TryMultiply"/>: compressed here, a block of
+/// rows per task, giving up as soon as a block holds more non-zeros than the density limit allows, the dense GEMM being
+/// faster then). Both compute C = X·W, a block of rows per task on all cores. <see cref="MultiplyTransposedInto"/> then
+/// computes Xᵀ·D (a layer's dW) from the same entries, each core owning a range of C's rows.</para>
 /// <para>Each entry x = X[i, k] touches a whole row of W (or of dW). Those rows are worked on in copies whose
 /// rows are padded to whole vectors (<see cref="PadWidth"/>: 56 floats for the book's 50 with 256-bit vectors) in
-/// buffers that start on 64-byte boundaries, so no vector load straddles two cache lines: the book's W1 has rows of
-/// 200 bytes, and a straddling load costs two (measured: 8 cycles an entry instead of 4).
-/// The copies are walked a block of rows at a time so the block stays in L1.</para>
+/// buffers that start on 64-byte boundaries, so that no vector load straddles two cache lines (the book's W1 has rows
+/// of 200 bytes, and a straddling load costs two). The copies are walked a block of rows at a time so the block stays in L1.</para>
 /// <para>A zero of X is skipped, so an infinite W entry times a zero input gives 0, not NaN as the dense product would.</para>
 /// </remarks>
-internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private enum Phase { Build, Images, Scatter }
+    private enum Phase { Build, Compressed, Scatter }
 
     /// <summary>Columns of a padded row chunk of the 512-bit kernels: four 512-bit vectors (256 bytes).</summary>
     private static int Chunk => 256 / Unsafe.SizeOf<T>();
@@ -34,30 +34,33 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     /// (the book's 50 floats become 56, seven 256-bit vectors; 64 would cost an eighth more loads and FMAs).
     /// </summary>
     private static int PadWidth(int n, bool wide) => wide ? RoundUp(n, Chunk) : RoundUp(n, Vector<T>.Count);
-    /// <summary>Tests set this to run the 256-bit kernels on a machine with AVX-512 (both paths give the same sums up to order).</summary>
-    internal static bool Disable512;
-    // The kernels' width, fixed for a product and its transposed product when the product is set up: the rows' padding
-    // depends on it, and a test may flip Disable512 while other tests are running.
+    /// <summary>Whether the 512-bit kernels run: the hardware has them and <see cref="KernelOptions.Allow512"/> lets them.</summary>
+    public static bool Wide(KernelOptions options) => options.Allow512 && Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported;
+    // The kernels' width, fixed for a product and its transposed product when the product is set up: the rows' padding depends on it.
     private bool _wide;
-    private static bool Use512 => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !Disable512;
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     // Row i's entries of block b (columns b·blockRows … (b+1)·blockRows − 1) are _blocks[i·(nb+1) + b] up to
-    // _blocks[i·(nb+1) + b + 1]; the compression writes these bounds as it passes them, so neither product
-    // has to search for where a block's entries begin.
+    // _blocks[i·(nb+1) + b + 1] in _xc/_xv; neither product has to search for where a block's entries begin.
     private int[] _blocks = [], _cols = [];
     private T[] _vals = [];
+    // X's entries: this instance's own buffers (TryMultiply) or the compressed operand's arrays (MultiplyCompressed).
+    private int[] _xc = [];
+    private T[] _xv = [];
     private T[] _wPad = [], _cPad = [], _dPad = [], _dwPad = [];
     private int _rows, _colsCount, _rowsPerTask, _regionSize, _failed, _n, _np, _tasks, _blockRows, _nb;
-    private bool _valid, _normalize;
+    private bool _valid;
     private Phase _phase;
     private T* _x, _w, _c;
-    // MultiplyImages: the images of the batch, and where each row's entries begin in _cols/_vals.
-    private int[] _images = [], _rowStart = [];
-    private Data.NonZeroIndex? _index;
+    // MultiplyCompressed: the operand's group starts, and which fill of it the block table was made from.
+    private int[] _groupStarts = [];
+    private int _groups, _groupWidth, _version = -1;
 
-    /// <summary>Whether the compressed copy is valid (the last <see cref="TryMultiply"/> succeeded, or <see cref="MultiplyImages"/> ran).</summary>
+    /// <summary>Whether X's entries are held (the last <see cref="TryMultiply"/> succeeded, or <see cref="MultiplyCompressed"/> ran).</summary>
     public bool IsValid => _valid;
+
+    /// <summary>Whether the last product ran the 512-bit kernels (for tests).</summary>
+    public bool RanWide => _wide;
 
     /// <summary>Non-zeros currently held (for tests and diagnostics; walks the row table).</summary>
     public int NonZeros
@@ -71,7 +74,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         }
     }
 
-    /// <summary>Whether a product of this size is worth trying sparse: wide enough rows of W, and enough of them.</summary>
+    /// <summary>Whether a product of this size is worth doing sparse: wide enough rows of W, and enough of them.</summary>
     public static bool Worthwhile(int rows, int cols, int n) => rows > 0 && n >= 16 && (long)cols * n >= 4096;
 
     /// <summary>
@@ -79,22 +82,22 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     /// Returns false, leaving C unspecified, when some block of X has more than
     /// <paramref name="maxDensity"/> of its entries non-zero.
     /// </summary>
-    public bool TryMultiply(ReadOnlySpan<T> x, int rows, int cols, ReadOnlySpan<T> w, Span<T> c, int n, double maxDensity)
+    public bool TryMultiply(ReadOnlySpan<T> x, int rows, int cols, ReadOnlySpan<T> w, Span<T> c, int n, double maxDensity, bool wide)
     {
         if (x.Length < (long)rows * cols || w.Length < (long)cols * n || c.Length < (long)rows * n)
-            throw new ArgumentException($"SparseRows: X needs {rows}×{cols}, W {cols}×{n}, C {rows}×{n} elements.");
+            throw new ArgumentException($"SparseProduct: X needs {rows}×{cols}, W {cols}×{n}, C {rows}×{n} elements.");
         _valid = false;
         if (rows == 0 || cols == 0 || n == 0 || maxDensity <= 0) return false;
         int tasks = SplitRows(rows, cols);
         // Each task writes its rows' entries into its own region, sized by the density limit, with room
         // for one full vector store past the last entry.
         long region = (long)(maxDensity * _rowsPerTask * cols) + 2L * Vector512<T>.Count;
-        bool wide = Use512;
         int np = PadWidth(n, wide);
         if (region * tasks > Array.MaxLength || (long)cols * np > Array.MaxLength - 64) return false;
         _regionSize = (int)region;
         Grow(ref _cols, _regionSize * tasks);
         Grow(ref _vals, _regionSize * tasks);
+        _xc = _cols; _xv = _vals; _version = -1;
         Prepare(rows, cols, n, np, tasks, wide);
         _failed = 0;
         fixed (T* px = x, pw = w, pc = c)
@@ -112,52 +115,65 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
     }
 
     /// <summary>
-    /// Writes C = X·W (rows × n) for W (<see cref="Data.NonZeroIndex.RowSize"/> × n), X being the images
-    /// <paramref name="images"/> of <paramref name="index"/> (indices already checked), their values converted as
-    /// <see cref="ByteRows{T}"/> converts pixels. The compressed rows are copied from the index, not searched for,
-    /// and are exactly those <see cref="TryMultiply"/> would compress from the converted images, so C and a following
-    /// <see cref="MultiplyTransposedInto"/> are the same, bit for bit (unless that batch was too dense for
-    /// <see cref="TryMultiply"/>, which then leaves the product to the dense GEMM; the caller decides on the whole set's density).
+    /// Writes C = X·W (rows × n) for W (cols × n), X given by its entries: row i's are <paramref name="columns"/> and
+    /// <paramref name="values"/> from <c>groupStarts[i·(groups + 1)]</c> to <c>groupStarts[i·(groups + 1) + groups]</c>, in
+    /// column order, and <c>groupStarts[i·(groups + 1) + g]</c> is where its entries of columns g·groupWidth and up begin.
+    /// The arrays are kept (not copied) for <see cref="MultiplyTransposedInto"/>; <paramref name="version"/> names this fill
+    /// of them, so that a later product knows whether its block table still describes them. The same sums, in the same
+    /// order, as <see cref="TryMultiply"/> on the dense rows.
     /// </summary>
-    public void MultiplyImages(Data.NonZeroIndex index, ReadOnlySpan<int> images, bool normalize, ReadOnlySpan<T> w, Span<T> c, int n)
+    public void MultiplyCompressed(int[] groupStarts, int groups, int groupWidth, int[] columns, T[] values, int rows, int cols, int version,
+        ReadOnlySpan<T> w, Span<T> c, int n, bool wide)
     {
-        int rows = images.Length, cols = index.RowSize;
         if (w.Length < (long)cols * n || c.Length < (long)rows * n)
-            throw new ArgumentException($"SparseRows: W needs {cols}×{n}, C {rows}×{n} elements.");
+            throw new ArgumentException($"SparseProduct: W needs {cols}×{n}, C {rows}×{n} elements.");
+        if (groupStarts.Length < (long)rows * (groups + 1) || groups * groupWidth < cols)
+            throw new ArgumentException($"SparseProduct: {rows} rows of {groups} groups of {groupWidth} columns do not cover {cols} columns.");
         _valid = false;
         if (rows == 0 || n == 0) return;
         int tasks = SplitRows(rows, cols);
-        bool wide = Use512;
         Prepare(rows, cols, n, PadWidth(n, wide), tasks, wide);
-        if (_blockRows % Data.NonZeroIndex.Group != 0) throw new InvalidOperationException("SparseRows: blocks must hold whole column groups.");
-        Grow(ref _images, rows);
-        Grow(ref _rowStart, rows + 1);
-        images.CopyTo(_images);
-        long total = 0;
-        var start = index.Start;
-        for (int i = 0; i < rows; i++)
-        {
-            _rowStart[i] = (int)total;
-            total += start[images[i] + 1] - start[images[i]];
-        }
-        if (total > Array.MaxLength - 64) throw new ArgumentException($"SparseRows: {rows} images hold {total} non-zeros, more than an array can.");
-        _rowStart[rows] = (int)total;
-        // A quarter to spare: the non-zeros of a batch vary, and growing by what one batch needs would reallocate often.
-        int room = (int)Math.Min(Array.MaxLength, total + total / 4 + 2 * Vector512<T>.Count);
-        if (_cols.Length < total) Grow(ref _cols, room);
-        if (_vals.Length < total) Grow(ref _vals, room);
-        _index = index; _normalize = normalize;
+        if (_blockRows % groupWidth != 0) throw new InvalidOperationException("SparseProduct: blocks must hold whole column groups.");
+        _xc = columns; _xv = values;
+        _groupStarts = groupStarts; _groups = groups; _groupWidth = groupWidth; _version = version;
         fixed (T* pw = w, pc = c)
         {
             _w = pw; _c = pc;
             try
             {
                 PadW(pw, cols, n, _np);
-                RunPhase(Phase.Images, tasks);
+                RunPhase(Phase.Compressed, tasks);
             }
-            finally { _w = _c = null; _index = null; }
+            finally { _w = _c = null; }
         }
         _valid = true;
+    }
+
+    /// <summary>Whether <see cref="MultiplyTransposedInto"/> can use the entries of the last <see cref="MultiplyCompressed"/> for this fill.</summary>
+    public bool Holds(int[] columns, int version) => _valid && ReferenceEquals(_xc, columns) && _version == version;
+
+    /// <summary>
+    /// Makes the entries of a compressed X current without a product (a transposed product with no forward product
+    /// before it): the block table for products with n columns, from the group starts.
+    /// </summary>
+    public void Describe(int[] groupStarts, int groups, int groupWidth, int[] columns, T[] values, int rows, int cols, int version, int n, bool wide)
+    {
+        SplitRows(rows, cols);
+        Prepare(rows, cols, n, PadWidth(n, wide), 1, wide);
+        if (_blockRows % groupWidth != 0) throw new InvalidOperationException("SparseProduct: blocks must hold whole column groups.");
+        _xc = columns; _xv = values;
+        _groupStarts = groupStarts; _groups = groups; _groupWidth = groupWidth; _version = version;
+        for (int i = 0; i < rows; i++) BlockTable(i);
+        _valid = true;
+    }
+
+    /// <summary>Row i's block table from its group starts.</summary>
+    private void BlockTable(int i)
+    {
+        int nb = _nb, groupsPerBlock = _blockRows / _groupWidth, gs = i * (_groups + 1);
+        var bt = _blocks.AsSpan(i * (nb + 1), nb + 1);
+        for (int b = 0; b < nb; b++) bt[b] = _groupStarts[gs + b * groupsPerBlock];
+        bt[nb] = _groupStarts[gs + _groups];
     }
 
     /// <summary>
@@ -195,12 +211,12 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         for (int k = 0; k < cols; k++) Simd.CopyRow(pw + (long)k * n, wp + (long)k * np, n);
     }
 
-    /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X of the last successful <see cref="TryMultiply"/> or <see cref="MultiplyImages"/>.</summary>
+    /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X of the last successful <see cref="TryMultiply"/>, <see cref="MultiplyCompressed"/> or <see cref="Describe"/>.</summary>
     public void MultiplyTransposedInto(ReadOnlySpan<T> d, Span<T> c, int n)
     {
-        if (!_valid) throw new InvalidOperationException("SparseRows: no compressed matrix (TryMultiply did not succeed).");
+        if (!_valid) throw new InvalidOperationException("SparseProduct: no compressed matrix (TryMultiply did not succeed).");
         if (d.Length < (long)_rows * n || c.Length < (long)_colsCount * n)
-            throw new ArgumentException($"SparseRows: D needs {_rows}×{n} and C {_colsCount}×{n} elements.");
+            throw new ArgumentException($"SparseProduct: D needs {_rows}×{n} and C {_colsCount}×{n} elements.");
         int threads = (long)NonZeros * n >= 65_536 ? WorkerPool.Concurrency : 1;
         _n = n; _np = PadWidth(n, _wide);
         GrowPinned(ref _dPad, _rows * _np);
@@ -233,7 +249,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         switch (_phase)
         {
             case Phase.Build: BuildTask(task); break;
-            case Phase.Images: ImagesTask(task); break;
+            case Phase.Compressed: CompressedTask(task); break;
             default: ScatterTask(task); break;
         }
     }
@@ -268,61 +284,13 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         MultiplyTaskRows(task, r0, r1);
     }
 
-    /// <summary>
-    /// One task of <see cref="MultiplyImages"/>: copies its rows' entries from the index — columns widened to int,
-    /// values converted by <see cref="ByteRows{T}.Convert"/> — with their block bounds read from the index's
-    /// group starts, then multiplies them.
-    /// </summary>
+    /// <summary>One task of <see cref="MultiplyCompressed"/>: its rows' block tables from their group starts, then the product.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ImagesTask(int task)
+    private void CompressedTask(int task)
     {
         int r0 = task * _rowsPerTask, r1 = Math.Min(_rows, r0 + _rowsPerTask);
-        var index = _index!;
-        int nb = _nb, stride = nb + 1, groupStride = index.Groups + 1, groupsPerBlock = _blockRows / Data.NonZeroIndex.Group;
-        fixed (int* colBase = _cols, blocks = _blocks, start = index.Start, images = _images, rowStart = _rowStart)
-        fixed (T* valBase = _vals)
-        fixed (ushort* srcCols = index.Cols, groupStarts = index.GroupStarts)
-        fixed (byte* srcVals = index.Values)
-        {
-            // The index is tens of MB and a batch's images are anywhere in it: each row's entries are asked for
-            // a few rows ahead of their copy, so the copy does not wait on memory row after row.
-            const int Ahead = 4;
-            for (int i = r0; i < Math.Min(r1, r0 + Ahead); i++) PrefetchImage(start, images[i], srcCols, srcVals, groupStarts, groupStride);
-            for (int i = r0; i < r1; i++)
-            {
-                if (i + Ahead < r1) PrefetchImage(start, images[i + Ahead], srcCols, srcVals, groupStarts, groupStride);
-                int img = images[i], s = start[img], count = start[img + 1] - s, p = rowStart[i];
-                WidenColumns(srcCols + s, colBase + p, count);
-                ByteRows<T>.Convert(srcVals + s, valBase + p, count, _normalize);
-                ushort* gs = groupStarts + (long)img * groupStride;
-                int* bt = blocks + (long)i * stride;
-                for (int b = 0; b < nb; b++) bt[b] = p + gs[b * groupsPerBlock];
-                bt[nb] = p + count;
-            }
-        }
+        for (int i = r0; i < r1; i++) BlockTable(i);
         MultiplyTaskRows(task, r0, r1);
-    }
-
-    /// <summary>Asks for the cache lines of image <paramref name="img"/>'s entries and group starts.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchImage(int* start, int img, ushort* cols, byte* vals, ushort* groupStarts, int groupStride)
-    {
-        int s = start[img], count = start[img + 1] - s;
-        Simd.PrefetchLines((byte*)(cols + s), count * sizeof(ushort));
-        Simd.PrefetchLines(vals + s, count);
-        Simd.PrefetchLines((byte*)(groupStarts + (long)img * groupStride), groupStride * sizeof(ushort));
-    }
-
-    /// <summary>dst[0..n) = src[0..n) widened to int, eight at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WidenColumns(ushort* src, int* dst, int n)
-    {
-        int j = 0;
-        if (Avx2.IsSupported)
-        {
-            for (; j <= n - 8; j += 8) Avx2.ConvertToVector256Int32(src + j).Store(dst + j);
-        }
-        for (; j < n; j++) dst[j] = src[j];
     }
 
     /// <summary>C's rows r0 … r1 − 1 from their compressed entries (a task's share of the product).</summary>
@@ -332,8 +300,8 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         int n = _n, np = _np;
         T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
         int nb = _nb, stride = nb + 1;
-        fixed (int* colBase = _cols, blocks = _blocks)
-        fixed (T* valBase = _vals)
+        fixed (int* colBase = _xc, blocks = _blocks)
+        fixed (T* valBase = _xv)
         {
             // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task.
             for (int b = 0; b < nb; b++)
@@ -344,6 +312,39 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
                 }
             for (int i = r0; i < r1; i++) Simd.CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
+    }
+
+    /// <summary>How many entries of <paramref name="x"/> are not zero (a vector compare at a time).</summary>
+    public static long CountNonZeros(ReadOnlySpan<T> x)
+    {
+        long zeros = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (; i <= x.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+                zeros += BitOperations.PopCount(Vector256.Equals(Vector256.Create(x.Slice(i, Vector256<T>.Count)), Vector256<T>.Zero).ExtractMostSignificantBits());
+        for (; i < x.Length; i++) if (x[i] == T.Zero) zeros++;
+        return x.Length - zeros;
+    }
+
+    /// <summary>Room a compressed X of <paramref name="nonZeros"/> entries needs: the vector stores may write one vector past the last entry.</summary>
+    public static int Room(long nonZeros) => (int)Math.Min(Array.MaxLength, nonZeros + 2L * Vector512<T>.Count);
+
+    /// <summary>
+    /// Compresses the rows of X (rows × cols) into <paramref name="columns"/> and <paramref name="values"/> (each at least
+    /// <see cref="Room"/> of X's non-zeros long), recording in <paramref name="groupStarts"/> (rows × (⌈cols / groupWidth⌉ + 1))
+    /// where each row's entries of each group of <paramref name="groupWidth"/> columns begin, and where the row ends.
+    /// </summary>
+    public static void CompressRows(ReadOnlySpan<T> x, int rows, int cols, int groupWidth, int[] columns, T[] values, int[] groupStarts)
+    {
+        int groups = (cols + groupWidth - 1) / groupWidth;
+        if (x.Length < (long)rows * cols || groupStarts.Length < (long)rows * (groups + 1))
+            throw new ArgumentException($"SparseProduct: X needs {rows}×{cols} elements and {rows}×{groups + 1} group starts.");
+        int limit = Math.Min(columns.Length, values.Length) - 2 * Vector512<T>.Count, p = 0;
+        fixed (T* px = x, pv = values)
+        fixed (int* pc = columns, gs = groupStarts)
+            for (int i = 0; i < rows; i++)
+                if (!Compress(px + (long)i * cols, cols, pc, pv, ref p, limit, groupWidth, gs + (long)i * (groups + 1)))
+                    throw new ArgumentException("SparseProduct: the buffers cannot hold X's non-zeros.");
     }
 
     /// <summary>
@@ -515,7 +516,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
 
     /// <summary>c[0..V·lanes) (+)= Σ vals[q]·w[cols[q]·np + 0..V·lanes): V accumulators in registers.</summary>
     // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
-    // helpers as calls (measured: 10× slower).
+    // helpers as calls, far slower than the FMAs they wrap.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyChunk<TV>(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate) where TV : struct, IVectors
     {
@@ -568,8 +569,8 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
         int k1 = Math.Min(_colsCount, bLast * _blockRows);
         int n = _n, np = _np;
         T* dwp = Aligned(_dwPad), dp = Aligned(_dPad);
-        fixed (int* colBase = _cols, blocks = _blocks)
-        fixed (T* valBase = _vals)
+        fixed (int* colBase = _xc, blocks = _blocks)
+        fixed (T* valBase = _xv)
         {
             for (int b = bFirst; b < bLast; b++)
             {
@@ -628,7 +629,7 @@ internal sealed unsafe class SparseRows<T> : IParallelJob where T : unmanaged, I
 
     /// <summary>dw[cols[q]·np + 0..V·lanes) += vals[q]·d[0..V·lanes): that part of d held in V registers.</summary>
     // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
-    // helpers as calls (measured: 10× slower).
+    // helpers as calls, far slower than the FMAs they wrap.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ScatterChunk<TV>(int* cols, T* vals, int count, T* d, T* dw, int np) where TV : struct, IVectors
     {

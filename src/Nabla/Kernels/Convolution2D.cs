@@ -1,0 +1,107 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: stride 1 with
+/// rows of at least one vector (SimpleConvNet's first layer) runs the direct kernels of <see cref="DirectConv{T}"/> on the
+/// N×C×H×W input, unless <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col
+/// and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
+/// forward pass and its backward pass.
+/// </summary>
+internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [];
+    private DirectConv<T>? _directConv;
+
+    /// <summary>Whether the last forward pass ran the direct kernels (its backward then does too).</summary>
+    public bool RanDirect { get; private set; }
+
+    /// <summary>output (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b.</summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int fn, KernelOptions options)
+    {
+        RanDirect = options.AllowDirectConvolution && DirectConv<T>.Supports(g, fn);
+        if (RanDirect)
+        {
+            (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn);
+            return;
+        }
+        int rows = g.ColRows, cols = g.ColCols;
+        var col = Buffer(ref _col, rows * cols);
+        Im2Col.Forward<T>(x, col, g);
+        var out2 = Buffer(ref _out2, rows * fn);
+        Gemm.Multiply<T>(col, w, out2, rows, fn, cols, transB: true);
+        // (N·OH·OW, FN) + b → (N, FN, OH, OW)
+        RowsToChannels(out2, output, b, g.N, g.OH * g.OW, fn);
+    }
+
+    /// <summary>
+    /// dW and db from the input <paramref name="x"/> of the last <see cref="Forward"/> and ∂L/∂out; ∂L/∂x into
+    /// <paramref name="dx"/> unless it is empty.
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> w, Span<T> dw, Span<T> db, Span<T> dx, ConvGeometry g, int fn)
+    {
+        int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
+        bool inputGradient = !dx.IsEmpty;
+        // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
+        Span<T> d2s = default;
+        if (!RanDirect || inputGradient)
+        {
+            d2s = Buffer(ref _dout2, rows * fn);
+            ChannelsToRows(dout, d2s, g.N, plane, fn);
+        }
+        if (RanDirect) _directConv!.FilterGradient(x, dout, dw, db, g, fn);
+        else
+        {
+            // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
+            db.Clear();
+            for (int n = 0; n < g.N; n++)
+                for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(dout.Slice((n * fn + f) * plane, plane));
+            Gemm.Multiply<T>(d2s, _col.AsSpan(0, rows * cols), dw, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
+        }
+        if (!inputGradient) return;
+        var dcol = Buffer(ref _dcol, rows * cols);
+        Gemm.Multiply<T>(d2s, w, dcol, rows, cols, fn);                                                // dcol = dout2·W
+        Im2Col.Backward<T>(dcol, dx, g);
+    }
+
+    private static Span<T> Buffer(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>(N·P, F) rows plus bias → (N, F, P) channel planes: the layout change after the GEMM.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowsToChannels(ReadOnlySpan<T> src, Span<T> dst, ReadOnlySpan<T> bias, int n, int plane, int fn)
+    {
+        fixed (T* s = src) fixed (T* d = dst) fixed (T* b = bias)
+            for (int i = 0; i < n; i++)
+            {
+                T* si = s + (long)i * plane * fn, di = d + (long)i * fn * plane;
+                for (int f = 0; f < fn; f++)
+                {
+                    T bf = b[f];
+                    T* dp = di + (long)f * plane;
+                    for (int p = 0; p < plane; p++) dp[p] = si[(long)p * fn + f] + bf;
+                }
+            }
+    }
+
+    /// <summary>(N, F, P) channel planes → (N·P, F) rows: the layout the GEMMs of backward read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ChannelsToRows(ReadOnlySpan<T> src, Span<T> dst, int n, int plane, int fn)
+    {
+        fixed (T* s = src) fixed (T* d = dst)
+            for (int i = 0; i < n; i++)
+            {
+                T* si = s + (long)i * fn * plane, di = d + (long)i * plane * fn;
+                for (int f = 0; f < fn; f++)
+                {
+                    T* sp = si + (long)f * plane;
+                    for (int p = 0; p < plane; p++) di[(long)p * fn + f] = sp[p];
+                }
+            }
+    }
+}

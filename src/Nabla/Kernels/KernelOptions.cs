@@ -1,0 +1,25 @@
+namespace Nabla.Kernels;
+
+/// <summary>
+/// The settings that choose among kernel paths, passed explicitly (to a tensor operation, a layer, a network or a
+/// trainer) rather than held in process-wide switches. Every path computes the same sums; only the order of the
+/// additions, hence the last bits, can differ between paths. Immutable: derive variants with <c>with</c>.
+/// </summary>
+public sealed record KernelOptions
+{
+    /// <summary>The defaults: every path allowed, sparse rows for input at most 30 % non-zero.</summary>
+    public static KernelOptions Default { get; } = new();
+
+    /// <summary>
+    /// Input whose fraction of non-zero entries is at most this (MNIST pixels: about 19 %) is handed to a network that
+    /// accepts it in the sparse-row layout, whose products cost time in proportion to the
+    /// non-zeros; denser input stays dense. 0 keeps all input dense. Default 0.3.
+    /// </summary>
+    public double MaxSparseDensity { get; init; } = 0.3;
+
+    /// <summary>Whether kernels may use 512-bit vectors where the processor has them (false: the 256-bit kernels everywhere). Default true.</summary>
+    public bool Allow512 { get; init; } = true;
+
+    /// <summary>Whether a convolution may run the direct stride-1 kernels instead of im2col and GEMM. Default true.</summary>
+    public bool AllowDirectConvolution { get; init; } = true;
+}
