@@ -11,7 +11,7 @@ internal static class Ch05GradientCheck
         var net = new TwoLayerNet<double>(784, 50, 10, rng: new Random(0));
         var x = data.XTrain.Slice(0, 3);
         var t = data.TTrain.Slice(0, 3);
-        foreach (var r in GradientCheck.Run(net, x, t))
+        foreach (var r in net.GradientCheck(x, t))
             Console.WriteLine($"{r.Name}:{r.MeanAbsDifference}");
         return 0;
     }

@@ -32,7 +32,7 @@ internal static class GradCheckCommand
             var t = set.TTrain.Slice(0, n).Cast<double>();
             var act = r.GetValue(activation) == "sigmoid" ? HiddenActivation.Sigmoid : HiddenActivation.Relu;
             var net = new TwoLayerNet<double>(x.Dim(1), r.GetValue(hidden), set.Classes, activation: act, rng: new Random(r.GetValue(seed)));
-            var report = GradientCheck.Run(net, x, t);
+            var report = net.GradientCheck(x, t);
             @out.WriteLine($"Gradient check: TwoLayerNet {x.Dim(1)}-{r.GetValue(hidden)}-{set.Classes} ({r.GetValue(activation)}), {n} images, double precision");
             foreach (var row in report)
                 @out.WriteLine($"{row.Name}:{row.MeanAbsDifference:E10}   (max relative error {row.MaxRelativeError:E3})");

@@ -6,6 +6,9 @@ using ScottPlot;
 
 namespace Nabla.Cli;
 
+using Nabla.Experiments;
+using Experiments = Nabla.Experiments.Experiments;
+
 /// <summary>
 /// <c>nabla experiment NAME</c>: the book's chapter 6 experiments, each writing NAME.png|svg and NAME.csv
 /// into <c>--out</c> and printing a short summary. <c>--synthetic</c> runs them on a small generated

@@ -6,9 +6,9 @@ namespace Nabla.Kernels;
 
 /// <summary>
 /// Products too small for packing to pay (the book's second layer: 100×50 · 50×10 and its two backward
-/// products, some 50,000 multiply-adds each). The packed GEMM spends about 8–10 µs on such a product in
-/// renting, packing and partial tiles; here op(B) is copied once into a padded scratch, and each row of C is
-/// accumulated from the rows of op(B) in vectors, which takes a few microseconds.
+/// products, some 50,000 multiply-adds each). For such a product the packed GEMM's fixed costs — renting,
+/// packing and partial tiles — exceed the arithmetic; here op(B) is copied once into a padded scratch, and
+/// each row of C is accumulated from the rows of op(B) in vectors.
 /// </summary>
 internal static unsafe class SmallGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

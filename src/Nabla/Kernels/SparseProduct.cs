@@ -384,7 +384,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
                 if (bits == 0) continue;
                 int count = BitOperations.PopCount(bits);
                 if (p + count > limit) return -1;
-                // Register-form compress and a full store: the memory form of vcompressps is slow on Zen 4.
+                // Register-form compress and a full store: the memory form of vcompressps is slow on some processors (AMD Zen 4).
                 Avx512F.Compress(Vector512<float>.Zero, nz, v).Store((float*)valOut + p);
                 Avx512F.Compress(Vector512<int>.Zero, nz.AsInt32(), iota + Vector512.Create(j)).Store(colOut + p);
                 p += count;

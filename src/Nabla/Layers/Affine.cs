@@ -1,18 +1,15 @@
 using System.Numerics;
-using Nabla.Kernels;
 
 namespace Nabla.Layers;
 
 /// <summary>
 /// Fully connected layer <c>out = x·W + b</c>. Input of any rank (N, …) is flattened to (N, D) and ∂L/∂x is restored to
-/// the input's shape, like the book's tensor-aware Affine. Input in the sparse-row layout (mostly-zero images) is taken
-/// as it is: the products choose their kernel from their operands (<see cref="Tensor{T}.MatMul(Tensor{T}, Tensor{T}, Tensor{T}, KernelOptions, bool, bool, bool)"/>).
+/// the input's shape, like the book's tensor-aware Affine. Sparse-row input (mostly-zero images) is taken as it is.
 /// </summary>
 public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _x, _out, _dx;
     private int[] _xShape = [];
-
     /// <summary>Creates the layer over the given weights (D, M) and bias (M), which it updates in place.</summary>
     public Affine(Tensor<T> w, Tensor<T> b)
     {
@@ -32,30 +29,30 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     /// <summary>When false, <see cref="Backward"/> skips ∂L/∂x (its returned buffer is then not written): a first layer never needs it.</summary>
     public bool ComputeInputGradient { get; set; } = true;
     /// <summary>The kernels' settings for this layer's products.</summary>
-    public KernelOptions Options { get; set; } = KernelOptions.Default;
+    public Kernels.KernelOptions Options { get; set; } = Kernels.KernelOptions.Default;
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
     /// <summary>Dense input, and sparse rows when W is wide enough for their product to pay.</summary>
     public bool Accepts(TensorLayout layout) => layout == TensorLayout.Dense || Tensor<T>.SparseRowProductPays(W.Dim(0), W.Dim(1));
+
     /// <inheritdoc/>
     public Tensor<T> Forward(Tensor<T> x, bool train = true)
     {
-        if (x.Rank == 0 || x.AsMatrix().Dim(1) != W.Dim(0))
-            throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} does not flatten to (N, {W.Dim(0)}) for W {Tensor<T>.ShapeString(W.Shape)}.");
+        if (x.Rank == 0 || x.AsMatrix().Dim(1) != W.Dim(0)) throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} does not flatten to (N, {W.Dim(0)}).");
         if (!x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
         _x = x.AsMatrix();
         var o = Tensor<T>.Reuse(ref _out, [_x.Dim(0), W.Dim(1)]);
-        Tensor<T>.MatMul(_x, W, o, Options);                                  // out = x·W
-        return o.AddToEachRow(B);                                             //     + b
+        Tensor<T>.MatMul(_x, W, o, Options);                                          // out = x·W
+        return o.AddToEachRow(B);                                                     //     + b
     }
+
     /// <inheritdoc/>
     public Tensor<T> Backward(Tensor<T> dout)
     {
         if (_x is null) throw new InvalidOperationException("Affine.Backward called before Forward.");
-        if (!dout.HasShape([_x.Dim(0), W.Dim(1)]))
-            throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} does not match the forward output ({_x.Dim(0)}, {W.Dim(1)}).");
-        Tensor<T>.MatMul(_x, dout, DW, Options, transposeA: true);            // dW = xᵀ·dout
-        dout.SumRowsInto(DB);                                                 // db = Σ dout over the batch
+        if (!dout.HasShape([_x.Dim(0), W.Dim(1)])) throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} is not ({_x.Dim(0)}, {W.Dim(1)}).");
+        Tensor<T>.MatMul(_x, dout, DW, Options, transposeA: true);                    // dW = xᵀ·dout
+        dout.SumRowsInto(DB);                                                         // db = Σ dout over the batch
         var dx = Tensor<T>.Reuse(ref _dx, _xShape);
         if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, dx.AsMatrix(), Options, transposeB: true); // dx = dout·Wᵀ
         return dx;

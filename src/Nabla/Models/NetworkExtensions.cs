@@ -59,4 +59,15 @@ public static class NetworkExtensions
             grads[name] = Numerical.NumericalGradient(_ => net.Loss(x, t, train: true), p);
         return grads;
     }
+
+    /// <summary>
+    /// The book's gradient check (chapter 5) on <paramref name="network"/>: <see cref="INetwork{T}.Gradient"/> against
+    /// central differences of <see cref="INetwork{T}.Loss"/> for every parameter (<see cref="Functions.GradientCheck"/>).
+    /// </summary>
+    public static IReadOnlyList<GradientCheckResult> GradientCheck<T>(this INetwork<T> network, Tensor<T> x, Tensor<T> t)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var numerical = network.NumericalGradient(x, t);
+        return Functions.GradientCheck.Compare(network.Gradient(x, t), numerical);
+    }
 }

@@ -47,6 +47,16 @@ namespace Nabla.Tests.Architecture
         }
 
         [Fact]
+        public void LayersAndModelsHoldNoUnsafeCodeAndNoIntrinsics()
+        {
+            var found = DependencyRules.LowLevelCode(LibraryPath, "Nabla", "Layers", "Models");
+            Assert.True(found.Count == 0, "Low-level code above the kernels:\n" + string.Join("\n", found));
+            // The check sees it where it is: the kernels are full of it.
+            Assert.NotEmpty(DependencyRules.LowLevelCode(LibraryPath, "Nabla", "Kernels"));
+            Assert.Contains(DependencyRules.LowLevelCode(typeof(ArchitectureTests).Assembly.Location, "ArchFixture", "Kernels"), f => f.Contains("Vector256"));
+        }
+
+        [Fact]
         public void TheRulesCatchALayerUsingDataAndAKernelUsingATensor()
         {
             // Types of this test assembly arranged as the library's rooms under the root ArchFixture (below): the rule must
@@ -82,7 +92,11 @@ namespace ArchFixture.Data
 
 namespace ArchFixture.Kernels
 {
-    internal static class Gather { public static int Count(object o) => o is ArchFixture.Matrix m ? m.Values.Length : 0; }
+    internal static class Gather
+    {
+        public static int Count(object o) => o is ArchFixture.Matrix m ? m.Values.Length : 0;
+        public static float First(float[] v) => System.Runtime.Intrinsics.Vector256.Sum(System.Runtime.Intrinsics.Vector256.Create(v));
+    }
 }
 
 namespace ArchFixture.Layers

@@ -71,6 +71,33 @@ public static class DependencyRules
         References(assemblyPath, root).Where(r => r.ToNamespace + "." + r.ToName == forbiddenType)
             .Select(r => $"{r.From.FullName} uses {forbiddenType}").Distinct().ToList();
 
+    /// <summary>
+    /// Types in <paramref name="rooms"/> that hold pointers or pin memory (unsafe code: pointer or function-pointer fields,
+    /// parameters, returns or locals, pinned locals) or use a SIMD intrinsic type (System.Runtime.Intrinsics).
+    /// </summary>
+    public static List<string> LowLevelCode(string assemblyPath, string root, params string[] rooms)
+    {
+        var found = new List<string>();
+        using var module = ModuleDefinition.ReadModule(assemblyPath);
+        foreach (var type in module.GetTypes())
+        {
+            var outer = type;
+            while (outer.DeclaringType is not null) outer = outer.DeclaringType;
+            if (!rooms.Contains(Room(outer.Namespace, root))) continue;
+            static bool Unsafe(TypeReference t) => t.IsPointer || t.IsFunctionPointer || (t is TypeSpecification s && Unsafe(s.ElementType));
+            foreach (var f in type.Fields) if (Unsafe(f.FieldType)) found.Add($"{outer.FullName}: pointer field {f.Name}");
+            foreach (var m in type.Methods)
+            {
+                if (Unsafe(m.ReturnType) || m.Parameters.Any(p => Unsafe(p.ParameterType))) found.Add($"{outer.FullName}: pointer in the signature of {m.Name}");
+                if (m.HasBody && m.Body.Variables.Any(v => v.VariableType.IsPinned || Unsafe(v.VariableType))) found.Add($"{outer.FullName}: pointer or pinned local in {m.Name}");
+            }
+        }
+        foreach (var (from, ns, name) in References(assemblyPath, root))
+            if (rooms.Contains(Room(from.Namespace, root)) && ns.StartsWith("System.Runtime.Intrinsics", StringComparison.Ordinal))
+                found.Add($"{from.FullName}: uses {ns}.{name}");
+        return found.Distinct().ToList();
+    }
+
     private static (string? Ns, string Name) NameOf(TypeReference t)
     {
         while (t.IsNested && t.DeclaringType is not null) t = t.DeclaringType;

@@ -1,7 +1,8 @@
 using Nabla.Cli;
 using Nabla.Models;
 using Nabla.Training;
-using Exp = Nabla.Training.Experiments;
+using Nabla.Experiments;
+using Exp = Nabla.Experiments.Experiments;
 
 namespace Nabla.Tests.ChapterSix;
 

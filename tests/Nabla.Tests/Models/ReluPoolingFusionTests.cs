@@ -58,7 +58,7 @@ public class ReluPoolingFusionTests
         var net = new ConvReluPoolNet<double>(3, 1, 1, 3);
         var x = Tensor<double>.RandomUniform(new Random(4), -1, 1, 2, 1, 10, 10);
         var t = Tensor.From(1.0, 2.0);
-        foreach (var r in GradientCheck.Run(net, x, t))
+        foreach (var r in net.GradientCheck(x, t))
             Assert.True(r.MeanAbsDifference < 1e-7, $"{r.Name}: mean difference {r.MeanAbsDifference}");
     }
 

@@ -2,8 +2,9 @@ using System.Numerics;
 using Nabla.Data;
 using Nabla.Models;
 using Nabla.Optimizers;
+using Nabla.Training;
 
-namespace Nabla.Training;
+namespace Nabla.Experiments;
 
 /// <summary>Accuracy per epoch of one training run.</summary>
 /// <param name="Train">Train accuracy after each epoch's first iteration (epoch 0 included), as the book records it.</param>
