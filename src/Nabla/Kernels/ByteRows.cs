@@ -99,7 +99,7 @@ internal static unsafe class ByteRows<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>Bytes from which a conversion is shared among the cores.</summary>
-    internal static int ParallelBytes = 64 * 1024;
+    internal const int ParallelBytes = 64 * 1024;
 
     [ThreadStatic] private static RowsJob? Job;
 

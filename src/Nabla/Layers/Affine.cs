@@ -38,7 +38,7 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     /// <inheritdoc/>
     public Tensor<T> Forward(Tensor<T> x, bool train = true)
     {
-        if (x.Rank == 0 || x.AsMatrix().Dim(1) != W.Dim(0)) throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} does not flatten to (N, {W.Dim(0)}).");
+        if (x.Rank == 0 || x.AsMatrix().Dim(1) != W.Dim(0)) throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} does not flatten to (N, {W.Dim(0)}) for W {Tensor<T>.ShapeString(W.Shape)}.");
         if (!x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
         _x = x.AsMatrix();
         var o = Tensor<T>.Reuse(ref _out, [_x.Dim(0), W.Dim(1)]);
