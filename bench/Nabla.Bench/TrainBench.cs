@@ -25,7 +25,7 @@ internal static class TrainBench
         Breakdown(data, kernels);
         for (int r = 0; r < runs; r++)
         {
-            var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(r));
+            var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(r)) { Options = kernels };
             var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data,
                 new TrainerOptions { Iterations = 10_000, BatchSize = 100, Seed = r, Kernels = kernels });
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -41,7 +41,7 @@ internal static class TrainBench
     /// <summary>Where the loop's time goes: the 10,000 gradient+update steps alone, and the 17 accuracy passes alone.</summary>
     private static void Breakdown(MnistDataset<float> data, Nabla.Kernels.KernelOptions kernels)
     {
-        var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(1));
+        var net = new TwoLayerNet<float>(784, 50, 10, rng: new Random(1)) { Options = kernels };
         var sgd = new Sgd<float>(0.1);
         var rng = new Random(1);
         // As the trainer does: with sparse rows on, each batch is gathered in sparse rows from the images' non-zero index.

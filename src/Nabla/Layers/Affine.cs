@@ -8,8 +8,8 @@ namespace Nabla.Layers;
 /// </summary>
 public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _x, _out, _dx;
-    private int[] _xShape = [];
+    private Tensor<T>? _x, _out, _dx; private int[] _xShape = [];
+    private readonly MatMulCache<T> _cache = new(); // ties the forward product to dW's, which reuses its operand's non-zeros
     /// <summary>Creates the layer over the given weights (D, M) and bias (M), which it updates in place.</summary>
     public Affine(Tensor<T> w, Tensor<T> b)
     {
@@ -42,7 +42,7 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
         if (!x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
         _x = x.AsMatrix();
         var o = Tensor<T>.Reuse(ref _out, [_x.Dim(0), W.Dim(1)]);
-        Tensor<T>.MatMul(_x, W, o, Options);                                          // out = x·W
+        Tensor<T>.MatMul(_x, W, o, Options, _cache);                                  // out = x·W
         return o.AddToEachRow(B);                                                     //     + b
     }
 
@@ -51,7 +51,7 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     {
         if (_x is null) throw new InvalidOperationException("Affine.Backward called before Forward.");
         if (!dout.HasShape([_x.Dim(0), W.Dim(1)])) throw new ArgumentException($"Affine.Backward: dout {Tensor<T>.ShapeString(dout.Shape)} is not ({_x.Dim(0)}, {W.Dim(1)}).");
-        Tensor<T>.MatMul(_x, dout, DW, Options, transposeA: true);                    // dW = xᵀ·dout
+        Tensor<T>.MatMul(_x, dout, DW, Options, _cache, transposeA: true);            // dW = xᵀ·dout
         dout.SumRowsInto(DB);                                                         // db = Σ dout over the batch
         var dx = Tensor<T>.Reuse(ref _dx, _xShape);
         if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, dx.AsMatrix(), Options, transposeB: true); // dx = dout·Wᵀ

@@ -9,23 +9,20 @@ public static class NetworkExtensions
 {
     /// <summary>
     /// Fraction of samples whose highest score is the target class. Targets are one-hot (N, C) or
-    /// labels (N,). Evaluated in chunks of <paramref name="batchSize"/> rows to bound memory; mostly-zero input
-    /// (at most <see cref="KernelOptions.MaxSparseDensity"/> non-zero) goes to a network that takes it in sparse rows.
+    /// labels (N,). Evaluated in chunks of <paramref name="batchSize"/> rows to bound memory.
     /// </summary>
-    public static double Accuracy<T>(this INetwork<T> net, Tensor<T> x, Tensor<T> t, int batchSize = 1000, KernelOptions? options = null)
+    public static double Accuracy<T>(this INetwork<T> net, Tensor<T> x, Tensor<T> t, int batchSize = 1000)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Dim(0);
         if (t.Dim(0) != n) throw new ArgumentException($"Accuracy: {n} inputs {Tensor<T>.ShapeString(x.Shape)} but targets {Tensor<T>.ShapeString(t.Shape)}.");
         if (n == 0) return 0;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        bool sparse = x.Layout == TensorLayout.Dense && x.Rank >= 2 && TakesSparseRows(net, x.Density(), options ?? KernelOptions.Default);
         long correct = 0;
         for (int s = 0; s < n; s += batchSize)
         {
             int e = Math.Min(n, s + batchSize);
-            var chunk = x.Slice(s, e);
-            correct += CountCorrect(net.Predict(sparse ? Tensor<T>.ToSparseRows(chunk) : chunk), t.Slice(s, e));
+            correct += CountCorrect(net.Predict(x.Slice(s, e)), t.Slice(s, e));
         }
         return (double)correct / n;
     }

@@ -95,7 +95,10 @@ public sealed class SparseRowStorage<T> where T : unmanaged, IFloatingPointIeee7
         Version++;
     }
 
-    /// <summary>Refills the storage with the non-zeros of <paramref name="dense"/>, read as rows of <see cref="Columns"/> values.</summary>
+    /// <summary>
+    /// Refills the storage with the non-zeros of <paramref name="dense"/>, read as rows of <see cref="Columns"/> values
+    /// (a negative zero is a zero: it is not stored, and reads back as +0).
+    /// </summary>
     /// <exception cref="ArgumentException">The length is not a whole number of rows.</exception>
     public void CompressFrom(ReadOnlySpan<T> dense)
     {

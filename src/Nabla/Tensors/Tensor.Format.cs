@@ -10,10 +10,11 @@ public sealed partial class Tensor<T>
     /// <summary>
     /// Formats the tensor as NumPy's <c>print</c> does: nested brackets, aligned columns, at most
     /// 8 fractional digits, <c>1.</c> for whole numbers, scientific notation for wide ranges, and
-    /// <c>...</c> summaries for more than 1000 elements.
+    /// <c>...</c> summaries for more than 1000 elements. A sparse-row tensor prints its elements likewise.
     /// </summary>
     public override string ToString()
     {
+        if (_sparse is not null) return ToDense().ToString();
         if (Rank == 0) return FormatAll([Span[0]], out _)[0];
         bool summarize = Length > SummaryThreshold;
         var shown = new List<T>();

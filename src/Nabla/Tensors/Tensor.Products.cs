@@ -61,6 +61,56 @@ public sealed partial class Tensor<T>
         Gemm.Multiply<T>(a.Span, b.Span, destination.Span, m, n, k, transposeA, transposeB, accumulate);
     }
 
+    /// <summary>
+    /// A product through <paramref name="cache"/>: <c>d = a·b</c>, or, with <paramref name="transposeA"/>, <c>d = aᵀ·b</c>. A dense
+    /// <paramref name="a"/> with at most <see cref="KernelOptions.MaxSparseDensity"/> of its entries non-zero (checked block by
+    /// block, giving up at the first block too dense) and a wide enough <paramref name="b"/> is multiplied from its non-zeros,
+    /// kept in the cache for the transposed product that follows on the same <paramref name="a"/>; after input too dense the
+    /// attempt is skipped for a while (it costs a partial scan). Sparse-row or other operands go as in
+    /// <see cref="MatMul(Tensor{T}, Tensor{T}, Tensor{T}, KernelOptions, bool, bool, bool)"/>.
+    /// </summary>
+    public static void MatMul(Tensor<T> a, Tensor<T> b, Tensor<T> destination, KernelOptions options, MatMulCache<T> cache, bool transposeA = false)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (a._sparse is null && b._sparse is null && destination._sparse is null && a.Rank == 2 && b.Rank == 2)
+        {
+            if (transposeA && ReferenceEquals(cache.Compressed, a) && cache.Kernel.IsValid)
+            {
+                MatMulShapes(a, b, destination, true, false);
+                cache.Kernel.MultiplyTransposedInto(b.Span, destination.Span, b._shape[1]);
+                return;
+            }
+            if (!transposeA)
+            {
+                cache.Compressed = null;
+                int rows = a._shape[0], cols = a._shape[1], n = b._shape[1];
+                if (options.MaxSparseDensity > 0 && SparseProduct<T>.Worthwhile(rows, cols, n) && MatMulShapes(a, b, destination, false, false))
+                {
+                    if (cache.DenseStreak > 0) cache.DenseStreak--;
+                    else if (cache.Kernel.TryMultiply(a.Span, rows, cols, b.Span, destination.Span, n, options.MaxSparseDensity, SparseProduct<T>.Wide(options)))
+                    {
+                        cache.Compressed = a;
+                        return;
+                    }
+                    else cache.DenseStreak = 32;
+                }
+            }
+        }
+        MatMul(a, b, destination, options, transposeA);
+    }
+
+    /// <summary>Throws unless op(a)·b fits <paramref name="destination"/> (2-D operands); true when it does.</summary>
+    private static bool MatMulShapes(Tensor<T> a, Tensor<T> b, Tensor<T> destination, bool transposeA, bool transposeB)
+    {
+        int m = transposeA ? a._shape[1] : a._shape[0], k = transposeA ? a._shape[0] : a._shape[1];
+        int kb = transposeB ? b._shape[1] : b._shape[0], n = transposeB ? b._shape[0] : b._shape[1];
+        if (k != kb)
+            throw new ArgumentException($"MatMul: {ShapeString(a._shape)}{(transposeA ? "ᵀ" : "")} and {ShapeString(b._shape)}{(transposeB ? "ᵀ" : "")} are not aligned ({k} != {kb}).");
+        if (destination.Rank != 2 || destination._shape[0] != m || destination._shape[1] != n)
+            throw new ArgumentException($"MatMul: the product is ({m}, {n}) but the destination is {ShapeString(destination._shape)}.");
+        return true;
+    }
+
     /// <summary>Whether a product of sparse rows of <paramref name="columns"/> values with a (columns × <paramref name="n"/>) matrix is worth doing sparse: wide enough rows of the matrix, and enough of them.</summary>
     public static bool SparseRowProductPays(int columns, int n) => SparseProduct<T>.Worthwhile(1, columns, n);
 

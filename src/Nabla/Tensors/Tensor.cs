@@ -148,7 +148,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Copy of the elements into a new array.</summary>
     public T[] ToArray() => Span.ToArray();
 
-    /// <summary>A deep copy with its own storage.</summary>
+    /// <summary>A deep copy with its own storage (of a sparse-row tensor: its dense copy, as <see cref="ToDense"/>).</summary>
     public Tensor<T> Clone() => _sparse is null ? new(Span.ToArray(), (int[])_shape.Clone()) : ToDense();
 
     /// <summary>Copies this tensor's elements into <paramref name="destination"/> (same element count).</summary>

@@ -12,7 +12,7 @@ public static class Evaluation
     /// Accuracy on images kept as bytes: each batch is gathered into one reused tensor — in sparse rows, from the set's
     /// index of non-zero pixels, when the network takes them and the images are sparse enough
     /// (<see cref="NetworkExtensions.TakesSparseRows{T}"/>), else converted to a dense batch — and predicted. The same result as
-    /// <see cref="NetworkExtensions.Accuracy{T}(INetwork{T}, Tensor{T}, Tensor{T}, int, KernelOptions?)"/> on the converted
+    /// <see cref="NetworkExtensions.Accuracy{T}(INetwork{T}, Tensor{T}, Tensor{T}, int)"/> on the converted
     /// tensor. With <paramref name="count"/>, only the first <paramref name="count"/> images are evaluated.
     /// </summary>
     /// <exception cref="ArgumentException">The images and targets differ in number.</exception>

@@ -174,11 +174,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var history = new TrainingHistory();
         var rng = new Random(_options.Seed);
-        // Mostly-zero data (MNIST) goes to a network that takes it in sparse rows: from images kept as bytes, each batch is
-        // copied from the set's index of non-zero pixels, never converted to floats nor scanned.
-        bool sparse = _trainImages is not null
-            ? _trainImages.CanGatherSparseRows && _net.TakesSparseRows(_trainImages.Density, _options.Kernels)
-            : _xTrain!.Rank >= 2 && _net.TakesSparseRows(_xTrain.Density(), _options.Kernels);
+        // Mostly-zero images kept as bytes (MNIST) go to a network that takes sparse rows as such: each batch is copied from
+        // the set's index of non-zero pixels, never converted to floats nor scanned. (A dense batch of mostly zeros is
+        // multiplied from its non-zeros all the same, by the first layer's product; the batch is just made differently.)
+        bool sparse = _trainImages is not null && _trainImages.CanGatherSparseRows && _net.TakesSparseRows(_trainImages.Density, _options.Kernels);
         var layout = sparse ? TensorLayout.SparseRows : TensorLayout.Dense;
         var batch = _trainImages is not null ? new MiniBatch<T>(_trainImages, _tTrain, _options.BatchSize, layout) : new MiniBatch<T>(_xTrain!, _tTrain, _options.BatchSize, layout);
         int perEpoch = IterationsPerEpoch, total = TotalIterations;
@@ -216,6 +215,6 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var x = tensor!;
         int limit = _options.EvaluationSampleSize ?? x.Dim(0);
         if (limit < x.Dim(0)) { x = x.Slice(0, limit); t = t.Slice(0, limit); }
-        return _net.Accuracy(x, t, options: _options.Kernels);
+        return _net.Accuracy(x, t);
     }
 }

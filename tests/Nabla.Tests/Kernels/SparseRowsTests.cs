@@ -128,7 +128,7 @@ public class SparseRowsTests
         var b = Tensor<float>.RandomNormal(rng, 0.01f, 50);
         var dout = Tensor<float>.RandomNormal(rng, 1f, 100, 50);
         var sparse = new Affine<float>(w, b);
-        var dense = new Affine<float>(w, b);
+        var dense = new Affine<float>(w, b) { Options = KernelOptions.Default with { MaxSparseDensity = 0 } };
         var xs = Tensor<float>.ToSparseRows(x);
         var ys = sparse.Forward(xs).Clone();
         Assert.True(xs.SparseRows.Product!.IsValid);
@@ -140,5 +140,35 @@ public class SparseRowsTests
         Assert.True(sparse.DW.MaxAbsDifference(dense.DW) < 1e-4);
         Assert.True(sparse.DB.MaxAbsDifference(dense.DB) < 1e-5);
         Assert.True(dxs.MaxAbsDifference(dxd) < 1e-5);
+    }
+
+    [Fact]
+    public void ACacheRunsMostlyZeroDenseInputSparseAndItsTransposedProductFromTheSameEntries()
+    {
+        var rng = new Random(13);
+        var x = new Tensor<float>(SparseRandom<float>(rng, 100 * 784, 0.19), 100, 784);
+        var w = Tensor<float>.RandomNormal(rng, 0.01f, 784, 50);
+        var d = Tensor<float>.RandomNormal(rng, 1f, 100, 50);
+        var cache = new MatMulCache<float>();
+        var y = new Tensor<float>(100, 50);
+        Tensor<float>.MatMul(x, w, y, KernelOptions.Default, cache);
+        Assert.True(cache.LastProductWasSparse);
+        var ySparse = new Tensor<float>(100, 50);
+        Tensor<float>.MatMul(Tensor<float>.ToSparseRows(x), w, ySparse);
+        Assert.Equal(ySparse.ToArray(), y.ToArray()); // the same entries in the same order as the sparse-row layout
+        var dw = new Tensor<float>(784, 50);
+        Tensor<float>.MatMul(x, d, dw, KernelOptions.Default, cache, transposeA: true);
+        var dwSparse = new Tensor<float>(784, 50);
+        Tensor<float>.MatMul(Tensor<float>.ToSparseRows(x), d, dwSparse, transposeA: true);
+        Assert.Equal(dwSparse.ToArray(), dw.ToArray());
+        // Off by the options, and skipped for a while after input too dense for it.
+        Tensor<float>.MatMul(x, w, y, KernelOptions.Default with { MaxSparseDensity = 0 }, cache);
+        Assert.False(cache.LastProductWasSparse);
+        var dense = new Tensor<float>(SparseRandom<float>(rng, 100 * 784, 0.9), 100, 784);
+        Tensor<float>.MatMul(dense, w, y, KernelOptions.Default, cache);
+        Assert.False(cache.LastProductWasSparse);
+        Tensor<float>.MatMul(x, w, y, KernelOptions.Default, cache);
+        Assert.False(cache.LastProductWasSparse);
+        Assert.True(y.AllClose(ySparse, 1e-4, 1e-5));
     }
 }
