@@ -10,7 +10,7 @@ namespace Nabla.Layers;
 public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _out, _dx;
-    private int[] _argMax = [];
+    private int[] _argMax = [], _xShape = [];
     private bool _reluFused;
 
     /// <summary>Creates a pool of <paramref name="poolH"/>×<paramref name="poolW"/> windows.</summary>
@@ -48,7 +48,7 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         if (_argMax.Length != o.Length) _argMax = new int[o.Length];
         Tensor<T>.MaxPool(x, o, _argMax, PoolH, PoolW, Stride, Pad, relu);
         _reluFused = relu;
-        _dx = Tensor<T>.Reuse(ref _dx, x.Shape);
+        if (!x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
         return o;
     }
 
@@ -58,7 +58,8 @@ public sealed class Pooling<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         var o = _out ?? throw new InvalidOperationException("Pooling.Backward called before Forward.");
         if (!dout.HasShape(o.Shape))
             throw new ArgumentException($"Pooling.Backward(dout): shapes {Tensor<T>.ShapeString(o.Shape)} and {Tensor<T>.ShapeString(dout.Shape)} differ.");
-        Tensor<T>.MaxPoolBackward(dout, _argMax, _dx!, PoolH, PoolW, Stride, Pad, _reluFused ? o : null);
-        return _dx!;
+        var dx = Tensor<T>.Reuse(ref _dx, _xShape);
+        Tensor<T>.MaxPoolBackward(dout, _argMax, dx, PoolH, PoolW, Stride, Pad, _reluFused ? o : null);
+        return dx;
     }
 }
