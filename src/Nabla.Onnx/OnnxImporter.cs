@@ -444,7 +444,7 @@ internal sealed class OnnxImporter<T> where T : unmanaged, IFloatingPointIeee754
             if (!fd.SequenceEqual(sd) || f.Rank > _shape.Length)
                 throw Fail($"node '{name}' (Mul): constant {Tensor<T>.ShapeString(f.Shape)} does not multiply input {Tensor<T>.ShapeString(_shape)} value by value or as a scalar.");
         }
-        _layers.Add((name, new Scale<T>(f.Length == 1 ? f.Reshape(1) : f.Reshape(f.Length))));
+        _layers.Add((name, new Scale<T>(f))); // kept in its own shape, so it exports again as it came
     }
 
     // ---- constants and attributes ----

@@ -85,7 +85,7 @@ public sealed class Scale<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Creates the layer; <paramref name="factor"/> has one element or one per value of a sample.</summary>
     public Scale(Tensor<T> factor) => Factor = factor;
 
-    /// <summary>The constant factor: one element, or as many as a sample has values.</summary>
+    /// <summary>The constant factor (any shape): one element, or as many as a sample has values.</summary>
     public Tensor<T> Factor { get; }
 
     /// <inheritdoc/>
