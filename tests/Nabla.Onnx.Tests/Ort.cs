@@ -5,10 +5,11 @@ namespace Nabla.Onnx.Tests;
 /// <summary>ONNX Runtime, the real other side: runs a model file on a batch and returns one output's values.</summary>
 public static class Ort
 {
-    /// <summary>Opens a session on the CPU provider (one thread, so parallel tests do not oversubscribe the cores).</summary>
-    public static InferenceSession Open(string path)
+    /// <summary>Opens a session on the CPU provider (one thread, so parallel tests do not oversubscribe the cores); <paramref name="optimize"/> false turns ORT's graph rewrites off.</summary>
+    public static InferenceSession Open(string path, bool optimize = true)
     {
         var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        if (!optimize) options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
         return new InferenceSession(path, options);
     }
 
