@@ -12,11 +12,14 @@ namespace Nabla.Onnx.Tests;
 public static class Networks
 {
     /// <summary>The names the theories run over.</summary>
-    public static TheoryData<string> All => new(
+    public static TheoryData<string> All => new(Names);
+
+    /// <summary>Every network's name.</summary>
+    public static readonly string[] Names = [
         "TwoLayerNet-relu", "TwoLayerNet-sigmoid",
         "MultiLayerNet-relu-100,100,100", "MultiLayerNet-sigmoid-40",
         "MultiLayerNetExtend-relu-64,32-bn-dropout0.2", "MultiLayerNetExtend-sigmoid-50,50-bn", "MultiLayerNetExtend-relu-30-dropout0.5",
-        "SimpleConvNet-book", "SimpleConvNet-pad2-stride2-filter7", "DeepConvNet-book");
+        "SimpleConvNet-book", "SimpleConvNet-pad2-stride2-filter7", "DeepConvNet-book"];
 
     private static readonly ConcurrentDictionary<string, Lazy<LayerNetwork<float>>> _built = new();
 
