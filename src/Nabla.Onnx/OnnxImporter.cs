@@ -64,6 +64,12 @@ internal sealed class OnnxImporter<T> where T : unmanaged, IFloatingPointIeee754
             if (!_constants.TryAdd(t.Name, t)) throw Fail($"has two initializers named '{t.Name}'.");
         var producers = new Dictionary<string, NodeProto>();
         foreach (var n in g.Node)
+        {
+            if (n.Output.Count == 0 || n.Output[0].Length == 0) throw Fail($"node '{n.Name}' ({n.OpType}) has no output.");
+            int need = n.OpType switch { "BatchNormalization" => 5, "Gemm" or "MatMul" or "Mul" or "Add" or "Reshape" or "Conv" or "Pad" => 2, "Constant" => 0, _ => 1 };
+            if (n.Input.Count < need) throw Fail($"node '{n.Name}' ({n.OpType}) has {n.Input.Count} inputs; it needs {need}.");
+        }
+        foreach (var n in g.Node)
             foreach (var o in n.Output)
                 if (o.Length > 0 && !producers.TryAdd(o, n)) throw Fail($"has two nodes writing '{o}' ('{producers[o].Name}' and '{n.Name}').");
         foreach (var n in g.Node)
@@ -84,22 +90,25 @@ internal sealed class OnnxImporter<T> where T : unmanaged, IFloatingPointIeee754
             throw Fail($"output '{output}' is not computed from input '{input.Name}'.");
 
         string current = input.Name;
+        var fused = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < order.Count; i++)
         {
             var n = order[i];
-            if (n.OpType == "Constant" || !n.Output.Any(needed.Contains)) continue;
+            if (n.OpType == "Constant" || fused.Contains(n) || !n.Output.Any(needed.Contains)) continue;
             var data = n.Input.Where(x => x.Length > 0 && !_constants.ContainsKey(x)).ToList();
             if (data.Count != 1 || data[0] != current)
                 throw Fail($"node '{n.Name}' ({n.OpType}) takes {(data.Count == 0 ? "only constants" : string.Join(" and ", data.Select(d => $"'{d}'")))}; Nabla runs a chain of layers, each taking the previous one's output ('{current}') and constants.");
             if (n.Input[0] != current) throw Fail($"node '{n.Name}' ({n.OpType}) takes the running value '{current}' as a second input; Nabla needs it first.");
             if (n.Domain is not ("" or "ai.onnx"))
                 throw Fail($"node '{n.Name}' uses operator {n.Domain}:{n.OpType}, which Nabla does not support (only the standard ONNX domain).");
-            // MatMul followed by Add of a constant is one Affine layer.
+            // MatMul whose only reader is an Add of a constant: one Affine layer.
             NodeProto? add = null;
-            if (n.OpType == "MatMul" && i + 1 < order.Count && order[i + 1] is { OpType: "Add" } next && next.Input.Contains(n.Output[0])
-                && next.Input.Count(x => !_constants.ContainsKey(x)) == 1 && Consumers(g, n.Output[0]) == 1)
+            if (n.OpType == "MatMul" && Consumers(g, n.Output[0]) == 1
+                && g.Node.FirstOrDefault(x => x.Input.Contains(n.Output[0])) is { OpType: "Add" } next
+                && next.Domain is "" or "ai.onnx" && next.Input.Count == 2 && next.Input.Count(x => !_constants.ContainsKey(x)) == 1)
             {
-                add = next; i++;
+                add = next;
+                fused.Add(next);
             }
             Import(n, add);
             current = (add ?? n).Output[0];
@@ -164,11 +173,9 @@ internal sealed class OnnxImporter<T> where T : unmanaged, IFloatingPointIeee754
     private int[] ShapeOf(ValueInfoProto v)
     {
         if (v.Type?.TensorType is not { } t) throw Fail($"input '{v.Name}' is not a tensor.");
-        var want = typeof(T) == typeof(double) ? TensorProto.Types.DataType.Double : TensorProto.Types.DataType.Float;
         if (t.ElemType != (int)TensorProto.Types.DataType.Float && t.ElemType != (int)TensorProto.Types.DataType.Double)
             throw Fail($"input '{v.Name}' has element type {(TensorProto.Types.DataType)t.ElemType}; Nabla runs float and double.");
         if (t.Shape is null || t.Shape.Dim.Count < 2) throw Fail($"input '{v.Name}' must have a batch dimension and at least one more (e.g. N×784), got {t.Shape?.Dim.Count ?? 0} dimensions.");
-        _ = want;
         return [.. t.Shape.Dim.Select((d, i) => i == 0 || d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || d.DimValue < 1 ? -1
             : d.DimValue > int.MaxValue ? throw Fail($"input '{v.Name}' has dimension {d.DimValue}.") : (int)d.DimValue)];
     }
@@ -402,6 +409,7 @@ internal sealed class OnnxImporter<T> where T : unmanaged, IFloatingPointIeee754
         {
             if (d < 1) throw Fail($"node '{name}': the size of shape {Tensor<T>.ShapeString(_shape)} is not known from the graph input.");
             size *= d;
+            if (size > int.MaxValue) throw Fail($"node '{name}': shape {Tensor<T>.ShapeString(_shape)} holds more than 2³¹ values per sample.");
         }
         return (int)size;
     }

@@ -181,3 +181,24 @@ public class HostileFileTests
         Assert.Contains("'Residual'", LoadFails(dir, m.ToByteArray()).Message);
     }
 }
+
+/// <summary>Random damage to a valid file: whatever the bytes say, loading either works or throws OnnxException.</summary>
+public class DamagedFileTests
+{
+    [Fact]
+    public void FlippedBytesGiveAnOnnxExceptionOrANetworkNeverAnotherException()
+    {
+        var valid = Onnx.ToBytes(new MultiLayerNetExtend<float>(12, [6, 5], 3, useBatchNorm: true, useDropout: true, rng: new Random(2)));
+        var rng = new Random(17);
+        int refused = 0;
+        for (int trial = 0; trial < 400; trial++)
+        {
+            var bytes = (byte[])valid.Clone();
+            for (int k = rng.Next(1, 4); k > 0; k--) bytes[rng.Next(bytes.Length)] = (byte)rng.Next(256);
+            if (trial % 5 == 0) bytes = bytes[..rng.Next(bytes.Length)];
+            try { Onnx.Load<float>(new MemoryStream(bytes), $"trial{trial}.onnx"); }
+            catch (OnnxException e) { refused++; Assert.StartsWith($"trial{trial}.onnx: ", e.Message); }
+        }
+        Assert.True(refused > 0);
+    }
+}
