@@ -169,6 +169,16 @@ internal sealed class OnnxExporter<T> where T : unmanaged, IFloatingPointIeee754
                     }
                     break;
                 }
+            case ChannelBatchNorm<T> cbn:
+                {
+                    // An imported per-channel batch norm goes back as it came: channels on axis 1, its own ε.
+                    if (_shape.Length < 2 || _shape[1] != cbn.ScaleValues.Length)
+                        throw new OnnxException(null, $"Layer '{name}': batch norm over {cbn.ScaleValues.Length} channels gets input {Tensor<T>.ShapeString(_shape)}.");
+                    Node("BatchNormalization", name, [_current, Initializer(cbn.ScaleValues, $"{name}.scale", register: false), Initializer(cbn.Bias, $"{name}.B", register: false),
+                        Initializer(cbn.Mean, $"{name}.mean", register: false), Initializer(cbn.Var, $"{name}.var", register: false)], Out())
+                        .Attribute.Add(Float("epsilon", (float)cbn.Epsilon));
+                    break;
+                }
             default:
                 throw new OnnxException(null, $"Layer '{name}' ({layer.GetType().Name.Split('`')[0]}) has no ONNX form.");
         }

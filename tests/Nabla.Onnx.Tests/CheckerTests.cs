@@ -5,33 +5,9 @@ namespace Nabla.Onnx.Tests;
 /// <summary>The official ONNX checker (Debian's python3-onnx) accepts every exported file, when it is installed.</summary>
 public class CheckerTests
 {
-    /// <summary>
-    /// A Python that imports onnx: <c>python3</c> on the PATH, else Debian's <c>/usr/bin/python3</c> (where python3-onnx
-    /// installs, and which a pyenv shim may hide); null when neither does. Decided once.
-    /// </summary>
-    private static readonly Lazy<string?> Python = new(() =>
-        new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p => Run(p, "import onnx", []).Code == 0));
+    internal static readonly Lazy<bool> Available = new(() => Python.With("onnx") is not null);
 
-    internal static readonly Lazy<bool> Available = new(() => Python.Value is not null);
-
-    internal static (int Code, string Output) RunPython(string script, IEnumerable<string> args) => Run(Python.Value!, script, args);
-
-    private static (int Code, string Output) Run(string python, string script, IEnumerable<string> args)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add(script);
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stderr = p.StandardError.ReadToEndAsync();
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, stdout + stderr.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e) { return (-1, e.Message); }
-    }
+    internal static (int Code, string Output) RunPython(string script, IEnumerable<string> args) => Python.Run(Python.With("onnx")!, script, args);
 
     [SharedDataFact]
     public void OnnxCheckerAcceptsEveryExportedFileWithFullCheck()
