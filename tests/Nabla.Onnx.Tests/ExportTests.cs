@@ -4,7 +4,7 @@ using Nabla.Models;
 namespace Nabla.Onnx.Tests;
 
 /// <summary>Every network exports, and ONNX Runtime computes the same class scores from the file as Nabla does.</summary>
-public class ExportTests
+public class ExportTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [SharedDataTheory]
     [MemberData(nameof(Networks.All), MemberType = typeof(Networks))]
@@ -31,6 +31,7 @@ public class ExportTests
             var softmax = Activations.Softmax(new Tensor<float>(expected, 250, 10)).ToArray();
             for (int i = 0; i < probs.Length; i++) Assert.True(Math.Abs(probs[i] - softmax[i]) < 1e-5, $"{name}: probability {i}: {probs[i]} vs {softmax[i]}");
         }
+        output.WriteLine($"{name}: largest score difference between ONNX Runtime and Nabla over 1,000 images: {worst:G3}");
         Assert.True(worst <= 1e-4, $"{name}: largest score difference {worst:G3} between ONNX Runtime and Nabla");
         Assert.Equal(0, mismatched);
     }
