@@ -3,12 +3,12 @@ using Nabla.Models;
 
 namespace Nabla.Cli;
 
-/// <summary><c>nabla eval --model FILE.npz</c>: accuracy of a saved model on the test set.</summary>
+/// <summary><c>nabla eval --model FILE.npz|FILE.onnx</c>: accuracy of a saved model on the test set.</summary>
 internal static class EvalCommand
 {
     public static Command Create(TextWriter @out)
     {
-        var model = new Option<FileInfo>("--model") { Description = "A model saved by 'nabla train --save'.", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "A model saved by 'nabla train --save' (.npz) or an ONNX file (.onnx).", Required = true };
         var dataset = CommonOptions.Dataset();
         var data = CommonOptions.Data();
         var cmd = new Command("eval", "Report a saved model's accuracy on the test set.") { model, dataset, data };

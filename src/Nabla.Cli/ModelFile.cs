@@ -1,13 +1,15 @@
 using Nabla.IO;
 using Nabla.Layers;
 using Nabla.Models;
+using Nabla.Onnx;
 
 namespace Nabla.Cli;
 
 /// <summary>
 /// Models on disk: a NumPy <c>.npz</c> with one array per parameter (W1, b1, …, loadable with
 /// <c>np.load</c>), batch-norm running statistics, and a small <c>nabla_meta</c> array saying which network
-/// it is: [format version, architecture, activation, dropout ratio]. Written atomically.
+/// it is: [format version, architecture, activation, dropout ratio]. Written atomically. An <c>.onnx</c> file loads
+/// through <see cref="Onnx.Onnx.Load(string)"/>.
 /// </summary>
 internal static class ModelFile
 {
@@ -47,6 +49,11 @@ internal static class ModelFile
     public static INetwork<float> Load(string path)
     {
         if (!File.Exists(path)) throw new CliException($"--model: '{path}' does not exist.");
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            try { return Onnx.Onnx.Load(path); }
+            catch (OnnxException e) { throw new CliException($"--model: {e.Message}"); }
+        }
         IReadOnlyDictionary<string, Tensor<float>> arrays;
         try
         {
@@ -103,18 +110,22 @@ internal static class ModelFile
         return net;
     }
 
-    public static int InputSize(INetwork<float> net) => net.Params["W1"].Rank == 2 ? net.Params["W1"].Dim(0) : 784;
+    public static int InputSize(INetwork<float> net) =>
+        net is OnnxNetwork<float> o ? (o.InputSize > 0 ? o.InputSize : 784) : net.Params["W1"].Rank == 2 ? net.Params["W1"].Dim(0) : 784;
 
     /// <summary>Convnets take images as (N, 1, 28, 28); the others flattened (N, 784).</summary>
-    public static bool TakesImages(INetwork<float> net) => net.Params["W1"].Rank == 4;
+    public static bool TakesImages(INetwork<float> net) => net is OnnxNetwork<float> o ? o.InputShape.Count == 4 : net.Params["W1"].Rank == 4;
 
     /// <summary>Shapes flattened images (N, 784) the way <paramref name="net"/> takes them.</summary>
-    public static Tensor<float> Input(INetwork<float> net, Tensor<float> flat) => TakesImages(net) ? flat.Reshape(flat.Dim(0), 1, 28, 28) : flat;
+    public static Tensor<float> Input(INetwork<float> net, Tensor<float> flat) => !TakesImages(net) ? flat
+        : net is OnnxNetwork<float> o && o.InputShape.Skip(1).All(d => d > 0) ? flat.Reshape([flat.Dim(0), .. o.InputShape.Skip(1)])
+        : flat.Reshape(flat.Dim(0), 1, 28, 28);
 
     public static string Describe(INetwork<float> net) => net switch
     {
         TwoLayerNet<float> t => $"TwoLayerNet {t.InputSize}-{t.HiddenSize}-{t.OutputSize}, {t.Activation.ToString().ToLowerInvariant()}",
         MultiLayerNetExtend<float> m => $"MultiLayerNet{(m.UseBatchNorm ? " + batch norm" : "")}{(m.UseDropout ? " + dropout" : "")}, hidden {string.Join(",", m.HiddenSizes)}, {m.Activation.ToString().ToLowerInvariant()}",
+        OnnxNetwork<float> o => $"ONNX graph '{o.GraphName}': {string.Join(" → ", o.Layers.Select(l => l.Layer.GetType().Name.Split('`')[0]))}",
         _ => net.GetType().Name.Split('`')[0],
     };
 

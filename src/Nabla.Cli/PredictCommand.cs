@@ -4,12 +4,12 @@ using SkiaSharp;
 
 namespace Nabla.Cli;
 
-/// <summary><c>nabla predict --model FILE.npz IMAGE.png</c>: the digit and the class probabilities.</summary>
+/// <summary><c>nabla predict --model FILE.npz|FILE.onnx IMAGE.png</c>: the digit and the class probabilities.</summary>
 internal static class PredictCommand
 {
     public static Command Create(TextWriter @out)
     {
-        var model = new Option<FileInfo>("--model") { Description = "A model saved by 'nabla train --save'.", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "A model saved by 'nabla train --save' (.npz) or an ONNX file (.onnx).", Required = true };
         var image = new Argument<FileInfo>("image") { Description = "A PNG (or JPEG) of one digit; any size, scaled to 28×28 grey. Dark digits on light paper are inverted to MNIST's light-on-dark." };
         var cmd = new Command("predict", "Classify one image with a saved model.") { model, image };
         cmd.SetAction(r =>

@@ -1,0 +1,99 @@
+using System.Numerics;
+using Google.Protobuf;
+using Nabla.Models;
+
+namespace Nabla.Onnx;
+
+/// <summary>What <see cref="Onnx.Export{T}(INetwork{T}, string, int, OnnxExportOptions?)"/> writes besides the layers.</summary>
+public sealed class OnnxExportOptions
+{
+    /// <summary>
+    /// One sample's shape, e.g. [784] or [1, 28, 28]. Default: W's rows for a network that starts with Affine, 1×28×28
+    /// (MNIST) with the first filter's channels for a convnet, the file's shape for a network read from ONNX.
+    /// </summary>
+    public IReadOnlyList<int>? InputShape { get; init; }
+
+    /// <summary>Whether to add the second output, <see cref="Onnx.ProbabilitiesName"/> (softmax of the scores). Default true.</summary>
+    public bool IncludeSoftmax { get; init; } = true;
+}
+
+/// <summary>
+/// ONNX export and import of Nabla networks. <c>Onnx.Export(net, "m.onnx")</c> writes a graph that ONNX Runtime runs to the
+/// same scores; <c>Onnx.Load("m.onnx")</c> reads such a graph (or an equivalent one from another tool) back into a network.
+/// </summary>
+public static class Onnx
+{
+    /// <summary>The opset written by default: 17 (IR version 8), the highest Debian's python3-onnx 1.12 checker knows.</summary>
+    public const int DefaultOpset = 17;
+    /// <summary>The lowest opset export writes (Softmax's axis semantics and the operators used are stable from 13).</summary>
+    public const int MinOpset = 13;
+    /// <summary>The highest opset export writes.</summary>
+    public const int MaxOpset = 21;
+    /// <summary>The graph input's name: (N, features) or (N, C, H, W), N dynamic.</summary>
+    public const string InputName = "input";
+    /// <summary>The first graph output: the class scores (N, K), what <see cref="INetwork{T}.Predict"/> returns.</summary>
+    public const string ScoresName = "scores";
+    /// <summary>The optional second output: softmax of the scores, the class probabilities (N, K).</summary>
+    public const string ProbabilitiesName = "probabilities";
+    /// <summary>The symbolic name of the batch dimension.</summary>
+    public const string BatchDimension = "N";
+
+    /// <summary>The IR version that goes with an opset (ONNX's versioning table).</summary>
+    public static long IrVersionFor(int opset) => opset switch { <= 14 => 7, <= 18 => 8, <= 20 => 9, _ => 10 };
+
+    /// <summary>Writes <paramref name="network"/> to <paramref name="path"/> as an ONNX model (atomically: a temporary file, then a rename).</summary>
+    /// <exception cref="OnnxException">A layer has no ONNX form, or the shapes do not chain.</exception>
+    public static void Export<T>(INetwork<T> network, string path, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var model = Build(network, opset, options, path);
+        var full = Path.GetFullPath(path);
+        var tmp = full + ".tmp";
+        using (var fs = File.Create(tmp)) model.WriteTo(fs);
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    /// <summary>Writes <paramref name="network"/> to <paramref name="stream"/> as an ONNX model.</summary>
+    /// <exception cref="OnnxException">A layer has no ONNX form, or the shapes do not chain.</exception>
+    public static void Export<T>(INetwork<T> network, Stream stream, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Build(network, opset, options, null).WriteTo(stream);
+
+    /// <summary>The ONNX model's bytes.</summary>
+    public static byte[] ToBytes<T>(INetwork<T> network, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Build(network, opset, options, null).ToByteArray();
+
+    private static Protobuf.ModelProto Build<T>(INetwork<T> network, int opset, OnnxExportOptions? options, string? path)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network is not LayerNetwork<T> layers)
+            throw new OnnxException(path, $"ONNX export takes a network of layers (LayerNetwork), not {network.GetType().Name.Split('`')[0]}.");
+        try { return OnnxExporter<T>.Build(layers, opset, options ?? new OnnxExportOptions()); }
+        catch (OnnxException e) when (path is not null && e.FilePath is null) { throw new OnnxException(path, e.Problem, e.InnerException); }
+    }
+
+    /// <summary>Reads an ONNX model into a float network.</summary>
+    /// <exception cref="OnnxException">The file is not a valid ONNX model, or uses an operator or form Nabla cannot run (named, with its node).</exception>
+    public static OnnxNetwork<float> Load(string path) => Load<float>(path);
+
+    /// <summary>Reads an ONNX model into a network of <typeparamref name="T"/>.</summary>
+    /// <exception cref="OnnxException">The file is not a valid ONNX model, or uses an operator or form Nabla cannot run (named, with its node).</exception>
+    public static OnnxNetwork<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        FileStream fs;
+        try { fs = File.OpenRead(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new OnnxException(path, $"cannot be opened: {e.Message}", e); }
+        using (fs) return OnnxImporter<T>.Read(fs, path, Path.GetDirectoryName(Path.GetFullPath(path)));
+    }
+
+    /// <summary>Reads an ONNX model from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    /// <exception cref="OnnxException">The stream is not a valid ONNX model, or uses an operator or form Nabla cannot run.</exception>
+    public static OnnxNetwork<T> Load<T>(Stream stream, string? name = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return OnnxImporter<T>.Read(stream, name, null);
+    }
+}
