@@ -31,8 +31,8 @@ internal static class KernelBenchmarks
             .AddJob(Short)
             .AddColumn(StatisticColumn.Median)
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
-            .WithArtifactsPath(Path.Combine(Directory.Exists("bench") ? "bench" : ".", "BenchmarkDotNet.Artifacts"))
-            .WithOptions(ConfigOptions.JoinSummary);
+            .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(40))
+            .WithArtifactsPath(Path.Combine(Directory.Exists("bench") ? "bench" : ".", "BenchmarkDotNet.Artifacts"));
         var summaries = BenchmarkSwitcher.FromTypes(
             [typeof(GemmBenchmarks), typeof(SparseBenchmarks), typeof(ConvBenchmarks), typeof(PoolingBenchmarks), typeof(GatherBenchmarks)])
             .Run(args, config);
