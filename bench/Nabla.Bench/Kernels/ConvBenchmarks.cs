@@ -12,7 +12,7 @@ public sealed record ConvShape(string Name, int N, int C, int H, int W, int FN, 
 
 /// <summary>
 /// Stride-1 convolution, float32, batch 100, at the layer shapes of SimpleConvNet and DeepConvNet that the direct kernels
-/// take: the direct kernels against im2col + GEMM (with the layout changes around the GEMM, as the layer does them).
+/// take (and one 4-wide filter, for the general dW kernel): the direct kernels against im2col + GEMM (with the layout changes around the GEMM, as the layer does them).
 /// Forward; and backward's dW and db (∂L/∂x is left out: both routes compute it the same way, by GEMM and col2im).
 /// </summary>
 public class ConvBenchmarks
@@ -24,6 +24,8 @@ public class ConvBenchmarks
         new("Deep conv2 16x28x28 16x3x3", 100, 16, 28, 28, 16, 3, 1),
         new("Deep conv3 16x14x14 32x3x3", 100, 16, 14, 14, 32, 3, 1),
         new("Deep conv4 32x14x14 32x3x3", 100, 32, 14, 14, 32, 3, 1),
+        // No book layer has filters 2, 4 or 6+ wide; this one exercises the dW kernel that takes them (pairs of taps).
+        new("4-wide 16x14x14 16x4x4", 100, 16, 14, 14, 16, 4, 0),
     ];
 
     [ParamsSource(nameof(Shapes))]

@@ -10,7 +10,8 @@ namespace Nabla.Bench.Kernels;
 /// products against the dense GEMM. <see cref="Input"/> is the real MNIST training set (19 % non-zeros; from
 /// ../shared/data/mnist, or synthetic at that density when it is missing) or synthetic images at 30 % (the sparse
 /// path's threshold) and 50 % non-zeros. X·W: dense GEMM; compress a float batch and multiply (a tensor input);
-/// copy a batch of images from the set's non-zero index and multiply (the training route). Xᵀ·D (dW): dense GEMM
+/// copy a batch of images from the set's non-zero index and multiply (the training route), against gathering and
+/// converting the batch, then compressing and multiplying it (what that route replaces; both take a new batch each call). Xᵀ·D (dW): dense GEMM
 /// against the scatter from the compressed rows. <see cref="Width"/>: the sparse kernels' 256- or 512-bit path (512
 /// only where AVX-512 is there).
 /// </summary>
@@ -32,6 +33,7 @@ public class SparseBenchmarks
     private int _next;
     private float[] _x = [], _w = [], _c = [], _d = [], _dw = [];
     private SparseRows<float> _forward = null!, _backward = null!;
+    private Tensor<float> _gathered = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -48,6 +50,7 @@ public class SparseBenchmarks
         _d = Enumerable.Range(0, Batch * Outputs).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
         _c = new float[Batch * Outputs];
         _dw = new float[Cols * Outputs];
+        _gathered = new Tensor<float>(Batch, Cols);
         _forward = new SparseRows<float>();
         _backward = new SparseRows<float>();
         if (!Compress(_backward)) throw new InvalidOperationException("SparseRows refused the batch.");
@@ -82,6 +85,10 @@ public class SparseBenchmarks
     [Benchmark, BenchmarkCategory("X·W")]
     public void IndexXW() => FromIndex(_batches[_next++ % Batches]);
 
+    /// <summary>What <see cref="IndexXW"/> replaces: gather and convert a batch of images, then compress and multiply it.</summary>
+    [Benchmark, BenchmarkCategory("X·W")]
+    public void GatherSparseXW() => GatherThenCompress(_batches[_next++ % Batches]);
+
     [Benchmark(Baseline = true), BenchmarkCategory("XT·D")]
     public void DenseXtD() => DenseTransposed();
 
@@ -93,6 +100,12 @@ public class SparseBenchmarks
     private static object BuildIndex(ByteImages<float> images) => images.NonZeros(maxDensity: 1.0) ?? throw new InvalidOperationException("no index");
     private void DenseForward() => Gemm.Multiply<float>(_x, _w, _c, Batch, Outputs, Cols);
     private bool Compress(SparseRows<float> s) => s.TryMultiply(_x, Batch, Cols, _w, _c, Outputs, maxDensity: 1.0);
+    private void GatherThenCompress(int[] rows)
+    {
+        _images.Gather(rows, _gathered);
+        _forward.TryMultiply(_gathered.Span, Batch, Cols, _w, _c, Outputs, maxDensity: 1.0);
+    }
+
     private void FromIndex(int[] rows) => _forward.MultiplyImages((NonZeroIndex)_index, rows, _images.Normalize, _w, _c, Outputs);
     private void DenseTransposed() => Gemm.Multiply<float>(_x, _d, _dw, Cols, Outputs, Batch, transA: true);
     private void Scatter() => _backward.MultiplyTransposedInto(_d, _dw, Outputs);
