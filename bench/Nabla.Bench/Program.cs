@@ -3,11 +3,10 @@ using Nabla.Bench;
 // Benchmarks: dotnet run -c Release --project bench/Nabla.Bench -- <name> [args]
 var benches = new Dictionary<string, Func<string[], int>>
 {
-    ["gemm"] = GemmBench.Run,
     ["optimizers"] = OptimizerBench.Run,
     ["conv"] = ConvBench.Run,
     ["train"] = TrainBench.Run,
-    ["sparse"] = SparseBench.Run,
+    ["kernels"] = Nabla.Bench.Kernels.KernelBenchmarks.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

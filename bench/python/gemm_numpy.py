@@ -1,4 +1,5 @@
-"""GFLOP/s of NumPy's matrix product (OpenBLAS) on the shapes of `nabla`'s gemm benchmark.
+"""GFLOP/s of NumPy's matrix product (OpenBLAS) on the large shapes of Nabla's GEMM benchmark
+(`dotnet run -c Release --project bench/Nabla.Bench -- kernels --filter '*Gemm*'`, which prints GFLOP/s too).
 Usage: /usr/bin/python3 bench/python/gemm_numpy.py"""
 import time
 import numpy as np

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A/B of two builds of Nabla.Bench: whole-process runs alternating old, new, old, new, …; prints each round's key
+# figure for both builds, their medians and the median of the per-round ratios new/old.
+#
+#   bench/ab.sh OLD_DLL NEW_DLL ROUNDS BENCH [ARGS...]
+#
+# BENCH is a Nabla.Bench subcommand with a key figure:
+#   train  the chapter 5 loop's seconds (lower is better) and the peak working set in MB
+#   conv   SimpleConvNet training and inference images/s (higher is better)
+# ARGS go to the subcommand unchanged. Each run's full output is kept in a folder named at the end.
+#
+# Example (old build of main in /tmp/ab-old, the branch's build as new):
+#   dotnet build -c Release bench/Nabla.Bench -o /tmp/ab-new
+#   bench/ab.sh /tmp/ab-old/Nabla.Bench.dll /tmp/ab-new/Nabla.Bench.dll 5 train ../shared/data/mnist 1
+#   bench/ab.sh /tmp/ab-old/Nabla.Bench.dll /tmp/ab-new/Nabla.Bench.dll 5 conv
+set -euo pipefail
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+if [ $# -lt 4 ]; then usage; exit 2; fi
+old=$1 new=$2 rounds=$3 bench=$4
+shift 4
+for dll in "$old" "$new"; do
+  [ -f "$dll" ] || { echo "ab.sh: no such file: $dll" >&2; exit 2; }
+done
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: ROUNDS must be a positive integer, got '$rounds'" >&2; exit 2; }
+
+# Per bench: the figures' names, the regular expressions that capture them (the number is the first group), and
+# whether lower or higher is better. A run that prints a figure more than once (train with several runs) counts its last.
+case "$bench" in
+  train) names=("seconds" "peak MB"); regexes=('ch05 loop ([0-9.]+) s' 'peak working set ([0-9.]+) MB'); better=(lower lower) ;;
+  conv)  names=("train img/s" "infer img/s"); regexes=('training ([0-9.]+) images/s' 'inference ([0-9.]+) images/s'); better=(higher higher) ;;
+  *) echo "ab.sh: BENCH must be train or conv, got '$bench'" >&2; exit 2 ;;
+esac
+
+logs=$(mktemp -d "${TMPDIR:-/tmp}/nabla-ab.XXXXXX")
+declare -A value # [side,figure,round]
+
+for ((r = 1; r <= rounds; r++)); do
+  for side in old new; do
+    dll=$old; [ "$side" = new ] && dll=$new
+    log="$logs/$side-$r.log"
+    if ! dotnet "$dll" "$bench" "$@" > "$log" 2>&1; then
+      echo "ab.sh: round $r, $side build failed (exit $?); its output: $log" >&2
+      tail -n 5 "$log" >&2
+      exit 1
+    fi
+    for i in "${!names[@]}"; do
+      v=$(grep -E "${regexes[$i]}" "$log" | tail -n 1 | sed -E "s#.*${regexes[$i]}.*#\\1#" || true)
+      if [ -z "$v" ]; then echo "ab.sh: round $r, $side: no '${names[$i]}' figure in $log" >&2; exit 1; fi
+      value[$side,$i,$r]=$v
+    done
+    echo "round $r $side: $(for i in "${!names[@]}"; do printf '%s %s  ' "${names[$i]}" "${value[$side,$i,$r]}"; done)" >&2
+  done
+done
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo
+echo "A/B: dotnet DLL $bench $*   ($rounds rounds, old then new in each)"
+echo "old: $old"
+echo "new: $new"
+for i in "${!names[@]}"; do
+  echo
+  printf '%-8s %14s %14s %9s\n' round "old ${names[$i]}" "new ${names[$i]}" "new/old"
+  ratios=()
+  for ((r = 1; r <= rounds; r++)); do
+    o=${value[old,$i,$r]} n=${value[new,$i,$r]}
+    q=$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%.3f", n / o }')
+    ratios+=("$q")
+    printf '%-8s %14s %14s %9s\n' "$r" "$o" "$n" "$q"
+  done
+  mo=$(for ((r = 1; r <= rounds; r++)); do echo "${value[old,$i,$r]}"; done | median)
+  mn=$(for ((r = 1; r <= rounds; r++)); do echo "${value[new,$i,$r]}"; done | median)
+  mq=$(printf '%s\n' "${ratios[@]}" | median)
+  printf '%-8s %14s %14s %9s\n' median "$mo" "$mn" "$(awk -v q="$mq" 'BEGIN { printf "%.3f", q }')"
+  awk -v q="$mq" -v b="${better[$i]}" -v name="${names[$i]}" 'BEGIN {
+    printf "%s: median of the per-round ratios new/old = %.3f (%+.1f %%; %s is better)\n", name, q, 100 * (q - 1), b }'
+done
+echo
+echo "each run's output: $logs"
