@@ -1,0 +1,97 @@
+using System.Numerics;
+using Nabla.Kernels;
+
+namespace Nabla.Autograd;
+
+/// <summary>
+/// Every call the engine makes into a heavy kernel (GEMM, im2col/col2im, pooling windows), in one place,
+/// so that the kernel dispatch can be repointed here without touching the operations. Everything else the
+/// engine computes goes through <see cref="Tensor{T}"/>'s public operations.
+/// </summary>
+internal static class TensorKernels
+{
+    /// <summary><c>op(a)·op(b)</c> for 2-D tensors, op transposing when asked (no transpose is materialised).</summary>
+    public static Tensor<T> MatMul<T>(Tensor<T> a, Tensor<T> b, bool transA, bool transB, string op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Rank != 2 || b.Rank != 2)
+            throw new ArgumentException($"{op}: needs 2-D operands, got {Tensor<T>.ShapeString(a.Shape)} and {Tensor<T>.ShapeString(b.Shape)}.");
+        int m = transA ? a.Dim(1) : a.Dim(0), k = transA ? a.Dim(0) : a.Dim(1);
+        int kb = transB ? b.Dim(1) : b.Dim(0), n = transB ? b.Dim(0) : b.Dim(1);
+        if (k != kb)
+            throw new ArgumentException($"{op}: shapes {Tensor<T>.ShapeString(a.Shape)}{(transA ? "ᵀ" : "")} and {Tensor<T>.ShapeString(b.Shape)}{(transB ? "ᵀ" : "")} are not aligned ({k} != {kb}).");
+        var c = new Tensor<T>(m, n);
+        Gemm.Multiply<T>(a.Span, b.Span, c.Span, m, n, k, transA, transB);
+        return c;
+    }
+
+    /// <summary>im2col: every window of x (N, C, H, W) as a row of (N·OH·OW, C·KH·KW).</summary>
+    public static Tensor<T> Im2col<T>(Tensor<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var col = new Tensor<T>(g.ColRows, g.ColCols);
+        Im2Col.Forward<T>(x.Span, col.Span, g);
+        return col;
+    }
+
+    /// <summary>col2im: the rows of a column matrix added back into their windows of an (N, C, H, W) tensor.</summary>
+    public static Tensor<T> Col2im<T>(Tensor<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = new Tensor<T>(g.N, g.C, g.H, g.W);
+        Im2Col.Backward<T>(col.Span, x.Span, g);
+        return x;
+    }
+
+    /// <summary>
+    /// Max pooling of (N, C, H, W) with the geometry's windows: the output and, for each output, the flat index
+    /// into x of the window's maximum (first on ties), or -1 where the maximum is padding (which counts as 0, as in
+    /// the book's im2col version).
+    /// </summary>
+    public static (Tensor<T> Y, int[] ArgMax) MaxPool<T>(Tensor<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OH, ow = g.OW;
+        var y = new Tensor<T>(g.N, g.C, oh, ow);
+        var idx = new int[y.Length];
+        var xs = x.Span; var ys = y.Span;
+        int k = 0;
+        for (int nc = 0; nc < g.N * g.C; nc++)
+        {
+            int plane = nc * g.H * g.W;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++, k++)
+                {
+                    T best = T.NegativeInfinity; int at = int.MinValue;
+                    for (int u = 0; u < g.FH; u++)
+                    {
+                        int r = i * g.Stride + u - g.Pad;
+                        for (int v = 0; v < g.FW; v++)
+                        {
+                            int c = j * g.Stride + v - g.Pad;
+                            bool inside = (uint)r < (uint)g.H && (uint)c < (uint)g.W;
+                            T val = inside ? xs[plane + r * g.W + c] : T.Zero;
+                            if (at == int.MinValue || val > best) { best = val; at = inside ? plane + r * g.W + c : -1; }
+                        }
+                    }
+                    ys[k] = best; idx[k] = at;
+                }
+        }
+        return (y, idx);
+    }
+
+    /// <summary>y[i] = x[index[i]] (0 where the index is -1), shaped <paramref name="shape"/>.</summary>
+    public static Tensor<T> Gather<T>(Tensor<T> x, int[] index, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = new Tensor<T>(shape);
+        var xs = x.Span; var ys = y.Span;
+        for (int i = 0; i < index.Length; i++) ys[i] = index[i] < 0 ? T.Zero : xs[index[i]];
+        return y;
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> with g[i] added at index[i] (skipping -1): the adjoint of <see cref="Gather{T}"/>.</summary>
+    public static Tensor<T> ScatterAdd<T>(Tensor<T> g, int[] index, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = new Tensor<T>(shape);
+        var xs = x.Span; var gs = g.Span;
+        for (int i = 0; i < index.Length; i++) if (index[i] >= 0) xs[index[i]] += gs[i];
+        return x;
+    }
+}
