@@ -148,7 +148,7 @@ public class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
                 }
                 if (!retainGrad)
                     foreach (var y in outputs)
-                        if (y is not null && !ReferenceEquals(y, this)) y.Grad = null;
+                        if (y is not null) y.Grad = null;
             }
         }
         finally { noGrad?.Dispose(); }
