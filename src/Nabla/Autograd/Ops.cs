@@ -66,7 +66,7 @@ public static class Ops
         new MatMul<T>(transposeA, transposeB).Apply(a, b);
     /// <summary>x·W + b (b optional): the book's Affine.</summary>
     public static Variable<T> Linear<T>(Variable<T> x, Variable<T> w, Variable<T>? b = null) where T : unmanaged, IFloatingPointIeee754<T> =>
-        b is null ? new Linear<T>().Apply(x, w) : new Linear<T>().Apply(x, w, b);
+        b is null ? new LinearFunction<T>().Apply(x, w) : new LinearFunction<T>().Apply(x, w, b);
 
     /// <summary>Row <paramref name="row"/> of the first axis (<c>x[i]</c>; rank drops by one).</summary>
     public static Variable<T> GetItem<T>(Variable<T> x, int row) where T : unmanaged, IFloatingPointIeee754<T>

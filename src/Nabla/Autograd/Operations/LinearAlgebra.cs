@@ -20,8 +20,10 @@ internal sealed class MatMul<T>(bool transA, bool transB) : Function<T> where T 
 }
 
 /// <summary>x·W + b (the book's Affine) as one operation: one product forward, two backward, the bias summed over rows.</summary>
-internal sealed class Linear<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    public override string Name => "Linear";
+
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
     {
         var x = xs[0]; var w = xs[1];
