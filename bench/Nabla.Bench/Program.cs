@@ -8,6 +8,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["conv"] = ConvBench.Run,
     ["train"] = TrainBench.Run,
     ["sparse"] = SparseBench.Run,
+    ["autograd"] = AutogradBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

@@ -61,5 +61,5 @@ internal sealed class Pow<T>(T c) : Function<T> where T : unmanaged, IFloatingPo
     public override string? Detail => $"c={c}";
     protected override Tensor<T>[] Forward(Tensor<T>[] xs) => [xs[0].Map(v => T.Pow(v, c))];
     protected override Variable<T>?[] Backward(Variable<T>[] gy) =>
-        [c == T.One ? gy[0] : gy[0] * c * Ops.Pow(Inputs[0], c - T.One)];
+        [c == T.One ? gy[0] : gy[0] * c * (c - T.One == T.One ? Inputs[0] : Ops.Pow(Inputs[0], c - T.One))];
 }
