@@ -168,7 +168,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
 /// The book's chapter 5 network written with engine operations: Linear → ReLU → Linear, and
 /// <see cref="Loss"/> adds softmax cross-entropy. Parameters W1, b1, W2, b2 are drawn as the book's
 /// <c>TwoLayerNet</c> draws them (N(0, std²) weights, zero biases, from the same random sequence), so
-/// the same seed gives the same starting network as <c>Nabla.Models.TwoLayerNet</c>.
+/// the same seed gives the same starting network as the layer-based TwoLayerNet.
 /// </summary>
 public sealed class TwoLayerNet<T> : Model<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -151,7 +151,13 @@ public class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
                         if (y is not null) y.Grad = null;
             }
         }
-        finally { noGrad?.Dispose(); }
+        finally
+        {
+            noGrad?.Dispose();
+            // Functions hold their outputs weakly: keep this output alive until its creator has read its gradient,
+            // even when the caller holds no reference to it (as in f(x).Backward()).
+            GC.KeepAlive(this);
+        }
     }
 
     /// <summary>The value and name, e.g. <c>variable(x, 2)</c>.</summary>

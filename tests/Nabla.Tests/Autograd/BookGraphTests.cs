@@ -85,7 +85,11 @@ public class BookGraphTests
         for (int i = 0; i < 50_000; i++)
         {
             x0.ClearGrad(); x1.ClearGrad();
-            Rosen(x0, x1).Backward();
+            Assert.True(Nabla.Autograd.Autograd.IsGradEnabled, $"gradients disabled on this thread at iteration {i}");
+            var y = Rosen(x0, x1);
+            Assert.True(y.Creator is not null, $"no creator at iteration {i}");
+            y.Backward();
+            Assert.True(x0.Grad is not null, $"no gradient at iteration {i}");
             x0.Data = x0.Data - 0.001 * x0.Grad!.Data;
             x1.Data = x1.Data - 0.001 * x1.Grad!.Data;
         }

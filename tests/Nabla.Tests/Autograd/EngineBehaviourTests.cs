@@ -63,6 +63,29 @@ public class EngineBehaviourTests
     }
 
     [Fact]
+    public void BackwardOnATemporaryOutputSurvivesCollections()
+    {
+        // Functions hold outputs weakly; f(x).Backward() must not lose its own output to a collection mid-way.
+        using var stop = new CancellationTokenSource();
+        var collector = new Thread(() => { while (!stop.IsCancellationRequested) GC.Collect(); }) { IsBackground = true };
+        collector.Start();
+        try
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                var x = new Variable<double>(3.0);
+                Square3(x).Backward();
+                Assert.True(x.Grad is not null, $"gradient lost at iteration {i}");
+                Assert.Equal(6, x.Grad!.Data.ToScalar());
+            }
+        }
+        finally { stop.Cancel(); collector.Join(); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Variable<double> Square3(Variable<double> x) => x * x;
+
+    [Fact]
     public void AnIntermediateStaysAliveWhileTheOutputIs()
     {
         var x = new Variable<double>(Tensor<double>.Ones(3));
@@ -129,5 +152,24 @@ public class EngineBehaviourTests
         var y = x * x + 2f * x;
         y.Backward();
         Assert.Equal(8f, x.Grad!.Data.ToScalar());
+    }
+
+    [Fact]
+    public void TheEngineKeepsToItsArrowsAndItsAdapterFile()
+    {
+        string? dir = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null && dir is null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "src", "Nabla", "Autograd"))) dir = Path.Combine(d.FullName, "src", "Nabla", "Autograd");
+        Assert.True(dir is not null, "src/Nabla/Autograd not found above the test binaries");
+        foreach (var file in Directory.EnumerateFiles(dir!, "*.cs", SearchOption.AllDirectories))
+        {
+            string name = Path.GetFileName(file), text = File.ReadAllText(file);
+            foreach (var banned in new[] { "Nabla.Layers", "Nabla.Models", "Nabla.Training", "Nabla.Data", "Console." })
+                Assert.False(text.Contains(banned), $"{name} refers to {banned}");
+            if (name != "ParameterFile.cs") Assert.False(text.Contains("IO.Np"), $"{name} uses Nabla.IO outside ParameterFile.cs");
+            if (name != "TensorKernels.cs")
+                foreach (var kernel in new[] { "Gemm.", "Im2Col.", "PackedGemm", "SmallGemm", "DirectConv", "SparseRows" })
+                    Assert.False(text.Contains(kernel), $"{name} calls the kernel {kernel} outside TensorKernels.cs");
+        }
     }
 }
