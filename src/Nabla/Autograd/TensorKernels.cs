@@ -94,4 +94,47 @@ internal static class TensorKernels
         for (int i = 0; i < index.Length; i++) if (index[i] >= 0) xs[index[i]] += gs[i];
         return x;
     }
+
+    /// <summary>Largest share of non-zeros for which x·W runs from a compressed copy of x (the layers' default).</summary>
+    internal const double SparseMaxDensity = 0.3;
+
+    // One compressed copy per thread, reused from step to step: the products of a training step are a forward then its
+    // backward, so the copy made by a forward is still the latest when its backward asks. A stamp tells a backward whether
+    // another forward has replaced the copy since (it then takes the dense product).
+    [ThreadStatic] private static SparseRows<float>? _sparseFloat;
+    [ThreadStatic] private static SparseRows<double>? _sparseDouble;
+    [ThreadStatic] private static long _sparseStamp;
+    private static long _lastStamp;  // stamps are unique across threads, so a backward on another thread never matches
+
+    private static SparseRows<T> Sparse<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? (SparseRows<T>)(object)(_sparseFloat ??= new SparseRows<float>())
+                                   : (SparseRows<T>)(object)(_sparseDouble ??= new SparseRows<double>());
+
+    /// <summary>
+    /// x·W from a compressed copy of a mostly-zero x (MNIST's pixels), as the layers' Affine does: null when the product
+    /// is too small to gain or x is too dense. On success <paramref name="stamp"/> identifies the copy for
+    /// <see cref="SparseTransposedProduct{T}"/>.
+    /// </summary>
+    public static Tensor<T>? SparseProduct<T>(Tensor<T> x, Tensor<T> w, out long stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        stamp = 0;
+        int rows = x.Dim(0), cols = x.Dim(1), n = w.Dim(1);
+        if (!SparseRows<T>.Worthwhile(rows, cols, n)) return null;
+        var y = new Tensor<T>(rows, n);
+        var sparse = Sparse<T>();
+        stamp = _sparseStamp = Interlocked.Increment(ref _lastStamp);
+        if (!sparse.TryMultiply(x.Span, rows, cols, w.Span, y.Span, n, SparseMaxDensity)) { stamp = 0; return null; }
+        return y;
+    }
+
+    /// <summary>xᵀ·g from the compressed x of the forward with <paramref name="stamp"/>, or null when that copy has been replaced.</summary>
+    public static Tensor<T>? SparseTransposedProduct<T>(long stamp, Tensor<T> g, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (stamp == 0 || stamp != _sparseStamp) return null;
+        var sparse = Sparse<T>();
+        if (!sparse.IsValid) return null;
+        var gw = new Tensor<T>(cols, g.Dim(1));
+        sparse.MultiplyTransposedInto(g.Span, gw.Span, g.Dim(1));
+        return gw;
+    }
 }

@@ -45,6 +45,27 @@ public class ModelTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AMostlyZeroConstantInputGivesTheDenseProductsGradients(bool interleave)
+    {
+        // Linear multiplies a constant, mostly-zero input from a compressed copy and reuses it for ∂W; the results
+        // must equal the dense products, also when another such product runs between forward and backward.
+        var rng = new Random(5);
+        var x = Tensor<double>.RandomUniform(rng, 0, 1, 40, 300).Map(v => v < 0.8 ? 0 : v);
+        var w = new Variable<double>(Tensor<double>.RandomNormal(6, 300, 20));
+        var b = new Variable<double>(Tensor<double>.RandomNormal(7, 20));
+        var y = Linear(Variable<double>.Constant(x), w, b);
+        var expectedY = Tensor<double>.MatMul(x, w.Data) + b.Data;
+        Assert.True(y.Data.AllClose(expectedY, 1e-12, 1e-12));
+        if (interleave) Linear(Variable<double>.Constant(Tensor<double>.RandomUniform(rng, 0, 1, 40, 300).Map(v => v < 0.8 ? 0 : v)), w);
+        var g = Tensor<double>.RandomNormal(8, 40, 20);
+        y.Backward(new Variable<double>(g));
+        Assert.True(w.Grad!.Data.AllClose(Tensor<double>.MatMul(x.Transpose(), g), 1e-12, 1e-12));
+        Assert.True(b.Grad!.Data.AllClose(g.Sum(0), 1e-12, 1e-12));
+    }
+
     [Fact]
     public void ParametersAreNamedAndSaveAndLoad()
     {

@@ -22,6 +22,8 @@ internal sealed class MatMul<T>(bool transA, bool transB) : Function<T> where T 
 /// <summary>x·W + b (the book's Affine) as one operation: one product forward, two backward, the bias summed over rows.</summary>
 internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private long _sparseStamp;
+
     public override string Name => "Linear";
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
@@ -29,7 +31,10 @@ internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloa
         var x = xs[0]; var w = xs[1];
         if (x.Rank != 2 || w.Rank != 2 || x.Dim(1) != w.Dim(0))
             throw new ArgumentException($"Linear: input {Shapes.S(x.Shape)} and weight {Shapes.S(w.Shape)} do not fit (need (N, {(w.Rank == 2 ? w.Dim(0) : "k")}) · (k, m)).");
-        var y = TensorKernels.MatMul(x, w, false, false, "Linear");
+        // A constant, mostly-zero input (a batch of images) multiplies from a compressed copy, which backward reuses for ∂W.
+        Tensor<T>? y = null;
+        if (!NeedsGrad(0)) y = TensorKernels.SparseProduct(x, w, out _sparseStamp);
+        y ??= TensorKernels.MatMul(x, w, false, false, "Linear");
         if (xs.Length > 2)
         {
             var b = xs[2];
@@ -45,7 +50,13 @@ internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloa
     {
         var g = gy[0];
         var gx = NeedsGrad(0) ? Ops.MatMul(g, Inputs[1], false, true) : null;
-        var gw = NeedsGrad(1) ? Ops.MatMul(Inputs[0], g, true, false) : null;
+        Variable<T>? gw = null;
+        if (NeedsGrad(1))
+        {
+            // The compressed copy gives a plain tensor: only when backward is not itself recorded.
+            var sparse = Autograd.IsGradEnabled ? null : TensorKernels.SparseTransposedProduct(_sparseStamp, g.Data, X(0).Dim(1));
+            gw = sparse is not null ? Variable<T>.Constant(sparse) : Ops.MatMul(Inputs[0], g, true, false);
+        }
         if (Inputs.Count == 2) return [gx, gw];
         return [gx, gw, NeedsGrad(2) ? Ops.SumTo(g, Inputs[2].Shape.ToArray()) : null];
     }
