@@ -61,6 +61,16 @@ public class GraphTests
     }
 
     [Fact]
+    public void ALeafAloneDrawsAsOneNode()
+    {
+        var x = new Variable<double>(3.0, "x");
+        Assert.Contains("v0 [label=\"x\\n3\"", Graph.ToDot(x));
+        var doc = XDocument.Parse(Graph.ToSvg(x));
+        Assert.Single(doc.Descendants().Where(e => e.Name.LocalName == "g"));
+        Assert.Throws<ArgumentException>(() => Graph.Save(x, "graph.png"));
+    }
+
+    [Fact]
     public void ExpressionsEvaluateAndDifferentiate()
     {
         var e = Expression.Parse("x**4 - 2*x**2 + sin(x*y) / exp(-y) + relu(x) - sigmoid(y) * tanh(x) + log(y) + 2**x + -x**2");
