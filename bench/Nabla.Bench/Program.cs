@@ -7,6 +7,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["conv"] = ConvBench.Run,
     ["train"] = TrainBench.Run,
     ["kernels"] = Nabla.Bench.Kernels.KernelBenchmarks.Run,
+    ["autograd"] = AutogradBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

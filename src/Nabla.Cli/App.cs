@@ -8,7 +8,7 @@ public static class App
 {
     /// <summary>Every subcommand, in the order help lists them.</summary>
     private static readonly Func<TextWriter, Command>[] Commands =
-        [TrainCommand.Create, EvalCommand.Create, PredictCommand.Create, GradCheckCommand.Create, FetchCommand.Create, ExperimentCommand.Create, ExportCommand.Create];
+        [TrainCommand.Create, EvalCommand.Create, PredictCommand.Create, GradCheckCommand.Create, FetchCommand.Create, ExperimentCommand.Create, GraphCommand.Create, ExportCommand.Create];
 
     /// <summary>Parses and runs a command; returns the exit code. Errors are one line on <paramref name="err"/>, never a stack trace.</summary>
     public static int Run(string[] args, TextWriter @out, TextWriter err)

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Nabla.Autograd;
+using Nabla.Data;
+using Nabla.Optimizers;
+using Nabla.Models;
+using Nabla.Training;
+
+namespace Nabla.Bench;
+
+/// <summary>
+/// The book's chapter 5 loop (TwoLayerNet 784-50-10, 10,000 iterations of batch 100, SGD lr 0.1, train and test
+/// accuracy over all 70,000 images every 600 iterations) written with the autograd engine, against the layer-based
+/// loop (<see cref="Trainer{T}"/>), alternating inside one process. Prints each round, the medians and the ratio;
+/// then the engine's working set after every epoch of one more run (graphs must be freed as they go).
+/// Usage: autograd [DATA_DIR] [rounds] [--dense]   (--dense: both loops take dense batches; otherwise both take sparse-row
+/// batches gathered from the images' non-zero index)
+/// </summary>
+internal static class AutogradBench
+{
+    public static int Run(string[] args)
+    {
+        bool dense = args.Contains("--dense");
+        var kernels = dense ? Nabla.Kernels.KernelOptions.Default with { MaxSparseDensity = 0 } : Nabla.Kernels.KernelOptions.Default;
+        args = args.Where(a => a != "--dense").ToArray();
+        string? dir = args.Length > 0 && args[0].Length > 0 ? args[0] : TrainBench.FindSharedMnist();
+        int rounds = args.Length > 1 ? int.Parse(args[1]) : 3;
+        var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = dir, OneHot = true });
+        Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; sparse-row batches {(dense ? "off (--dense)" : "on")}");
+
+        Breakdown(data, kernels);
+        if (rounds == 0) return 0;
+        var engine = new List<double>(); var layers = new List<double>();
+        var engineSteps = new List<double>(); var layerSteps = new List<double>();
+        var engineCpu = new List<double>(); var layerCpu = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            var c0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var (te, ts, acc) = EngineLoop(data, r, null, kernels);
+            var c1 = Process.GetCurrentProcess().TotalProcessorTime;
+            engine.Add(te); engineSteps.Add(ts); engineCpu.Add((c1 - c0).TotalSeconds);
+            Console.WriteLine($"round {r}: engine loop {te:F2} s (steps alone {ts:F2} s), CPU {(c1 - c0).TotalSeconds:F2} s, test acc {acc:F4}");
+            var (tl, tls, accL) = LayerLoop(data, r, kernels);
+            var c2 = Process.GetCurrentProcess().TotalProcessorTime;
+            layers.Add(tl); layerSteps.Add(tls); layerCpu.Add((c2 - c1).TotalSeconds);
+            Console.WriteLine($"round {r}: layer loop  {tl:F2} s (steps alone {tls:F2} s; CPU of loop + steps {(c2 - c1).TotalSeconds:F2} s), test acc {accL:F4}");
+        }
+        double me = Timing.Median(engine), ml = Timing.Median(layers);
+        double mes = Timing.Median(engineSteps), mls = Timing.Median(layerSteps);
+        Console.WriteLine($"median of {rounds} alternating rounds: engine {me:F2} s, layers {ml:F2} s, engine/layers {me / ml:F2}×; " +
+                          $"10,000 steps alone: engine {mes:F2} s, layers {mls:F2} s, {mes / mls:F2}×; " +
+                          $"CPU time: engine loop {Timing.Median(engineCpu):F2} s, layer loop + its steps again {Timing.Median(layerCpu):F2} s");
+
+        var ws = new List<(int Epoch, double WorkingSetMb, double HeapMb)>();
+        EngineLoop(data, 100, kernels: kernels, onEpoch: (epoch) =>
+        {
+            var p = Process.GetCurrentProcess();
+            p.Refresh();
+            // The working set as the GC leaves it, and the live managed heap after a full collection: a leak of graphs shows in the second.
+            ws.Add((epoch, p.WorkingSet64 / 1048576.0, GC.GetTotalMemory(forceFullCollection: true) / 1048576.0));
+        });
+        Console.WriteLine("engine run, per epoch (working set MB / live managed heap after a full GC, MB): " + string.Join(", ", ws.Select(w => $"{w.Epoch}: {w.WorkingSetMb:F0}/{w.HeapMb:F0}")));
+        double first = ws.Count > 1 ? ws[1].WorkingSetMb : ws[0].WorkingSetMb, max = ws.Skip(1).Select(w => w.WorkingSetMb).DefaultIfEmpty(first).Max();
+        Console.WriteLine($"working set after the first epoch {first:F0} MB, largest later {max:F0} MB (growth {max - first:F0} MB); peak {Timing.PeakMemoryMb():F0} MB");
+        return 0;
+    }
+
+    /// <summary>Where an engine step's time goes: batch, forward, backward, update; and one accuracy pass.</summary>
+    private static void Breakdown(MnistDataset<float> data, Nabla.Kernels.KernelOptions kernels)
+    {
+        var net = new Nabla.Autograd.TwoLayerNet<float>(784, 50, 10, rng: new Random(1));
+        var view = new OptimizerView<float>(net);
+        var sgd = new Sgd<float>(0.1);
+        var rng = new Random(1);
+        var batch = Batch(data, kernels);
+        var rows = new int[100]; var labels = new int[100];
+        long tb = 0, tf = 0, tbw = 0, tu = 0;
+        int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
+        long alloc0 = GC.GetAllocatedBytesForCurrentThread();
+        const int n = 2000;
+        for (int it = 0; it < n; it++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 100; i++) { rows[i] = rng.Next(data.TrainCount); labels[i] = data.LabelsTrain[rows[i]]; }
+            data.TrainImages.Gather(rows, batch);
+            long t1 = Stopwatch.GetTimestamp();
+            net.ClearGrads();
+            var loss = net.Loss(batch, labels);
+            long t2 = Stopwatch.GetTimestamp();
+            loss.Backward();
+            long t3 = Stopwatch.GetTimestamp();
+            view.Step(sgd);
+            long t4 = Stopwatch.GetTimestamp();
+            tb += t1 - t0; tf += t2 - t1; tbw += t3 - t2; tu += t4 - t3;
+        }
+        double us = 1e6 / Stopwatch.Frequency / n;
+        Console.WriteLine($"engine step parts (µs): batch {tb * us:F0}, forward {tf * us:F0}, backward {tbw * us:F0}, update {tu * us:F0}; " +
+                          $"{(GC.GetAllocatedBytesForCurrentThread() - alloc0) / (double)n / 1024:F0} KB allocated per step, GCs gen0 {GC.CollectionCount(0) - gc0}, gen2 {GC.CollectionCount(2) - gc2} in {n} steps");
+        var sw = Stopwatch.StartNew();
+        Accuracy(net, data.TestImages, data.LabelsTest);
+        Console.WriteLine($"one accuracy pass over the 10,000 test images: {sw.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    /// <summary>One full run on the engine; returns the loop time, the time of the steps alone, and the final test accuracy.</summary>
+    private static (double Total, double Steps, double TestAccuracy) EngineLoop(MnistDataset<float> data, int seed, Action<int>? onEpoch, Nabla.Kernels.KernelOptions kernels)
+    {
+        var net = new Nabla.Autograd.TwoLayerNet<float>(784, 50, 10, rng: new Random(seed));
+        var view = new OptimizerView<float>(net);
+        var sgd = new Sgd<float>(0.1);
+        var rng = new Random(seed);
+        var batch = Batch(data, kernels);
+        var rows = new int[100]; var labels = new int[100];
+        double acc = 0;
+        long stepTicks = 0;
+        var sw = Stopwatch.StartNew();
+        for (int it = 0; it < 10_000; it++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 100; i++) { rows[i] = rng.Next(data.TrainCount); labels[i] = data.LabelsTrain[rows[i]]; }
+            data.TrainImages.Gather(rows, batch);
+            net.ClearGrads();
+            net.Loss(batch, labels).Backward();
+            view.Step(sgd);
+            stepTicks += Stopwatch.GetTimestamp() - t0;
+            if (it % 600 == 0)
+            {
+                Accuracy(net, data.TrainImages, data.LabelsTrain);
+                acc = Accuracy(net, data.TestImages, data.LabelsTest);
+                onEpoch?.Invoke(it / 600);
+            }
+        }
+        return (sw.Elapsed.TotalSeconds, stepTicks / (double)Stopwatch.Frequency, acc);
+    }
+
+    private static double Accuracy(Nabla.Autograd.TwoLayerNet<float> net, ByteImages<float> images, int[] truth)
+    {
+        int correct = 0;
+        using var _ = Nabla.Autograd.Autograd.NoGrad();
+        var chunk = new Tensor<float>(1000, images.RowSize);
+        for (int start = 0; start < images.Count; start += 1000)
+        {
+            int n = Math.Min(1000, images.Count - start);
+            Tensor<float> x;
+            if (n == 1000) { images.CopyRows(start, chunk); x = chunk; }
+            else x = images.Rows(start, n);
+            var pred = net.Forward(x).Data.ArgMax(1);
+            for (int i = 0; i < n; i++) if (pred[i] == truth[start + i]) correct++;
+        }
+        return (double)correct / images.Count;
+    }
+
+    /// <summary>The layer-based loop as <c>nabla train</c> runs it; the steps alone are timed over a second 10,000 steps.</summary>
+    /// <summary>
+    /// A batch of 100 images: sparse rows filled from the images' non-zero index when the set is sparse enough (as the
+    /// layer-based trainer does), else dense.
+    /// </summary>
+    private static Tensor<float> Batch(MnistDataset<float> data, Nabla.Kernels.KernelOptions kernels) =>
+        kernels.MaxSparseDensity > 0 && data.TrainImages.CanGatherSparseRows && data.TrainImages.Density <= kernels.MaxSparseDensity
+            ? Tensor<float>.FromSparseRows(new SparseRowStorage<float>(data.TrainImages.RowSize), 100, data.TrainImages.RowSize)
+            : new Tensor<float>(100, data.TrainImages.RowSize);
+
+    /// <summary>The layer-based loop as <c>nabla train</c> runs it; the steps alone are timed over a second 10,000 steps.</summary>
+    private static (double Total, double Steps, double TestAccuracy) LayerLoop(MnistDataset<float> data, int seed, Nabla.Kernels.KernelOptions kernels)
+    {
+        var net = new Nabla.Models.TwoLayerNet<float>(784, 50, 10, rng: new Random(seed)) { Options = kernels };
+        var trainer = new Trainer<float>(net, new Sgd<float>(0.1), data, new TrainerOptions { Iterations = 10_000, BatchSize = 100, Seed = seed, Kernels = kernels });
+        var history = trainer.Train();
+        // The steps alone, as TrainBench's breakdown does them (sparse-row batches from the images' non-zero index when on).
+        var sgd = new Sgd<float>(0.1);
+        bool fromIndex = net.TakesSparseRows(data.TrainImages.Density, kernels);
+        var mb = new MiniBatch<float>(data.TrainImages, data.TTrain, 100, fromIndex ? TensorLayout.SparseRows : TensorLayout.Dense);
+        var rng = new Random(seed);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 10_000; i++)
+        {
+            mb.Sample(rng);
+            sgd.Update(net.Params, net.Gradient(mb.XBatch, mb.TBatch));
+        }
+        return (history.Elapsed.TotalSeconds, sw.Elapsed.TotalSeconds, history.Epochs[^1].TestAccuracy);
+    }
+}

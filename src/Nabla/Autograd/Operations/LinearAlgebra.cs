@@ -1,0 +1,64 @@
+using System.Numerics;
+
+namespace Nabla.Autograd;
+
+/// <summary>op(A)·op(B) for matrices, op transposing when asked; backward is two more products of the same kind.</summary>
+internal sealed class MatMul<T>(bool transA, bool transB) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override string? Detail => transA || transB ? $"{(transA ? "Aᵀ" : "A")}·{(transB ? "Bᵀ" : "B")}" : null;
+
+    protected override Tensor<T>[] Forward(Tensor<T>[] xs) => [TensorKernels.MatMul(xs[0], xs[1], transA, transB, "MatMul")];
+
+    protected override Variable<T>?[] Backward(Variable<T>[] gy)
+    {
+        var a = Inputs[0]; var b = Inputs[1]; var g = gy[0];
+        Variable<T>? ga = null, gb = null;
+        if (NeedsGrad(0)) ga = transA ? Ops.MatMul(b, g, transB, true) : Ops.MatMul(g, b, false, !transB);
+        if (NeedsGrad(1)) gb = transB ? Ops.MatMul(g, a, true, transA) : Ops.MatMul(a, g, !transA, false);
+        return [ga, gb];
+    }
+}
+
+/// <summary>x·W + b (the book's Affine) as one operation: one product forward, two backward, the bias summed over rows.</summary>
+internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private long _sparseStamp;
+
+    public override string Name => "Linear";
+
+    protected override Tensor<T>[] Forward(Tensor<T>[] xs)
+    {
+        var x = xs[0]; var w = xs[1];
+        if (x.Rank != 2 || w.Rank != 2 || x.Dim(1) != w.Dim(0))
+            throw new ArgumentException($"Linear: input {Shapes.S(x.Shape)} and weight {Shapes.S(w.Shape)} do not fit (need (N, {(w.Rank == 2 ? w.Dim(0) : "k")}) · (k, m)).");
+        // A constant, mostly-zero dense input (a batch of images) multiplies from a compressed copy, which backward reuses
+        // for ∂W; a batch already in sparse rows (from the data set's non-zero index) goes to the library's product as it is.
+        Tensor<T>? y = null;
+        if (!NeedsGrad(0) && x.Layout == TensorLayout.Dense) y = TensorKernels.SparseProduct(x, w, out _sparseStamp);
+        y ??= TensorKernels.MatMul(x, w, false, false, "Linear");
+        if (xs.Length > 2)
+        {
+            var b = xs[2];
+            Shapes.Broadcast("Linear bias", y.Shape, b.Shape);
+            if (!Tensor<T>.BroadcastShape(y.Shape, b.Shape).AsSpan().SequenceEqual(y.Shape))
+                throw new ArgumentException($"Linear: bias {Shapes.S(b.Shape)} does not broadcast to the output {Shapes.S(y.Shape)}.");
+            y.AddInPlace(b);
+        }
+        return [y];
+    }
+
+    protected override Variable<T>?[] Backward(Variable<T>[] gy)
+    {
+        var g = gy[0];
+        var gx = NeedsGrad(0) ? Ops.MatMul(g, Inputs[1], false, true) : null;
+        Variable<T>? gw = null;
+        if (NeedsGrad(1))
+        {
+            // The compressed copy gives a plain tensor: only when backward is not itself recorded.
+            var sparse = Autograd.IsGradEnabled ? null : TensorKernels.SparseTransposedProduct(_sparseStamp, g.Data, X(0).Dim(1));
+            gw = sparse is not null ? Variable<T>.Constant(sparse) : Ops.MatMul(Inputs[0], g, true, false);
+        }
+        if (Inputs.Count == 2) return [gx, gw];
+        return [gx, gw, NeedsGrad(2) ? Ops.SumTo(g, Inputs[2].Shape.ToArray()) : null];
+    }
+}

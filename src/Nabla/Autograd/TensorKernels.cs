@@ -1,0 +1,140 @@
+using System.Numerics;
+using Nabla.Kernels;
+
+namespace Nabla.Autograd;
+
+/// <summary>
+/// Every call the engine makes into a heavy kernel (GEMM, im2col/col2im, pooling windows), in one place,
+/// so that the kernel dispatch can be repointed here without touching the operations. Everything else the
+/// engine computes goes through <see cref="Tensor{T}"/>'s public operations.
+/// </summary>
+internal static class TensorKernels
+{
+    /// <summary><c>op(a)·op(b)</c> for 2-D tensors, op transposing when asked (no transpose is materialised).</summary>
+    public static Tensor<T> MatMul<T>(Tensor<T> a, Tensor<T> b, bool transA, bool transB, string op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Rank != 2 || b.Rank != 2)
+            throw new ArgumentException($"{op}: needs 2-D operands, got {Tensor<T>.ShapeString(a.Shape)} and {Tensor<T>.ShapeString(b.Shape)}.");
+        int m = transA ? a.Dim(1) : a.Dim(0), k = transA ? a.Dim(0) : a.Dim(1);
+        int kb = transB ? b.Dim(1) : b.Dim(0), n = transB ? b.Dim(0) : b.Dim(1);
+        if (k != kb)
+            throw new ArgumentException($"{op}: shapes {Tensor<T>.ShapeString(a.Shape)}{(transA ? "ᵀ" : "")} and {Tensor<T>.ShapeString(b.Shape)}{(transB ? "ᵀ" : "")} are not aligned ({k} != {kb}).");
+        var c = new Tensor<T>(m, n);
+        Tensor<T>.MatMul(a, b, c, transA, transB); // the library's one dispatch: dense, small or sparse-row operands
+        return c;
+    }
+
+    /// <summary>im2col: every window of x (N, C, H, W) as a row of (N·OH·OW, C·KH·KW).</summary>
+    public static Tensor<T> Im2col<T>(Tensor<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var col = new Tensor<T>(g.ColRows, g.ColCols);
+        Im2Col.Forward<T>(x.Span, col.Span, g);
+        return col;
+    }
+
+    /// <summary>col2im: the rows of a column matrix added back into their windows of an (N, C, H, W) tensor.</summary>
+    public static Tensor<T> Col2im<T>(Tensor<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = new Tensor<T>(g.N, g.C, g.H, g.W);
+        Im2Col.Backward<T>(col.Span, x.Span, g);
+        return x;
+    }
+
+    /// <summary>
+    /// Max pooling of (N, C, H, W) with the geometry's windows: the output and, for each output, the flat index
+    /// into x of the window's maximum (first on ties), or -1 where the maximum is padding (which counts as 0, as in
+    /// the book's im2col version).
+    /// </summary>
+    public static (Tensor<T> Y, int[] ArgMax) MaxPool<T>(Tensor<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OH, ow = g.OW;
+        var y = new Tensor<T>(g.N, g.C, oh, ow);
+        var idx = new int[y.Length];
+        var xs = x.Span; var ys = y.Span;
+        int k = 0;
+        for (int nc = 0; nc < g.N * g.C; nc++)
+        {
+            int plane = nc * g.H * g.W;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++, k++)
+                {
+                    T best = T.NegativeInfinity; int at = int.MinValue;
+                    for (int u = 0; u < g.FH; u++)
+                    {
+                        int r = i * g.Stride + u - g.Pad;
+                        for (int v = 0; v < g.FW; v++)
+                        {
+                            int c = j * g.Stride + v - g.Pad;
+                            bool inside = (uint)r < (uint)g.H && (uint)c < (uint)g.W;
+                            T val = inside ? xs[plane + r * g.W + c] : T.Zero;
+                            if (at == int.MinValue || val > best) { best = val; at = inside ? plane + r * g.W + c : -1; }
+                        }
+                    }
+                    ys[k] = best; idx[k] = at;
+                }
+        }
+        return (y, idx);
+    }
+
+    /// <summary>y[i] = x[index[i]] (0 where the index is -1), shaped <paramref name="shape"/>.</summary>
+    public static Tensor<T> Gather<T>(Tensor<T> x, int[] index, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = new Tensor<T>(shape);
+        var xs = x.Span; var ys = y.Span;
+        for (int i = 0; i < index.Length; i++) ys[i] = index[i] < 0 ? T.Zero : xs[index[i]];
+        return y;
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> with g[i] added at index[i] (skipping -1): the adjoint of <see cref="Gather{T}"/>.</summary>
+    public static Tensor<T> ScatterAdd<T>(Tensor<T> g, int[] index, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = new Tensor<T>(shape);
+        var xs = x.Span; var gs = g.Span;
+        for (int i = 0; i < index.Length; i++) if (index[i] >= 0) xs[index[i]] += gs[i];
+        return x;
+    }
+
+    /// <summary>Largest share of non-zeros for which x·W runs from a compressed copy of x (the layers' default).</summary>
+    internal const double SparseMaxDensity = 0.3;
+
+    // One compressed copy per thread, reused from step to step: the products of a training step are a forward then its
+    // backward, so the copy made by a forward is still the latest when its backward asks. A stamp tells a backward whether
+    // another forward has replaced the copy since (it then takes the dense product).
+    [ThreadStatic] private static SparseProduct<float>? _sparseFloat;
+    [ThreadStatic] private static SparseProduct<double>? _sparseDouble;
+    [ThreadStatic] private static long _sparseStamp;
+    private static long _lastStamp;  // stamps are unique across threads, so a backward on another thread never matches
+
+    private static Kernels.SparseProduct<T> Sparse<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? (Kernels.SparseProduct<T>)(object)(_sparseFloat ??= new SparseProduct<float>())
+                                   : (Kernels.SparseProduct<T>)(object)(_sparseDouble ??= new SparseProduct<double>());
+
+    /// <summary>
+    /// x·W from a compressed copy of a mostly-zero x (MNIST's pixels), as the layers' Affine does: null when the product
+    /// is too small to gain or x is too dense. On success <paramref name="stamp"/> identifies the copy for
+    /// <see cref="SparseTransposedProduct{T}"/>.
+    /// </summary>
+    public static Tensor<T>? SparseProduct<T>(Tensor<T> x, Tensor<T> w, out long stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        stamp = 0;
+        int rows = x.Dim(0), cols = x.Dim(1), n = w.Dim(1);
+        if (!Kernels.SparseProduct<T>.Worthwhile(rows, cols, n)) return null;
+        var y = new Tensor<T>(rows, n);
+        var sparse = Sparse<T>();
+        stamp = _sparseStamp = Interlocked.Increment(ref _lastStamp);
+        if (!sparse.TryMultiply(x.Span, rows, cols, w.Span, y.Span, n, SparseMaxDensity, Kernels.SparseProduct<T>.Wide(KernelOptions.Default))) { stamp = 0; return null; }
+        return y;
+    }
+
+    /// <summary>xᵀ·g from the compressed x of the forward with <paramref name="stamp"/>, or null when that copy has been replaced.</summary>
+    public static Tensor<T>? SparseTransposedProduct<T>(long stamp, Tensor<T> g, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (stamp == 0 || stamp != _sparseStamp) return null;
+        var sparse = Sparse<T>();
+        if (!sparse.IsValid) return null;
+        var gw = new Tensor<T>(cols, g.Dim(1));
+        sparse.MultiplyTransposedInto(g.Span, gw.Span, g.Dim(1));
+        return gw;
+    }
+}
