@@ -21,41 +21,32 @@ internal static class TrainCommand
         var model = new Option<string>("--model") { Description = "mlp (TwoLayerNet, or MultiLayerNet with several hidden layers or chapter 6 options), simple-cnn or deep-cnn.", DefaultValueFactory = _ => "mlp" }
             .AcceptOnly("mlp", "simple-cnn", "deep-cnn");
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, e.g. 50 or 100,100,100.", DefaultValueFactory = _ => "50" };
-        hidden.Validators.Add(r =>
-        {
-            if (ParseHidden(r.GetValueOrDefault<string>()) is null)
-                r.AddError($"--hidden must be positive integers separated by commas, got '{r.GetValueOrDefault<string>()}'.");
-        });
+        hidden.Check(v => ParseHidden(v) is null ? $"must be positive integers separated by commas, got '{v}'." : null);
         var iters = new Option<int>("--iters") { Description = "Training iterations (minibatch updates).", DefaultValueFactory = _ => 10_000 }.Positive();
         var epochs = new Option<int?>("--epochs") { Description = "Train for this many epochs instead of --iters." };
-        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--epochs must be a positive integer, got {r.GetValueOrDefault<int?>()}."); });
+        epochs.Positive();
         var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 100 }.Positive();
         var lr = new Option<double>("--lr") { Description = "Learning rate (default 0.1; 0.001 for the convnets).", DefaultValueFactory = _ => 0.1 }.PositiveReal();
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd; adam for the convnets).", DefaultValueFactory = _ => "sgd" }
             .AcceptOnly([.. OptimizerFactory.Names]);
         var activation = new Option<string>("--activation") { Description = "Hidden activation: relu or sigmoid.", DefaultValueFactory = _ => "relu" }.AcceptOnly("relu", "sigmoid");
         var init = new Option<string?>("--init") { Description = "Weight init: a std such as 0.01, he/relu or xavier/sigmoid (default: 0.01 for TwoLayerNet, he or xavier by activation for MultiLayerNet)." };
-        init.Validators.Add(r =>
+        init.Check(v =>
         {
-            var v = r.GetValueOrDefault<string?>();
-            if (v is null) return;
-            try { WeightInit.Parse(v); }
-            catch (ArgumentException e) { r.AddError($"--init: {e.Message}"); }
+            if (v is null) return null;
+            try { WeightInit.Parse(v); return null; }
+            catch (ArgumentException e) { return e.Message; }
         });
         var batchnorm = new Option<bool>("--batchnorm") { Description = "Batch normalisation after every hidden Affine layer." };
         var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after every hidden activation (0: none).", DefaultValueFactory = _ => 0 };
-        dropout.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (!(v >= 0 && v < 1)) r.AddError($"--dropout must be in [0, 1), got {v}."); });
+        dropout.Check(v => !(v >= 0 && v < 1) ? $"must be in [0, 1), got {v}." : null);
         var decay = new Option<double>("--weight-decay") { Description = "L2 weight decay λ (0: none).", DefaultValueFactory = _ => 0 };
-        decay.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (!(v >= 0) || !double.IsFinite(v)) r.AddError($"--weight-decay must be ≥ 0, got {v}."); });
+        decay.Check(v => !(v >= 0) || !double.IsFinite(v) ? $"must be a finite number ≥ 0, got {v}." : null);
         var evalSamples = new Option<int?>("--eval-samples") { Description = "Measure accuracy each epoch on at most this many train/test images (default: all; 1000 for the convnets)." };
-        evalSamples.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"--eval-samples must be a positive integer, got {r.GetValueOrDefault<int?>()}."); });
+        evalSamples.Positive();
         var metrics = new Option<FileInfo?>("--metrics") { Description = "Write per-epoch metrics to this CSV file." };
         var plot = new Option<FileInfo?>("--plot") { Description = "Draw accuracy per epoch to this .png or .svg (loss goes beside it as NAME-loss.EXT)." };
-        plot.Validators.Add(r =>
-        {
-            var f = r.GetValueOrDefault<FileInfo?>();
-            if (f is not null && !Plots.IsSupported(f.Name)) r.AddError($"--plot: '{f.Name}' must end in .png or .svg.");
-        });
+        plot.Check(f => f is not null && !Plots.IsSupported(f.Name) ? $"'{f.Name}' must end in .png or .svg." : null);
         var save = new Option<FileInfo?>("--save") { Description = "Save the parameters to this .npz (atomically, after every epoch)." };
         var quiet = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar." };
 
