@@ -49,10 +49,11 @@ internal static class TrainCommand
         plot.Check(f => f is not null && !Plots.IsSupported(f.Name) ? $"'{f.Name}' must end in .png or .svg." : null);
         var save = new Option<FileInfo?>("--save") { Description = "Save the parameters to this .npz (atomically, after every epoch)." };
         var quiet = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar." };
+        var synthetic = new Option<bool>("--synthetic") { Description = "Train on a small generated MNIST-shaped set (2,000 + 500 images) instead of real data: no files, no download." };
 
         var cmd = new Command("train", "Train a network by backprop and minibatch gradient descent, printing train/test accuracy per epoch (default: the book's chapter 5 TwoLayerNet 784-50-10).")
         {
-            dataset, data, model, hidden, iters, epochs, batch, lr, optimizer, activation, init, batchnorm, dropout, decay, seed, evalSamples, metrics, plot, save, quiet,
+            dataset, data, model, hidden, iters, epochs, batch, lr, optimizer, activation, init, batchnorm, dropout, decay, seed, evalSamples, metrics, plot, save, quiet, synthetic,
         };
         cmd.SetAction(r =>
         {
@@ -61,7 +62,13 @@ internal static class TrainCommand
             bool Explicit(Option o) => r.GetResult(o) is { Implicit: false };
             string optName = cnn && !Explicit(optimizer) ? "adam" : r.GetValue(optimizer)!;
             double rate = cnn && !Explicit(lr) ? 0.001 : r.GetValue(lr);
-            var set = DataResolver.Load(r.GetValue(dataset)!, r.GetValue(data), @out, showProgress: !r.GetValue(quiet), flatten: !cnn);
+            bool generated = r.GetValue(synthetic);
+            if (generated && (Explicit(data) || Explicit(dataset)))
+                throw new CliException("--synthetic: generated data replaces --data and --dataset; give one or the other.");
+            if (generated && cnn) throw new CliException($"--synthetic: --model {kind} trains on real images only; use --model mlp.");
+            var set = generated ? SyntheticData.Create(2000, 500, r.GetValue(seed))
+                : DataResolver.Load(r.GetValue(dataset)!, r.GetValue(data), @out, showProgress: !r.GetValue(quiet), flatten: !cnn);
+            if (generated) @out.WriteLine($"Data: {set.Source}");
             var rng = new Random(r.GetValue(seed));
             var net = Build(kind, r.GetValue(hidden)!, r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout), r.GetValue(decay), set, rng,
                 cnnOptionsUsed: Explicit(hidden) || Explicit(init) || Explicit(batchnorm) || Explicit(dropout) || Explicit(decay) || Explicit(activation));
@@ -75,8 +82,10 @@ internal static class TrainCommand
                 EvaluationSampleSize = r.GetValue(evalSamples) ?? (cnn ? 1000 : null),
             };
             // Files loaded by DataResolver always come with their bytes: training converts only the rows it reads.
-            var (trainImages, testImages) = (set.TrainImages!, set.TestImages!);
-            var trainer = new Trainer<float>(net, opt, trainImages, set.TTrain, testImages, set.TTest, options);
+            var (trainImages, testImages) = (set.TrainImages, set.TestImages);
+            var trainer = trainImages is not null && testImages is not null
+                ? new Trainer<float>(net, opt, trainImages, set.TTrain, testImages, set.TTest, options)
+                : new Trainer<float>(net, opt, set.XTrain, set.TTrain, set.XTest, set.TTest, options);
             var saveTo = r.GetValue(save);
             if (saveTo is not null) trainer.EpochCompleted = _ => ModelFile.Save(saveTo.FullName, net);
 
@@ -93,8 +102,18 @@ internal static class TrainCommand
             }
             if (saveTo is not null) ModelFile.Save(saveTo.FullName, net);
             int evalBatch = cnn ? 100 : 1000;
-            double finalTrain = net.Accuracy(trainImages, set.TTrain, evalBatch, options.EvaluationSampleSize);
-            double finalTest = net.Accuracy(testImages, set.TTest, evalBatch);
+            double finalTrain, finalTest;
+            if (trainImages is not null && testImages is not null)
+            {
+                finalTrain = net.Accuracy(trainImages, set.TTrain, evalBatch, options.EvaluationSampleSize);
+                finalTest = net.Accuracy(testImages, set.TTest, evalBatch);
+            }
+            else
+            {
+                int k = Math.Min(options.EvaluationSampleSize ?? int.MaxValue, set.XTrain.Dim(0));
+                finalTrain = net.Accuracy(set.XTrain.Slice(0, k), set.TTrain.Slice(0, k), evalBatch);
+                finalTest = net.Accuracy(set.XTest, set.TTest, evalBatch);
+            }
             @out.WriteLine($"Done in {history.Elapsed.TotalSeconds:F2} s. Final accuracy: train {finalTrain:F4}{(options.EvaluationSampleSize is int n ? $" (first {n})" : "")}, test {finalTest:F4}.");
             if (r.GetValue(metrics) is { } m) { history.WriteCsv(m.FullName); @out.WriteLine($"Metrics: {m.FullName}"); }
             if (r.GetValue(plot) is { } p)
