@@ -50,8 +50,8 @@ if [ -d ../shared/data/mnist ]; then data=(--data "$(cd ../shared/data/mnist && 
 step "dotnet tool install --tool-path"
 dotnet tool install Nabla.Cli --version "$version" --tool-path "$work/tools" --source "$feed" > "$work/install.log" 2>&1 \
   || { cat "$work/install.log"; fail "dotnet tool install"; }
-installed=$(find "$work/tools/.store" -maxdepth 2 -iname 'nabla.cli.*' -printf '%f\n' | sort -u | tr '\n' ' ')
-echo "  installed packages: $installed"
+echo "  installed: $(ls "$work/tools/.store" | tr '\n' ' ')(the platform package only, not the portable one)"
+[ -d "$work/tools/.store/nabla.cli.linux-x64" ] || [ "$(uname -m)" != x86_64 ] || fail "a Linux x64 install did not fetch Nabla.Cli.linux-x64"
 got=$("$work/tools/nabla" --version)
 [ "$got" = "$version" ] || fail "nabla --version printed '$got', not '$version'"
 echo "  nabla --version: $got"
@@ -67,7 +67,7 @@ step "the portable (any) package, run with dotnet"
 mkdir -p "$work/any" && (cd "$work/any" && unzip -q "$feed/Nabla.Cli.any.$version.nupkg")
 dll=$(find "$work/any/tools" -name Nabla.Cli.dll | head -n 1)
 [ "$(dotnet "$dll" --version)" = "$version" ] || fail "the portable package's nabla --version"
-dotnet "$dll" train --iters 10 --no-progress --plot "$work/any.svg" "${data[@]}" > /dev/null || fail "the portable package's nabla train"
+dotnet "$dll" train --iters 10 --no-progress --plot "$work/any.png" "${data[@]}" > /dev/null || fail "the portable package's nabla train"
 
 step "a new console project referencing the Nabla package"
 mkdir -p "$work/consumer"
