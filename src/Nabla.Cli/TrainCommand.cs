@@ -57,6 +57,7 @@ internal static class TrainCommand
         };
         cmd.SetAction(r =>
         {
+            var timings = Timings.FromEnvironment();
             string kind = r.GetValue(model)!;
             bool cnn = kind != "mlp";
             bool Explicit(Option o) => r.GetResult(o) is { Implicit: false };
@@ -66,8 +67,10 @@ internal static class TrainCommand
             if (generated && (Explicit(data) || Explicit(dataset)))
                 throw new CliException("--synthetic: generated data replaces --data and --dataset; give one or the other.");
             if (generated && cnn) throw new CliException($"--synthetic: --model {kind} trains on real images only; use --model mlp.");
+            timings?.Mark("start");
             var set = generated ? SyntheticData.Create(2000, 500, r.GetValue(seed))
                 : DataResolver.Load(r.GetValue(dataset)!, r.GetValue(data), @out, showProgress: !r.GetValue(quiet), flatten: !cnn);
+            timings?.Mark("data load");
             if (generated) @out.WriteLine($"Data: {set.Source}");
             var rng = new Random(r.GetValue(seed));
             var net = Build(kind, r.GetValue(hidden)!, r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout), r.GetValue(decay), set, rng,
@@ -83,6 +86,13 @@ internal static class TrainCommand
             };
             // Files loaded by DataResolver always come with their bytes: training converts only the rows it reads.
             var (trainImages, testImages) = (set.TrainImages, set.TestImages);
+            if (timings is not null)
+            {
+                // The trainer builds the index of non-zero pixels before its clock starts; build it here to time it apart.
+                if (trainImages is not null && testImages is not null) { net.CanTakeImages(trainImages); net.CanTakeImages(testImages); }
+                timings.Mark("index build");
+                options = options with { ReportEvery = 1 };
+            }
             var trainer = trainImages is not null && testImages is not null
                 ? new Trainer<float>(net, opt, trainImages, set.TTrain, testImages, set.TTest, options)
                 : new Trainer<float>(net, opt, set.XTrain, set.TTrain, set.XTest, set.TTest, options);
@@ -94,13 +104,14 @@ internal static class TrainCommand
             TrainingHistory history;
             try
             {
-                history = ConsoleProgress.Run(trainer, @out, !r.GetValue(quiet));
+                history = ConsoleProgress.Run(trainer, @out, !r.GetValue(quiet), timings);
             }
             catch (TrainingDivergedException e)
             {
                 throw new CliException(e.Message + (saveTo is not null && saveTo.Exists ? $" The last good checkpoint is kept in {saveTo.FullName}." : ""));
             }
             if (saveTo is not null) ModelFile.Save(saveTo.FullName, net);
+            timings?.Mark("loop");
             int evalBatch = cnn ? 100 : 1000;
             double finalTrain, finalTest;
             if (trainImages is not null && testImages is not null)
@@ -114,6 +125,7 @@ internal static class TrainCommand
                 finalTrain = net.Accuracy(set.XTrain.Slice(0, k), set.TTrain.Slice(0, k), evalBatch);
                 finalTest = net.Accuracy(set.XTest, set.TTest, evalBatch);
             }
+            timings?.Mark("final accuracy");
             @out.WriteLine($"Done in {history.Elapsed.TotalSeconds:F2} s. Final accuracy: train {finalTrain:F4}{(options.EvaluationSampleSize is int n ? $" (first {n})" : "")}, test {finalTest:F4}.");
             if (r.GetValue(metrics) is { } m) { history.WriteCsv(m.FullName); @out.WriteLine($"Metrics: {m.FullName}"); }
             if (r.GetValue(plot) is { } p)
@@ -122,6 +134,7 @@ internal static class TrainCommand
                 @out.WriteLine($"Plots: {acc}, {loss}");
             }
             if (saveTo is not null) @out.WriteLine($"Model: {saveTo.FullName}");
+            timings?.Report(Console.Error);
             return 0;
         });
         return cmd;
