@@ -11,6 +11,7 @@
 #   tc0      the jit build with DOTNET_TieredCompilation=0: every method fully optimised on first call, no PGO
 #   nopgo    the jit build with DOTNET_TieredPGO=0
 #   qjfl0    the jit build with DOTNET_TC_QuickJitForLoops=0: methods with loops skip tier 0
+#   ccd0     the jit build with DOTNET_TC_CallCountingDelayMs=0: hot methods start tiering up at once, not after 100 ms
 # Usage: scripts/whole-process-bench.sh [ROUNDS] [DATA_DIR]    (defaults: 5, ../shared/data/mnist)
 #        NABLA_VARIANTS="jit r2r tc0" SKIP_PYTHON=1 scripts/whole-process-bench.sh 3
 set -euo pipefail
@@ -50,6 +51,7 @@ nabla() {
     tc0) one tc0 env NABLA_TIMINGS=1 DOTNET_TieredCompilation=0 "$jit" train --no-progress --data "$data";;
     nopgo) one nopgo env NABLA_TIMINGS=1 DOTNET_TieredPGO=0 "$jit" train --no-progress --data "$data";;
     qjfl0) one qjfl0 env NABLA_TIMINGS=1 DOTNET_TC_QuickJitForLoops=0 "$jit" train --no-progress --data "$data";;
+    ccd0) one ccd0 env NABLA_TIMINGS=1 DOTNET_TC_CallCountingDelayMs=0 "$jit" train --no-progress --data "$data";;
     *) echo "unknown variant $1"; exit 2;;
   esac
 }
