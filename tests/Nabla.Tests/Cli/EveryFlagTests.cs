@@ -36,7 +36,7 @@ public class EveryFlagTests
     /// </summary>
     private static string[]? Baseline(string[] path, Command command, Option? except = null)
     {
-        string[] candidates = ["mnist", "1", "x.npz", "x.png", "x"];
+        string[] candidates = ["mnist", "1", "x.npz", "x.png", "x.onnx", "x.svg", "x.dot", "x", "0"];
         var args = new List<string>(path);
         foreach (var a in command.Arguments)
         {
