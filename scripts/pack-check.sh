@@ -50,8 +50,13 @@ if [ -d ../shared/data/mnist ]; then data=(--data "$(cd ../shared/data/mnist && 
 step "dotnet tool install --tool-path"
 dotnet tool install Nabla.Cli --version "$version" --tool-path "$work/tools" --source "$feed" > "$work/install.log" 2>&1 \
   || { cat "$work/install.log"; fail "dotnet tool install"; }
-echo "  installed: $(ls "$work/tools/.store" | tr '\n' ' ')(the platform package only, not the portable one)"
-[ -d "$work/tools/.store/nabla.cli.linux-x64" ] || [ "$(uname -m)" != x86_64 ] || fail "a Linux x64 install did not fetch Nabla.Cli.linux-x64"
+# The store holds the pointer package and, inside it, the platform package it chose (.store/nabla.cli/VERSION/nabla.cli.RID).
+fetched=$(find "$work/tools/.store" -mindepth 3 -maxdepth 3 -type d -iname 'nabla.cli.*' -printf '%f ' )
+echo "  installed: Nabla.Cli and $fetched($(du -sh "$work/tools" | cut -f1) on disk)"
+if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+  [[ " $fetched " == *" nabla.cli.linux-x64 "* ]] || fail "a Linux x64 install did not fetch Nabla.Cli.linux-x64 (got: $fetched)"
+  [[ " $fetched " != *" nabla.cli.any "* ]] || fail "a Linux x64 install fetched the portable package"
+fi
 got=$("$work/tools/nabla" --version)
 [ "$got" = "$version" ] || fail "nabla --version printed '$got', not '$version'"
 echo "  nabla --version: $got"
