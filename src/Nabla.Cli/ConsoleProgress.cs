@@ -6,11 +6,15 @@ namespace Nabla.Cli;
 /// <summary>Draws the trainer's progress: a bar with loss, speed and ETA, and the book's per-epoch accuracy lines.</summary>
 internal static class ConsoleProgress
 {
-    public static TrainingHistory Run(Trainer<float> trainer, TextWriter @out, bool showBar)
+    public static TrainingHistory Run(Trainer<float> trainer, TextWriter @out, bool showBar, Timings? timings = null)
     {
         bool interactive = showBar && ReferenceEquals(@out, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
         if (!interactive)
-            return trainer.Train(new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch is { } e) @out.WriteLine(EpochLine(e)); }));
+            return trainer.Train(new SynchronousProgress<TrainingProgress>(p =>
+            {
+                timings?.Progress(p);
+                if (p.Epoch is { } e) @out.WriteLine(EpochLine(e));
+            }));
 
         TrainingHistory? history = null;
         AnsiConsole.Progress()
@@ -22,6 +26,7 @@ internal static class ConsoleProgress
                 var task = ctx.AddTask("training", maxValue: 1);
                 history = trainer.Train(new SynchronousProgress<TrainingProgress>(p =>
                 {
+                    timings?.Progress(p);
                     if (p.Epoch is { } e) AnsiConsole.WriteLine(EpochLine(e));
                     double itPerSec = p.Iteration / Math.Max(p.Elapsed.TotalSeconds, 1e-9);
                     task.MaxValue = p.TotalIterations;

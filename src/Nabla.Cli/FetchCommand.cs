@@ -7,12 +7,8 @@ internal static class FetchCommand
 {
     public static Command Create(TextWriter @out)
     {
-        var dataset = new Argument<string>("dataset") { Description = "mnist or fashion-mnist" };
-        dataset.Validators.Add(r =>
-        {
-            var v = r.GetValueOrDefault<string>();
-            if (v is not ("mnist" or "fashion-mnist")) r.AddError($"dataset: unknown data set '{v}'; expected mnist or fashion-mnist.");
-        });
+        var dataset = new Argument<string>("dataset") { Description = "mnist or fashion-mnist" }
+            .Check(v => v is not ("mnist" or "fashion-mnist") ? $"unknown data set '{v}'; expected mnist or fashion-mnist." : null);
         var cmd = new Command("fetch", "Fetch a data set into the user cache (SHA-256 checked), unless it is already found.") { dataset };
         cmd.SetAction(r =>
         {

@@ -75,9 +75,7 @@ internal static class ExperimentCommand
 
     private static Option<int?> PositiveOrNull(string name, string description)
     {
-        var o = new Option<int?>(name) { Description = description };
-        o.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError($"{name} must be a positive integer, got {r.GetValueOrDefault<int?>()}."); });
-        return o;
+        return new Option<int?>(name) { Description = description }.Positive();
     }
 
     private static void Optimizers2D(Context c, TextWriter o)

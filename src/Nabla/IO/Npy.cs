@@ -94,6 +94,10 @@ public static partial class Npy
         var shape = ShapeRegex().Match(header);
         if (!header.TrimStart().StartsWith('{') || !descr.Success || !fortran.Success || !shape.Success)
             throw new DataFormatException(name, offset, $"the header is not a NumPy array header: {header.Trim()}");
+        // NumPy refuses a header whose keys are not exactly these three; so do we, rather than ignore what we do not understand.
+        foreach (Match key in KeyRegex().Matches(header))
+            if (key.Groups[1].Value is not ("descr" or "fortran_order" or "shape"))
+                throw new DataFormatException(name, offset, $"the header has the key '{key.Groups[1].Value}'; a .npy header holds exactly descr, fortran_order and shape.");
         var dims = new List<int>();
         foreach (var part in shape.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
@@ -117,6 +121,9 @@ public static partial class Npy
         return buffer;
     }
 
+    /// <summary>A key of the header's dictionary: a quoted word right after '{' or ',' and before ':'.</summary>
+    [GeneratedRegex(@"[{,]\s*['""]([^'""]*)['""]\s*:")]
+    private static partial Regex KeyRegex();
     [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]+)['""]")]
     private static partial Regex DescrRegex();
     [GeneratedRegex(@"['""]fortran_order['""]\s*:\s*(True|False)")]

@@ -37,6 +37,19 @@ public class CliTests
     }
 
     [Fact]
+    public void SyntheticTrainingNeedsNoFilesAndLearns()
+    {
+        var (code, output, err) = Run("train", "--synthetic", "--iters", "100", "--no-progress");
+        Assert.True(code == 0, err);
+        Assert.Contains("generated data", output);
+        double test = double.Parse(output.Split("test ")[^1].TrimEnd().TrimEnd('.'), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(test > 0.9, output);
+        var (code2, _, err2) = Run("train", "--synthetic", "--data", "/tmp");
+        Assert.Equal(1, code2);
+        Assert.Contains("--synthetic", err2);
+    }
+
+    [Fact]
     public void MissingDataDirectoryIsOneLine()
     {
         var (code, _, err) = Run("train", "--data", "/nonexistent/nabla-data");

@@ -107,4 +107,92 @@ public class NpyTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>A version 1.0 .npy of the six <see cref="GoldenValues"/> whose header dictionary is <paramref name="dict"/>, padded as NumPy pads.</summary>
+    private static byte[] NpyWithHeader(string dict)
+    {
+        int len = 10 + dict.Length + 1;
+        string header = dict + new string(' ', (64 - len % 64) % 64) + "\n";
+        return [0x93, .. "NUMPY"u8.ToArray(), 1, 0, (byte)header.Length, (byte)(header.Length >> 8),
+            .. System.Text.Encoding.Latin1.GetBytes(header), .. GoldenValues.SelectMany(BitConverter.GetBytes)];
+    }
+
+    [Theory]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1, }", "extra")]
+    [InlineData("{'descr': '<f4', 'units': 'm', 'fortran_order': False, 'shape': (2, 3), }", "units")]
+    [InlineData("{\"descr\": '<f4', 'fortran_order': False, 'shape': (2, 3), \"\": 0}", "''")]
+    public void HeadersWithOtherKeysAreRefusedAsNumpyDoes(string dict, string key)
+    {
+        var e = Assert.Throws<DataFormatException>(() => Npy.Read(new MemoryStream(NpyWithHeader(dict)), "weights.npy"));
+        Assert.Contains("weights.npy", e.Message);
+        Assert.Contains(key.Length == 2 ? "key ''" : $"'{key}'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")]
+    [InlineData("{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}")]
+    [InlineData("{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":(2,3)}")]
+    public void HeadersWithExactlyTheThreeKeysLoadInAnyOrderAndQuoting(string dict)
+    {
+        var a = Npy.Read(new MemoryStream(NpyWithHeader(dict)), "weights.npy");
+        Assert.Equal(GoldenValues, a.ToTensor<float>().ToArray());
+    }
+
+    /// <summary>What NumPy itself writes (np.save, float32/float64, 0-d to 3-d, C and Fortran order) still loads, value for value.</summary>
+    [NumpyFact]
+    public void ReadsWhatTheInstalledNumpyWrites()
+    {
+        string dir = Directory.CreateTempSubdirectory("nabla-npy").FullName;
+        try
+        {
+            string script = """
+                import numpy as np, sys
+                d = sys.argv[1]
+                np.save(d + '/a.npy', np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7)
+                np.save(d + '/b.npy', np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3) - 2.5))
+                np.save(d + '/c.npy', np.float64(3.25))
+                np.save(d + '/e.npy', np.zeros((0, 5), dtype=np.float32))
+                """;
+            var psi = new System.Diagnostics.ProcessStartInfo(NumpyFactAttribute.Python!, ["-c", script, dir]) { RedirectStandardError = true };
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                string err = p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, err);
+            }
+            var a = Npy.Read(Path.Combine(dir, "a.npy")).ToTensor<float>();
+            Assert.Equal([2, 3, 4], a.Shape.ToArray());
+            Assert.Equal(Enumerable.Range(0, 24).Select(i => (float)(i / 7.0)), a.ToArray());
+            var b = Npy.Read(Path.Combine(dir, "b.npy")).ToTensor<double>();
+            Assert.Equal([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], b.ToArray());
+            Assert.Equal([3.25], Npy.Read(Path.Combine(dir, "c.npy")).ToTensor<double>().ToArray());
+            Assert.Equal([0, 5], Npy.Read(Path.Combine(dir, "e.npy")).Shape);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
+
+/// <summary>A fact that runs <c>python3</c> with NumPy; skipped with a message when NumPy is not installed.</summary>
+public sealed class NumpyFactAttribute : FactAttribute
+{
+    /// <summary>The first of <c>python3</c> on the PATH and Debian's <c>/usr/bin/python3</c> that imports NumPy; null when neither does.</summary>
+    public static string? Python { get; } = new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(Imports);
+
+    /// <summary>Creates the attribute; sets <see cref="FactAttribute.Skip"/> when no <c>python3</c> imports NumPy.</summary>
+    public NumpyFactAttribute()
+    {
+        if (Python is null) Skip = "python3 with NumPy not found (apt-get install python3-numpy); this test checks files NumPy writes.";
+    }
+
+    private static bool Imports(string python)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(python, ["-c", "import numpy"]) { RedirectStandardError = true })!;
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Packs every packable project into a temporary folder and uses the packages as a user would:
+#   - only the library (Nabla, Nabla.Onnx) and the tool (Nabla.Cli and its per-platform packages) come out;
+#   - each has its README, licence, description, tags, repository commit, and a symbols package;
+#   - the Linux x64 tool package stays under 25 MB (SkiaSharp's native library for one platform only);
+#   - `dotnet tool install --tool-path` installs the tool; `nabla --version` prints the package version and a
+#     10-iteration `nabla train` runs (real MNIST from ../shared/data when present, else --synthetic);
+#   - the same run through `dotnet tool exec` (what `dnx` runs), and the portable package run with `dotnet`;
+#   - a new console project that references the Nabla package from the folder trains a TwoLayerNet.
+# Exits non-zero, saying which step failed, when any of it does not hold. Usage: scripts/pack-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+work=$(mktemp -d -t nabla-pack-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+feed=$work/feed
+step() { echo "== pack-check: $*"; }
+fail() { echo "pack-check: FAILED: $*" >&2; exit 1; }
+
+version=$(dotnet msbuild src/Nabla/Nabla.csproj -getProperty:Version)
+step "dotnet pack (version $version) into $feed"
+dotnet pack -c Release -o "$feed" -p:ContinuousIntegrationBuild=true -v:q -nologo > "$work/pack.log" 2>&1 \
+  || { tail -n 30 "$work/pack.log"; fail "dotnet pack"; }
+
+step "package list and sizes"
+ls -l "$feed" | awk 'NR > 1 { printf "  %10.1f MB  %s\n", $5 / 1048576, $9 }'
+for f in "$feed"/*.nupkg; do
+  id=$(basename "$f" ".$version.nupkg")
+  case "$id" in
+    Nabla|Nabla.Onnx|Nabla.Cli|Nabla.Cli.linux-x64|Nabla.Cli.linux-arm64|Nabla.Cli.osx-x64|Nabla.Cli.osx-arm64|Nabla.Cli.win-x64|Nabla.Cli.any) ;;
+    *) fail "$id should not be a package (only the library and the tool pack)";;
+  esac
+  nuspec=$(unzip -p "$f" '*.nuspec')
+  for field in '<readme>README.md</readme>' '<license type="expression">' '<description>' '<tags>' '<repository type="git"'; do
+    grep -q "$field" <<< "$nuspec" || fail "$id: the nuspec lacks $field"
+  done
+  grep -q "commit=\"$(git rev-parse HEAD 2>/dev/null || echo none)\"" <<< "$nuspec" || echo "  note: $id does not name the current commit (uncommitted tree or no git)"
+  unzip -l "$f" README.md > /dev/null || fail "$id: README.md is not in the package"
+  if [ "$id" != Nabla.Cli ]; then [ -f "$feed/$id.$version.snupkg" ] || fail "$id: no symbols package"; fi
+done
+for id in Nabla Nabla.Cli Nabla.Cli.linux-x64 Nabla.Cli.any; do [ -f "$feed/$id.$version.nupkg" ] || fail "$id.$version.nupkg was not made"; done
+linux=$(stat -c %s "$feed/Nabla.Cli.linux-x64.$version.nupkg")
+[ "$linux" -le $((25 * 1024 * 1024)) ] || fail "the Linux x64 tool package is $((linux / 1048576)) MB, over 25 MB"
+
+# From here on, packages are restored into a fresh folder so a package of the same version from an earlier run is never reused.
+export NUGET_PACKAGES=$work/nuget-packages
+if [ -d ../shared/data/mnist ]; then data=(--data "$(cd ../shared/data/mnist && pwd)"); else data=(--synthetic); fi
+
+step "dotnet tool install --tool-path"
+dotnet tool install Nabla.Cli --version "$version" --tool-path "$work/tools" --source "$feed" > "$work/install.log" 2>&1 \
+  || { cat "$work/install.log"; fail "dotnet tool install"; }
+# The store holds the pointer package and, inside it, the platform package it chose (.store/nabla.cli/VERSION/nabla.cli.RID).
+fetched=$(find "$work/tools/.store" -mindepth 3 -maxdepth 3 -type d -iname 'nabla.cli.*' -printf '%f ' )
+echo "  installed: Nabla.Cli and $fetched($(du -sh "$work/tools" | cut -f1) on disk)"
+if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+  [[ " $fetched " == *" nabla.cli.linux-x64 "* ]] || fail "a Linux x64 install did not fetch Nabla.Cli.linux-x64 (got: $fetched)"
+  [[ " $fetched " != *" nabla.cli.any "* ]] || fail "a Linux x64 install fetched the portable package"
+fi
+got=$("$work/tools/nabla" --version)
+[ "$got" = "$version" ] || fail "nabla --version printed '$got', not '$version'"
+echo "  nabla --version: $got"
+"$work/tools/nabla" --help | grep -q "nabla \[command\]" || fail "nabla --help does not name the command nabla"
+"$work/tools/nabla" train --iters 10 --no-progress --plot "$work/acc.png" "${data[@]}" || fail "nabla train (installed tool)"
+[ -s "$work/acc.png" ] || fail "nabla train --plot wrote no PNG (SkiaSharp's native library did not load?)"
+
+step "dotnet tool exec (dnx)"
+dotnet tool exec "Nabla.Cli@$version" --source "$feed" -- train --iters 10 --no-progress "${data[@]}" < /dev/null \
+  || fail "dotnet tool exec Nabla.Cli train"
+
+step "the portable (any) package, run with dotnet"
+mkdir -p "$work/any" && (cd "$work/any" && unzip -q "$feed/Nabla.Cli.any.$version.nupkg")
+dll=$(find "$work/any/tools" -name Nabla.Cli.dll | head -n 1)
+[ "$(dotnet "$dll" --version)" = "$version" ] || fail "the portable package's nabla --version"
+dotnet "$dll" train --iters 10 --no-progress --plot "$work/any.png" "${data[@]}" > /dev/null || fail "the portable package's nabla train"
+
+step "a new console project referencing the Nabla package"
+mkdir -p "$work/consumer"
+cat > "$work/consumer/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local" value="$feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="local"><package pattern="Nabla" /><package pattern="Nabla.*" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+XML
+cat > "$work/consumer/Consumer.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Nabla" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+cp "$repo/scripts/pack-check-consumer.cs" "$work/consumer/Program.cs"
+(cd "$work/consumer" && dotnet run -c Release) || fail "the console project using the Nabla package"
+step "OK"
