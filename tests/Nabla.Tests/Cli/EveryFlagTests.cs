@@ -44,13 +44,24 @@ public class EveryFlagTests
             if (ok is null) return null;
             args.Add(ok);
         }
-        foreach (var o in OwnOptions(command).Where(o => o.Required && o != except))
+        // The required options' values are chosen together (a command such as export needs --model and --out at
+        // once, so neither parses alone): the first combination of candidates under which the whole line parses.
+        var required = OwnOptions(command).Where(o => o.Required && o != except).ToList();
+        foreach (var values in Combinations(candidates, required.Count(o => o.ValueType != typeof(bool))))
         {
-            string? ok = candidates.FirstOrDefault(v => ParsesCleanly([.. args, o.Name, v]) || o.ValueType == typeof(bool));
-            if (ok is null) return null;
-            args.AddRange(o.ValueType == typeof(bool) ? [o.Name] : [o.Name, ok]);
+            var line = new List<string>(args);
+            int next = 0;
+            foreach (var o in required) line.AddRange(o.ValueType == typeof(bool) ? [o.Name] : [o.Name, values[next++]]);
+            if (except is not null || ParsesCleanly([.. line])) return [.. line];
         }
-        return except is not null || ParsesCleanly([.. args]) ? [.. args] : null;
+        return null;
+    }
+
+    private static IEnumerable<string[]> Combinations(string[] candidates, int count)
+    {
+        if (count == 0) { yield return []; yield break; }
+        foreach (var first in candidates)
+            foreach (var rest in Combinations(candidates, count - 1)) yield return [first, .. rest];
     }
 
     // While the arguments are chosen, required options get a placeholder so their absence is not the only error.
