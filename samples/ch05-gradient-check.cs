@@ -10,7 +10,7 @@ var data = await MnistLoader.LoadOrFetchAsync<double>(DatasetKind.Mnist,
 var network = new TwoLayerNet<double>(784, 50, 10, rng: new Random(0));
 var xBatch = data.XTrain.Slice(0, 3);
 var tBatch = data.TTrain.Slice(0, 3);
-foreach (var r in GradientCheck.Run(network, xBatch, tBatch))
+foreach (var r in network.GradientCheck(xBatch, tBatch))
     Console.WriteLine($"{r.Name}:{r.MeanAbsDifference}");
 
 string? Arg(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }

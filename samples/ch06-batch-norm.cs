@@ -4,7 +4,7 @@
 // as the book does ("epoch:N | without - with"): batch norm learns at nearly every scale, the plain network at few.
 // Run: dotnet run -c Release samples/ch06-batch-norm.cs [-- --epochs N --scales N]
 using Nabla.Data;
-using Nabla.Training;
+using Nabla.Experiments;
 
 var mnist = await MnistLoader.LoadOrFetchAsync<float>(DatasetKind.Mnist,
     new MnistOptions { Directory = Arg("--data") ?? Shared("mnist"), Normalize = true, OneHot = true });

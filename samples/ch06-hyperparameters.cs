@@ -4,7 +4,7 @@
 // printing each trial and the best ones as the book does (the best learning rates come out near 0.01).
 // Run: dotnet run -c Release samples/ch06-hyperparameters.cs [-- --trials N --epochs N]
 using Nabla.Data;
-using Nabla.Training;
+using Nabla.Experiments;
 
 var mnist = await MnistLoader.LoadOrFetchAsync<float>(DatasetKind.Mnist,
     new MnistOptions { Directory = Arg("--data") ?? Shared("mnist"), Normalize = true, OneHot = true });

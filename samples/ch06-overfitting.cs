@@ -5,7 +5,7 @@
 // test accuracy: the plain network reaches 1.0 on its 300 images with a wide gap; decay and dropout narrow it.
 // Run: dotnet run -c Release samples/ch06-overfitting.cs [-- --epochs N]
 using Nabla.Data;
-using Nabla.Training;
+using Nabla.Experiments;
 
 var mnist = await MnistLoader.LoadOrFetchAsync<float>(DatasetKind.Mnist,
     new MnistOptions { Directory = Arg("--data") ?? Shared("mnist"), Normalize = true, OneHot = true });

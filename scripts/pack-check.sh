@@ -39,7 +39,7 @@ for f in "$feed"/*.nupkg; do
   unzip -l "$f" README.md > /dev/null || fail "$id: README.md is not in the package"
   if [ "$id" != Nabla.Cli ]; then [ -f "$feed/$id.$version.snupkg" ] || fail "$id: no symbols package"; fi
 done
-for id in Nabla Nabla.Cli Nabla.Cli.linux-x64 Nabla.Cli.any; do [ -f "$feed/$id.$version.nupkg" ] || fail "$id.$version.nupkg was not made"; done
+for id in Nabla Nabla.Onnx Nabla.Cli Nabla.Cli.linux-x64 Nabla.Cli.any; do [ -f "$feed/$id.$version.nupkg" ] || fail "$id.$version.nupkg was not made"; done
 linux=$(stat -c %s "$feed/Nabla.Cli.linux-x64.$version.nupkg")
 [ "$linux" -le $((25 * 1024 * 1024)) ] || fail "the Linux x64 tool package is $((linux / 1048576)) MB, over 25 MB"
 
