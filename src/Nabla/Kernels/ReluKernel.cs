@@ -3,26 +3,17 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Nabla.Kernels;
 
-/// <summary>ReLU forward (max(0, x)) and backward (dout where the output is positive), on all cores for large arrays.</summary>
-internal static unsafe class ReluKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// ReLU forward (max(0, x)) and backward (dout where the output is positive), vectorised on the calling thread: the work
+/// is bound by memory, and sharing it between the cores gained nothing (Kernels/README.md).
+/// </summary>
+internal static class ReluKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>o = max(0, x).</summary>
-    public static void Forward(ReadOnlySpan<T> x, Span<T> o)
-    {
-        fixed (T* px = x, po = o)
-            ParallelElementwise<T>.Run(&ForwardPiece, px, null, po, x.Length);
-    }
+    public static void Forward(ReadOnlySpan<T> x, Span<T> o) => TP.Max(x, T.Zero, o);
 
     /// <summary>dx = dout where o &gt; 0, else 0.</summary>
-    public static void Backward(ReadOnlySpan<T> o, ReadOnlySpan<T> dout, Span<T> dx)
-    {
-        fixed (T* po = o, pd = dout, px = dx)
-            ParallelElementwise<T>.Run(&BackwardPiece, po, pd, px, o.Length);
-    }
-
-    private static void ForwardPiece(T* x, T* unused, T* o, int n) => TP.Max(new ReadOnlySpan<T>(x, n), T.Zero, new Span<T>(o, n));
-
-    private static void BackwardPiece(T* o, T* dout, T* dx, int n) => MaskPositive(new ReadOnlySpan<T>(o, n), new ReadOnlySpan<T>(dout, n), new Span<T>(dx, n));
+    public static void Backward(ReadOnlySpan<T> o, ReadOnlySpan<T> dout, Span<T> dx) => MaskPositive(o, dout, dx);
 
     /// <summary>dx = dout where out &gt; 0, else 0 (vectorised).</summary>
     public static void MaskPositive(ReadOnlySpan<T> o, ReadOnlySpan<T> dout, Span<T> dx)
