@@ -95,46 +95,35 @@ internal static class TensorKernels
         return x;
     }
 
-    /// <summary>Largest share of non-zeros for which x·W runs from a compressed copy of x (the layers' default).</summary>
-    internal const double SparseMaxDensity = 0.3;
+    // One product cache per thread, reused from step to step (its compressed copy is large): the products of a training
+    // step are a forward then its backward, so the copy made by a forward is still the cache's when its backward asks,
+    // and the cache itself tells when another forward has replaced it (the backward then takes the dense product).
+    [ThreadStatic] private static MatMulCache<float>? _cacheFloat;
+    [ThreadStatic] private static MatMulCache<double>? _cacheDouble;
 
-    // One compressed copy per thread, reused from step to step: the products of a training step are a forward then its
-    // backward, so the copy made by a forward is still the latest when its backward asks. A stamp tells a backward whether
-    // another forward has replaced the copy since (it then takes the dense product).
-    [ThreadStatic] private static SparseProduct<float>? _sparseFloat;
-    [ThreadStatic] private static SparseProduct<double>? _sparseDouble;
-    [ThreadStatic] private static long _sparseStamp;
-    private static long _lastStamp;  // stamps are unique across threads, so a backward on another thread never matches
-
-    private static Kernels.SparseProduct<T> Sparse<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? (Kernels.SparseProduct<T>)(object)(_sparseFloat ??= new SparseProduct<float>())
-                                   : (Kernels.SparseProduct<T>)(object)(_sparseDouble ??= new SparseProduct<double>());
+    private static MatMulCache<T> Cache<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? (MatMulCache<T>)(object)(_cacheFloat ??= new MatMulCache<float>())
+                                   : (MatMulCache<T>)(object)(_cacheDouble ??= new MatMulCache<double>());
 
     /// <summary>
-    /// x·W from a compressed copy of a mostly-zero x (MNIST's pixels), as the layers' Affine does: null when the product
-    /// is too small to gain or x is too dense. On success <paramref name="stamp"/> identifies the copy for
-    /// <see cref="SparseTransposedProduct{T}"/>.
+    /// x·W through this thread's <see cref="MatMulCache{T}"/>, as the layers' Affine multiplies: a mostly-zero x (MNIST's
+    /// pixels) from a compressed copy of its non-zeros, kept for <see cref="CachedTransposedProduct{T}"/>; other x densely.
     /// </summary>
-    public static Tensor<T>? SparseProduct<T>(Tensor<T> x, Tensor<T> w, out long stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Tensor<T> CachedProduct<T>(Tensor<T> x, Tensor<T> w) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        stamp = 0;
-        int rows = x.Dim(0), cols = x.Dim(1), n = w.Dim(1);
-        if (!Kernels.SparseProduct<T>.Worthwhile(rows, cols, n)) return null;
-        var y = new Tensor<T>(rows, n);
-        var sparse = Sparse<T>();
-        stamp = _sparseStamp = Interlocked.Increment(ref _lastStamp);
-        if (!sparse.TryMultiply(x.Span, rows, cols, w.Span, y.Span, n, SparseMaxDensity, Kernels.SparseProduct<T>.Wide(KernelOptions.Default))) { stamp = 0; return null; }
+        var y = new Tensor<T>(x.Dim(0), w.Dim(1));
+        Tensor<T>.MatMul(x, w, y, KernelOptions.Default, Cache<T>());
         return y;
     }
 
-    /// <summary>xᵀ·g from the compressed x of the forward with <paramref name="stamp"/>, or null when that copy has been replaced.</summary>
-    public static Tensor<T>? SparseTransposedProduct<T>(long stamp, Tensor<T> g, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// xᵀ·g through the same cache: from the compressed copy of <paramref name="x"/> when <see cref="CachedProduct{T}"/> made
+    /// it and no other product has replaced it since, else the dense (or sparse-row) product.
+    /// </summary>
+    public static Tensor<T> CachedTransposedProduct<T>(Tensor<T> x, Tensor<T> g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (stamp == 0 || stamp != _sparseStamp) return null;
-        var sparse = Sparse<T>();
-        if (!sparse.IsValid) return null;
-        var gw = new Tensor<T>(cols, g.Dim(1));
-        sparse.MultiplyTransposedInto(g.Span, gw.Span, g.Dim(1));
+        var gw = new Tensor<T>(x.Dim(1), g.Dim(1));
+        Tensor<T>.MatMul(x, g, gw, KernelOptions.Default, Cache<T>(), transposeA: true);
         return gw;
     }
 }

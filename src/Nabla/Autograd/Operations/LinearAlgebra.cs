@@ -22,8 +22,6 @@ internal sealed class MatMul<T>(bool transA, bool transB) : Function<T> where T 
 /// <summary>x·W + b (the book's Affine) as one operation: one product forward, two backward, the bias summed over rows.</summary>
 internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private long _sparseStamp;
-
     public override string Name => "Linear";
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
@@ -33,9 +31,7 @@ internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloa
             throw new ArgumentException($"Linear: input {Shapes.S(x.Shape)} and weight {Shapes.S(w.Shape)} do not fit (need (N, {(w.Rank == 2 ? w.Dim(0) : "k")}) · (k, m)).");
         // A constant, mostly-zero dense input (a batch of images) multiplies from a compressed copy, which backward reuses
         // for ∂W; a batch already in sparse rows (from the data set's non-zero index) goes to the library's product as it is.
-        Tensor<T>? y = null;
-        if (!NeedsGrad(0) && x.Layout == TensorLayout.Dense) y = TensorKernels.SparseProduct(x, w, out _sparseStamp);
-        y ??= TensorKernels.MatMul(x, w, false, false, "Linear");
+        var y = !NeedsGrad(0) && x.Layout == TensorLayout.Dense ? TensorKernels.CachedProduct(x, w) : TensorKernels.MatMul(x, w, false, false, "Linear");
         if (xs.Length > 2)
         {
             var b = xs[2];
@@ -53,11 +49,9 @@ internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloa
         var gx = NeedsGrad(0) ? Ops.MatMul(g, Inputs[1], false, true) : null;
         Variable<T>? gw = null;
         if (NeedsGrad(1))
-        {
-            // The compressed copy gives a plain tensor: only when backward is not itself recorded.
-            var sparse = Autograd.IsGradEnabled ? null : TensorKernels.SparseTransposedProduct(_sparseStamp, g.Data, X(0).Dim(1));
-            gw = sparse is not null ? Variable<T>.Constant(sparse) : Ops.MatMul(Inputs[0], g, true, false);
-        }
+            // A recorded backward needs the differentiable product; otherwise the product cache reuses the forward's
+            // compressed copy of a constant, mostly-zero x (or multiplies densely when it no longer holds that copy).
+            gw = Autograd.IsGradEnabled ? Ops.MatMul(Inputs[0], g, true, false) : Variable<T>.Constant(TensorKernels.CachedTransposedProduct(X(0), g.Data));
         if (Inputs.Count == 2) return [gx, gw];
         return [gx, gw, NeedsGrad(2) ? Ops.SumTo(g, Inputs[2].Shape.ToArray()) : null];
     }
