@@ -1,5 +1,4 @@
 using System.Numerics;
-using Google.Protobuf;
 using Nabla.Layers;
 using Nabla.Models;
 using Nabla.Onnx.Layers;

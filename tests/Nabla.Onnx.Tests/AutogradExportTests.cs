@@ -79,7 +79,8 @@ public class AutogradExportTests
             var v = Ops.Sin(u) + Ops.Cos(h) * Ops.Log(h * h + Num(1)) / scale;
             var s = v.Sum(1, keepDims: true);                                            // (N, 1)
             var m = Ops.Sum(v, 0, keepDims: true);                                       // (1, 3): over the batch
-            var z = v - Ops.BroadcastTo(s, v.Data.Dim(0), 3) / Num(3) + Ops.Transpose(Ops.Transpose(v)) - Ops.SumTo(v, 1, 3) * Num(0.1) + m * Num(0.01);
+            var t = Ops.Sum(v, 1).Reshape(v.Data.Dim(0), 1) * Num(0.2) + v.Sum() * Num(0.001); // (N,) back to (N, 1); a scalar over everything
+            var z = v - Ops.BroadcastTo(s, v.Data.Dim(0), 3) / Num(3) + t + Ops.Transpose(Ops.Transpose(v)) - Ops.SumTo(v, 1, 3) * Num(0.1) + m * Num(0.01);
             var y = Ops.MatMul(z, w2, false, true);                                      // (N, 4), W2 transposed
             return Ops.Softmax(y) + Ops.Sigmoid(y) - Ops.Relu(-y);
         };
@@ -207,7 +208,7 @@ public class AutogradExportTests
 
     // ---- Onnx.Load and the checker ----
 
-    private static readonly string[] LoadableNames = ["mlp-relu", "mlp-sigmoid", "mlp-tanh", "convnet", "dropout"];
+    private static readonly string[] LoadableNames = ["mlp-relu", "mlp-sigmoid", "mlp-tanh", "convnet", "dropout", "twolayernet"];
 
     public static TheoryData<string> LoadableModels => new(LoadableNames);
 
@@ -215,6 +216,7 @@ public class AutogradExportTests
     {
         "convnet" => (new ConvNet<float>(new Random(1)), [1, 12, 12]),
         "dropout" => (new DropoutNet<float>(new Random(2)), [20]),
+        "twolayernet" => (new TwoLayerNet<float>(20, 16, 10, weightInitStd: 0.3, rng: new Random(7)), [20]),
         _ => (Mlp<float>(name[4..]), [20]),
     };
 
