@@ -1,5 +1,6 @@
 using System.Numerics;
 using Google.Protobuf;
+using Nabla.Autograd;
 using Nabla.Models;
 
 namespace Nabla.Onnx;
@@ -46,11 +47,7 @@ public static class Onnx
     public static void Export<T>(INetwork<T> network, string path, int opset = DefaultOpset, OnnxExportOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var model = Build(network, opset, options, path);
-        var full = Path.GetFullPath(path);
-        var tmp = full + ".tmp";
-        using (var fs = File.Create(tmp)) model.WriteTo(fs);
-        File.Move(tmp, full, overwrite: true);
+        Write(Build(network, opset, options, path), path);
     }
 
     /// <summary>Writes <paramref name="network"/> to <paramref name="stream"/> as an ONNX model.</summary>
@@ -72,6 +69,66 @@ public static class Onnx
             throw new OnnxException(path, $"ONNX export takes a network of layers (LayerNetwork), not {network.GetType().Name.Split('`')[0]}.");
         try { return OnnxExporter<T>.Build(layers, opset, options ?? new OnnxExportOptions()); }
         catch (OnnxException e) when (path is not null && e.FilePath is null) { throw new OnnxException(path, e.Problem, e.InnerException); }
+    }
+
+    /// <summary>
+    /// Writes a model built from the engine's operations (<see cref="Nabla.Autograd"/>: an <see cref="Autograd.MLP{T}"/>, or any
+    /// <see cref="Layer{T}"/> of yours) to <paramref name="path"/> as ONNX, by tracing its graph once on a batch of two samples of
+    /// <paramref name="sampleShape"/> in test mode. Parameters are stored under their dotted names (<c>l0.W</c>); the input's
+    /// batch dimension stays dynamic. See docs/onnx.md for the operations that export.
+    /// </summary>
+    /// <param name="model">The model; its <see cref="Layer{T}.Forward"/> is traced.</param>
+    /// <param name="sampleShape">One sample's shape, e.g. [784] or [1, 28, 28]; the file's input is (N, …that).</param>
+    /// <param name="path">The file to write (atomically: a temporary file, then a rename).</param>
+    /// <param name="opset">The ONNX operator set.</param>
+    /// <param name="options">Whether to add the softmax output.</param>
+    /// <exception cref="OnnxException">An operation has no ONNX form (named), the graph is a loss or takes a second input, or a shape fixes the batch size.</exception>
+    public static void Export<T>(Layer<T> model, int[] sampleShape, string path, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Write(Traced(model.Forward, model.Parameters(), model.GetType().Name.Split('`')[0], sampleShape, opset, options, path), path);
+    }
+
+    /// <summary>
+    /// Writes the computation <paramref name="forward"/> (engine operations on one input) to <paramref name="path"/> as ONNX by
+    /// tracing it; parameters it uses are stored under their <see cref="Variable{T}.Name"/>.
+    /// </summary>
+    /// <exception cref="OnnxException">An operation has no ONNX form (named), the graph is a loss or takes a second input, or a shape fixes the batch size.</exception>
+    public static void Export<T>(Func<Variable<T>, Variable<T>> forward, int[] sampleShape, string path, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Write(Traced(forward, [], "model", sampleShape, opset, options, path), path);
+
+    /// <summary>The ONNX bytes of an engine model, traced as <see cref="Export{T}(Layer{T}, int[], string, int, OnnxExportOptions?)"/> does.</summary>
+    /// <exception cref="OnnxException">An operation has no ONNX form (named), the graph is a loss or takes a second input, or a shape fixes the batch size.</exception>
+    public static byte[] ToBytes<T>(Layer<T> model, int[] sampleShape, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Traced(model.Forward, model.Parameters(), model.GetType().Name.Split('`')[0], sampleShape, opset, options, null).ToByteArray();
+    }
+
+    /// <summary>The ONNX bytes of the computation <paramref name="forward"/>, traced.</summary>
+    /// <exception cref="OnnxException">An operation has no ONNX form (named), the graph is a loss or takes a second input, or a shape fixes the batch size.</exception>
+    public static byte[] ToBytes<T>(Func<Variable<T>, Variable<T>> forward, int[] sampleShape, int opset = DefaultOpset, OnnxExportOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Traced(forward, [], "model", sampleShape, opset, options, null).ToByteArray();
+
+    private static Protobuf.ModelProto Traced<T>(Func<Variable<T>, Variable<T>> forward, IEnumerable<(string, Parameter<T>)> parameters, string name,
+        int[] sampleShape, int opset, OnnxExportOptions? options, string? path)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try { return AutogradExporter<T>.Build(forward, parameters, name, sampleShape, opset, options ?? new OnnxExportOptions()); }
+        catch (OnnxException e) when (path is not null && e.FilePath is null) { throw new OnnxException(path, e.Problem, e.InnerException); }
+    }
+
+    private static void Write(Protobuf.ModelProto model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        var tmp = full + ".tmp";
+        using (var fs = File.Create(tmp)) model.WriteTo(fs);
+        File.Move(tmp, full, overwrite: true);
     }
 
     /// <summary>Reads an ONNX model into a float network.</summary>

@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Nabla.Layers;
 using Nabla.Models;
 using Nabla.Onnx.Layers;
@@ -14,53 +12,32 @@ namespace Nabla.Onnx;
 /// </summary>
 internal sealed class OnnxExporter<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly GraphProto _graph = new();
+    private readonly OnnxGraphWriter<T> _w = new();
     private readonly Dictionary<Tensor<T>, string> _paramNames = new(ReferenceEqualityComparer.Instance);
-    private readonly HashSet<string> _names = [];
-    private readonly TensorProto.Types.DataType _elem;
     private string _current = Onnx.InputName;
     private int[] _shape; // the current value's shape, −1 for the batch
 
     private OnnxExporter(LayerNetwork<T> net, int[] inputShape)
     {
-        _elem = typeof(T) == typeof(float) ? TensorProto.Types.DataType.Float
-            : typeof(T) == typeof(double) ? TensorProto.Types.DataType.Double
-            : throw new OnnxException(null, $"ONNX export supports float and double networks, not {typeof(T).Name}.");
         foreach (var (name, p) in net.Params) _paramNames.TryAdd(p, name);
         _shape = inputShape;
-        _names.Add(Onnx.InputName);
     }
 
     public static ModelProto Build(LayerNetwork<T> net, int opset, OnnxExportOptions options)
     {
-        if (opset < Onnx.MinOpset || opset > Onnx.MaxOpset)
-            throw new ArgumentOutOfRangeException(nameof(opset), $"ONNX export writes opsets {Onnx.MinOpset} to {Onnx.MaxOpset}, got {opset}.");
+        OnnxGraphWriter<T>.CheckOpset(opset);
         if (net.Layers.Count == 0) throw new OnnxException(null, "The network has no layers to export.");
         var input = InputShape(net, options);
         var e = new OnnxExporter<T>(net, input);
         string typeName = net.GetType().Name.Split('`')[0];
-        e._graph.Name = net is OnnxNetwork<T> o ? o.GraphName : typeName;
-        e._graph.Input.Add(e.ValueInfo(Onnx.InputName, input));
+        e._w.Graph.Name = net is OnnxNetwork<T> o ? o.GraphName : typeName;
+        e._w.Graph.Input.Add(e._w.ValueInfo(Onnx.InputName, input));
         for (int i = 0; i < net.Layers.Count; i++)
             e.Emit(net.Layers[i].Name, net.Layers[i].Layer, last: i == net.Layers.Count - 1);
         if (e._shape.Length != 2)
             throw new OnnxException(null, $"The network ends with shape {Tensor<T>.ShapeString(e._shape)}; class scores must be (N, K).");
-        e._graph.Output.Add(e.ValueInfo(Onnx.ScoresName, e._shape));
-        if (options.IncludeSoftmax)
-        {
-            var sm = e.Node("Softmax", Onnx.ProbabilitiesName, [Onnx.ScoresName], Onnx.ProbabilitiesName);
-            sm.Attribute.Add(Int("axis", -1));
-            e._graph.Output.Add(e.ValueInfo(Onnx.ProbabilitiesName, e._shape));
-        }
-        var model = new ModelProto
-        {
-            IrVersion = Onnx.IrVersionFor(opset),
-            ProducerName = "Nabla",
-            ProducerVersion = typeof(OnnxExporter<T>).Assembly.GetName().Version?.ToString(3) ?? "0",
-            Graph = e._graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
-        return model;
+        e._w.AddOutputs(e._shape, options.IncludeSoftmax);
+        return e._w.Model(opset);
     }
 
     /// <summary>The input's shape with −1 for the batch: from the options, an imported network, or the first layer.</summary>
@@ -200,57 +177,19 @@ internal sealed class OnnxExporter<T> where T : unmanaged, IFloatingPointIeee754
 
     private NodeProto Node(string op, string name, string[] inputs, string output)
     {
-        var n = new NodeProto { OpType = op, Name = name };
-        n.Input.Add(inputs);
-        n.Output.Add(output);
-        _graph.Node.Add(n);
         _current = output;
-        return n;
+        return _w.Node(op, name, inputs, output);
     }
 
-    private string Unique(string name)
-    {
-        string u = name;
-        for (int i = 2; !_names.Add(u); i++) u = $"{name}_{i}";
-        return u;
-    }
+    private string Unique(string name) => _w.Unique(name);
 
     /// <summary>Adds <paramref name="t"/> as an initializer under its parameter name (else <paramref name="fallback"/>).</summary>
-    private string Initializer(Tensor<T> t, string fallback, bool register = true)
-    {
-        string name = Unique(register && _paramNames.TryGetValue(t, out var p) ? p : fallback);
-        var proto = new TensorProto { Name = name, DataType = (int)_elem };
-        foreach (var d in t.Shape) proto.Dims.Add(d);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian.");
-        proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(t.Span));
-        _graph.Initializer.Add(proto);
-        return name;
-    }
+    private string Initializer(Tensor<T> t, string fallback, bool register = true) =>
+        _w.Initializer(t, register && _paramNames.TryGetValue(t, out var p) ? p : fallback);
 
-    private string Int64Initializer(string name, params long[] values)
-    {
-        name = Unique(name);
-        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        proto.Dims.Add(values.Length);
-        proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
-        _graph.Initializer.Add(proto);
-        return name;
-    }
+    private string Int64Initializer(string name, params long[] values) => _w.Int64Initializer(name, values);
 
-    private ValueInfoProto ValueInfo(string name, int[] shape)
-    {
-        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)_elem, Shape = new TensorShapeProto() };
-        foreach (var d in shape)
-            tensorType.Shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = Onnx.BatchDimension } : new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
-    }
-
-    private static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
-    private static AttributeProto Float(string name, float v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = v };
-    private static AttributeProto Ints(string name, params long[] v)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.Add(v);
-        return a;
-    }
+    private static AttributeProto Int(string name, long v) => OnnxGraphWriter<T>.Int(name, v);
+    private static AttributeProto Float(string name, float v) => OnnxGraphWriter<T>.Float(name, v);
+    private static AttributeProto Ints(string name, params long[] v) => OnnxGraphWriter<T>.Ints(name, v);
 }

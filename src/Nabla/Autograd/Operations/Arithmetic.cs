@@ -59,6 +59,8 @@ internal sealed class Neg<T> : Function<T> where T : unmanaged, IFloatingPointIe
 internal sealed class Pow<T>(T c) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override string? Detail => $"c={c}";
+    /// <summary>The constant exponent (read by the ONNX exporter).</summary>
+    internal T Exponent => c;
     protected override Tensor<T>[] Forward(Tensor<T>[] xs) => [xs[0].Map(v => T.Pow(v, c))];
     protected override Variable<T>?[] Backward(Variable<T>[] gy) =>
         [c == T.One ? gy[0] : gy[0] * c * (c - T.One == T.One ? Inputs[0] : Ops.Pow(Inputs[0], c - T.One))];

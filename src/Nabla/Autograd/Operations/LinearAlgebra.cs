@@ -6,6 +6,8 @@ namespace Nabla.Autograd;
 internal sealed class MatMul<T>(bool transA, bool transB) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override string? Detail => transA || transB ? $"{(transA ? "Aᵀ" : "A")}·{(transB ? "Bᵀ" : "B")}" : null;
+    /// <summary>Whether A, B enter transposed (read by the ONNX exporter).</summary>
+    internal (bool A, bool B) Transposed => (transA, transB);
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs) => [TensorKernels.MatMul(xs[0], xs[1], transA, transB, "MatMul")];
 

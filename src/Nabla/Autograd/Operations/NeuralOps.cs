@@ -63,6 +63,8 @@ internal sealed class Im2col<T>(int kh, int kw, int stride, int pad) : Function<
 {
     private ConvGeometry _g;
     public override string? Detail => $"{kh}×{kw}, stride {stride}, pad {pad}";
+    /// <summary>The window and its stride and zero padding (read by the ONNX exporter).</summary>
+    internal (int KH, int KW, int Stride, int Pad) Window => (kh, kw, stride, pad);
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
     {
@@ -88,6 +90,8 @@ internal sealed class MaxPool2d<T>(int kh, int kw, int stride, int pad) : Functi
 {
     private int[] _argMax = [], _xShape = [];
     public override string? Detail => $"{kh}×{kw}, stride {stride}, pad {pad}";
+    /// <summary>The window and its stride and zero padding (read by the ONNX exporter).</summary>
+    internal (int KH, int KW, int Stride, int Pad) Window => (kh, kw, stride, pad);
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
     {

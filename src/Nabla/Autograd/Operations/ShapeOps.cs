@@ -21,6 +21,8 @@ internal sealed class Transpose<T>(int[]? axes) : Function<T> where T : unmanage
 {
     private int[] _axes = [];
     public override string? Detail => axes is null ? null : "(" + string.Join(", ", axes) + ")";
+    /// <summary>The permutation applied, reversed axes when none was given (read by the ONNX exporter after forward).</summary>
+    internal int[] Permutation => _axes;
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
     {
@@ -44,6 +46,8 @@ internal sealed class Sum<T>(int? axis, bool keepDims) : Function<T> where T : u
 {
     private int[] _xShape = [];
     public override string? Detail => axis is null ? null : $"axis={axis}{(keepDims ? ", keepdims" : "")}";
+    /// <summary>The summed axis (null: all) and whether it is kept as 1 (read by the ONNX exporter).</summary>
+    internal (int? Axis, bool KeepDims) Reduction => (axis, keepDims);
 
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
     {
