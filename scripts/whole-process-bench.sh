@@ -12,6 +12,8 @@
 #   nopgo    the jit build with DOTNET_TieredPGO=0
 #   qjfl0    the jit build with DOTNET_TC_QuickJitForLoops=0: methods with loops skip tier 0
 #   ccd0     the jit build with DOTNET_TC_CallCountingDelayMs=0: hot methods start tiering up at once, not after 100 ms
+#   aot      Native AOT (dotnet publish -r linux-x64 -p:PublishAot=true, linked with gcc) for this machine's instruction
+#            sets (IlcInstructionSet=native): no JIT at all, and no dynamic PGO either (an experiment, not what ships)
 # Usage: scripts/whole-process-bench.sh [ROUNDS] [DATA_DIR]    (defaults: 5, ../shared/data/mnist)
 #        NABLA_VARIANTS="jit r2r tc0" SKIP_PYTHON=1 scripts/whole-process-bench.sh 3
 set -euo pipefail
@@ -27,6 +29,12 @@ jit=src/Nabla.Cli/bin/Release/net10.0/Nabla.Cli
 if [[ " $variants " == *" r2r "* ]]; then
   dotnet publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/r2r" src/Nabla.Cli -v:q -nologo > "$out/publish.log" 2>&1 \
     || { tail "$out/publish.log"; exit 1; }
+fi
+if [[ " $variants " == *" aot "* ]]; then
+  # The tool lists several runtime identifiers for its packages; this publish is for one, without the ReadyToRun of the packages.
+  dotnet publish -c Release -r linux-x64 -p:RuntimeIdentifiers=linux-x64 -p:PublishAot=true -p:IlcInstructionSet=native \
+    -p:CppCompilerAndLinker=gcc -p:PublishReadyToRun=false -p:TreatWarningsAsErrors=false -o "$out/aot" src/Nabla.Cli -v:q -nologo \
+    > "$out/publish-aot.log" 2>&1 || { tail "$out/publish-aot.log"; exit 1; }
 fi
 python=/usr/bin/python3
 have_numpy=false; have_torch=false
@@ -52,6 +60,7 @@ nabla() {
     nopgo) one nopgo env NABLA_TIMINGS=1 DOTNET_TieredPGO=0 "$jit" train --no-progress --data "$data";;
     qjfl0) one qjfl0 env NABLA_TIMINGS=1 DOTNET_TC_QuickJitForLoops=0 "$jit" train --no-progress --data "$data";;
     ccd0) one ccd0 env NABLA_TIMINGS=1 DOTNET_TC_CallCountingDelayMs=0 "$jit" train --no-progress --data "$data";;
+    aot) one aot env NABLA_TIMINGS=1 "$out/aot/Nabla.Cli" train --no-progress --data "$data";;
     *) echo "unknown variant $1"; exit 2;;
   esac
 }

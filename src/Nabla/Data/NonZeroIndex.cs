@@ -106,9 +106,11 @@ internal sealed class NonZeroIndex
     /// Refills <paramref name="destination"/> with images <paramref name="images"/> (indices already checked), in order: their
     /// entries' columns widened to int, their bytes converted as <see cref="Kernels.ByteRows{T}"/> converts pixels (v / 255 when
     /// <paramref name="normalize"/>), their group starts made positions in the batch. The same entries, bit for bit, as
-    /// compressing the converted images. A batch of many entries is shared out among the cores, a range of images each.
+    /// compressing the converted images. Only where each image begins and ends is written here; the entries are written when
+    /// first used (<see cref="SparseRowStorage{T}.Defer"/>): a product writes each of its tasks' rows in that task, so the batch
+    /// is gathered on the cores that multiply it, without a dispatch of its own.
     /// </summary>
-    public unsafe void Gather<T>(ReadOnlySpan<int> images, bool normalize, SparseRowStorage<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    public void Gather<T>(ReadOnlySpan<int> images, bool normalize, SparseRowStorage<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (destination.Columns != RowSize || SparseRowStorage<T>.GroupWidth != Group)
             throw new ArgumentException($"Images of {RowSize} values do not fit sparse rows of {destination.Columns}.", nameof(destination));
@@ -116,51 +118,40 @@ internal sealed class NonZeroIndex
         foreach (int img in images) total += Start[img + 1] - Start[img];
         destination.Resize(images.Length, total);
         int stride = Groups + 1, n = images.Length;
-        // Each image's first position, so that the ranges can be filled independently.
+        // Each image's first and end positions, so that the rows can be filled independently, in any order.
         var gsOut = destination.GroupStartArray;
         for (int i = 0, p = 0; i < n; i++)
         {
             gsOut[i * stride] = p;
             p += Start[images[i] + 1] - Start[images[i]];
+            gsOut[i * stride + Groups] = p;
         }
-        int tasks = total >= 8192 ? Math.Min(Kernels.WorkerPool.Concurrency, n) : 1;
-        fixed (int* imgs = images)
-        {
-            var job = GatherJob<T>.Current ??= new GatherJob<T>();
-            job.Set(this, imgs, n, normalize, destination, tasks);
-            try
-            {
-                if (tasks == 1) job.Execute(0);
-                else Kernels.WorkerPool.Run(job, tasks);
-            }
-            finally { job.Clear(); }
-        }
+        var fill = destination.LastFill as RowFill<T> ?? new RowFill<T>();
+        fill.Set(this, images, normalize, destination);
+        destination.Defer(fill);
     }
 
-    /// <summary>One range of images of <see cref="Gather{T}"/> per task.</summary>
-    private sealed unsafe class GatherJob<T> : Kernels.IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The deferred entries of a <see cref="Gather{T}"/>: any range of its images, on the calling thread.</summary>
+    private sealed unsafe class RowFill<T> : Kernels.IRowFill where T : unmanaged, IFloatingPointIeee754<T>
     {
-        [ThreadStatic] public static GatherJob<T>? Current;
         private NonZeroIndex? _index;
         private SparseRowStorage<T>? _dst;
-        private int* _images;
-        private int _count, _tasks;
+        private int[] _images = [];
         private bool _normalize;
 
-        public void Set(NonZeroIndex index, int* images, int count, bool normalize, SparseRowStorage<T> dst, int tasks)
+        public void Set(NonZeroIndex index, ReadOnlySpan<int> images, bool normalize, SparseRowStorage<T> dst)
         {
-            _index = index; _images = images; _count = count; _normalize = normalize; _dst = dst; _tasks = tasks;
+            if (_images.Length < images.Length) _images = new int[images.Length];
+            images.CopyTo(_images);
+            _index = index; _normalize = normalize; _dst = dst;
         }
 
-        public void Clear() { _index = null; _dst = null; _images = null; }
-
-        public void Execute(int task)
+        public void FillRows(int first, int end)
         {
             var index = _index!;
             var dst = _dst!;
-            int i0 = (int)((long)task * _count / _tasks), i1 = (int)((long)(task + 1) * _count / _tasks);
             int stride = index.Groups + 1;
-            fixed (int* start = index.Start, gsOut = dst.GroupStartArray, colsOut = dst.ColumnArray)
+            fixed (int* start = index.Start, gsOut = dst.GroupStartArray, colsOut = dst.ColumnArray, imgs = _images)
             fixed (T* valsOut = dst.ValueArray)
             fixed (ushort* srcCols = index.Cols, groupStarts = index.GroupStarts)
             fixed (byte* srcVals = index.Values)
@@ -168,11 +159,10 @@ internal sealed class NonZeroIndex
                 // The index is tens of MB and a batch's images are anywhere in it: each image's entries are asked for
                 // a few images ahead of their copy, so the copy does not wait on memory image after image.
                 const int Ahead = 4;
-                int* imgs = _images;
-                for (int i = i0; i < Math.Min(i1, i0 + Ahead); i++) Prefetch(start, imgs[i], srcCols, srcVals, groupStarts, stride);
-                for (int i = i0; i < i1; i++)
+                for (int i = first; i < Math.Min(end, first + Ahead); i++) Prefetch(start, imgs[i], srcCols, srcVals, groupStarts, stride);
+                for (int i = first; i < end; i++)
                 {
-                    if (i + Ahead < i1) Prefetch(start, imgs[i + Ahead], srcCols, srcVals, groupStarts, stride);
+                    if (i + Ahead < end) Prefetch(start, imgs[i + Ahead], srcCols, srcVals, groupStarts, stride);
                     int img = imgs[i], s = start[img], count = start[img + 1] - s;
                     int* go = gsOut + (long)i * stride;
                     int p = go[0];

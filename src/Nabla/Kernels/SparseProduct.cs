@@ -55,6 +55,8 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     // MultiplyCompressed: the operand's group starts, and which fill of it the block table was made from.
     private int[] _groupStarts = [];
     private int _groups, _groupWidth, _version = -1;
+    // MultiplyCompressed: the operand's rows still to be written, each task writing its own before multiplying them.
+    private IRowFill? _fill;
 
     /// <summary>Whether X's entries are held (the last <see cref="TryMultiply"/> succeeded, or <see cref="MultiplyCompressed"/> ran).</summary>
     public bool IsValid => _valid;
@@ -120,10 +122,11 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     /// column order, and <c>groupStarts[i·(groups + 1) + g]</c> is where its entries of columns g·groupWidth and up begin.
     /// The arrays are kept (not copied) for <see cref="MultiplyTransposedInto"/>; <paramref name="version"/> names this fill
     /// of them, so that a later product knows whether its block table still describes them. The same sums, in the same
-    /// order, as <see cref="TryMultiply"/> on the dense rows.
+    /// order, as <see cref="TryMultiply"/> on the dense rows. With <paramref name="fill"/>, only the rows' starts and ends are
+    /// written yet: each task has it write its own rows before multiplying them.
     /// </summary>
     public void MultiplyCompressed(int[] groupStarts, int groups, int groupWidth, int[] columns, T[] values, int rows, int cols, int version,
-        ReadOnlySpan<T> w, Span<T> c, int n, bool wide)
+        ReadOnlySpan<T> w, Span<T> c, int n, bool wide, IRowFill? fill = null)
     {
         if (w.Length < (long)cols * n || c.Length < (long)rows * n)
             throw new ArgumentException($"SparseProduct: W needs {cols}×{n}, C {rows}×{n} elements.");
@@ -138,13 +141,13 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
         _groupStarts = groupStarts; _groups = groups; _groupWidth = groupWidth; _version = version;
         fixed (T* pw = w, pc = c)
         {
-            _w = pw; _c = pc;
+            _w = pw; _c = pc; _fill = fill;
             try
             {
                 PadW(pw, cols, n, _np);
                 RunPhase(Phase.Compressed, tasks);
             }
-            finally { _w = _c = null; }
+            finally { _w = _c = null; _fill = null; }
         }
         _valid = true;
     }
@@ -289,6 +292,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     private void CompressedTask(int task)
     {
         int r0 = task * _rowsPerTask, r1 = Math.Min(_rows, r0 + _rowsPerTask);
+        _fill?.FillRows(r0, r1);
         for (int i = r0; i < r1; i++) BlockTable(i);
         MultiplyTaskRows(task, r0, r1);
     }

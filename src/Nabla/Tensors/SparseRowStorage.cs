@@ -60,10 +60,41 @@ public sealed class SparseRowStorage<T> where T : unmanaged, IFloatingPointIeee7
     public int RowEnd(int row) => _groupStarts[CheckRow(row) * (Groups + 1) + Groups];
 
     /// <summary>The column of each entry.</summary>
-    public ReadOnlySpan<int> ColumnIndices => _columns.AsSpan(0, NonZeros);
+    public ReadOnlySpan<int> ColumnIndices { get { Complete(); return _columns.AsSpan(0, NonZeros); } }
 
     /// <summary>The value of each entry (never zero when made by <see cref="CompressFrom"/>).</summary>
-    public ReadOnlySpan<T> Values => _values.AsSpan(0, NonZeros);
+    public ReadOnlySpan<T> Values { get { Complete(); return _values.AsSpan(0, NonZeros); } }
+
+    /// <summary>
+    /// The producer's filler of the current rows while their entries are still to be written (see <see cref="Defer"/>),
+    /// else null. Row starts and ends are always written; group starts, columns and values only once filled.
+    /// </summary>
+    internal Kernels.IRowFill? PendingFill { get; private set; }
+
+    /// <summary>
+    /// After <see cref="Resize"/> and the row starts and ends: the entries of every row are to be written by
+    /// <paramref name="fill"/>, by the product that first uses them (each of its tasks its own rows) or by any other reader.
+    /// </summary>
+    internal void Defer(Kernels.IRowFill fill) => PendingFill = LastFill = fill;
+
+    /// <summary>The filler last given to <see cref="Defer"/>, pending or not, for its producer to reuse.</summary>
+    internal Kernels.IRowFill? LastFill { get; private set; }
+
+    /// <summary>Marks the pending rows written (by a product that ran <paramref name="fill"/> over all of them).</summary>
+    internal void Filled(Kernels.IRowFill fill)
+    {
+        if (ReferenceEquals(PendingFill, fill)) PendingFill = null;
+    }
+
+    /// <summary>Writes the pending rows, if any, on this thread.</summary>
+    internal void Complete()
+    {
+        if (PendingFill is { } fill)
+        {
+            fill.FillRows(0, Rows);
+            PendingFill = null;
+        }
+    }
 
     /// <summary>
     /// For row i and group g = 0 … <see cref="Groups"/>: the position of its first entry in columns g·<see cref="GroupWidth"/>
@@ -92,6 +123,7 @@ public sealed class SparseRowStorage<T> where T : unmanaged, IFloatingPointIeee7
         if (starts > Array.MaxLength) throw new ArgumentException($"{rows} rows of {Groups} column groups are too many.");
         if (_groupStarts.Length < Math.Max(starts, 1)) _groupStarts = new int[Math.Max(starts, 1)];
         Rows = rows;
+        PendingFill = null;
         Version++;
     }
 
@@ -114,6 +146,7 @@ public sealed class SparseRowStorage<T> where T : unmanaged, IFloatingPointIeee7
     {
         if (dense.Length != (long)Rows * Columns)
             throw new ArgumentException($"{Rows} rows of {Columns} values do not fit {dense.Length} elements.", nameof(dense));
+        Complete();
         dense.Clear();
         for (int i = 0; i < Rows; i++)
             for (int q = RowStart(i), e = RowEnd(i); q < e; q++) dense[i * Columns + _columns[q]] = _values[q];

@@ -123,10 +123,14 @@ public sealed partial class Tensor<T>
         bool wide = SparseProduct<T>.Wide(options);
         if (!transposeA)
         {
+            // Rows still to be gathered are gathered by the product's tasks, each its own rows, before multiplying them.
+            var fill = a.PendingFill;
             kernel.MultiplyCompressed(a.GroupStartArray, a.Groups, SparseRowStorage<T>.GroupWidth, a.ColumnArray, a.ValueArray, rows, a.Columns, a.Version,
-                b.Span, destination.Span, n, wide);
+                b.Span, destination.Span, n, wide, fill);
+            if (fill is not null) a.Filled(fill);
             return;
         }
+        a.Complete();
         if (!kernel.Holds(a.ColumnArray, a.Version))
             kernel.Describe(a.GroupStartArray, a.Groups, SparseRowStorage<T>.GroupWidth, a.ColumnArray, a.ValueArray, rows, a.Columns, a.Version, n, wide);
         kernel.MultiplyTransposedInto(b.Span, destination.Span, n);

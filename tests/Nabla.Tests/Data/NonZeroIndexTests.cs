@@ -126,6 +126,59 @@ public class NonZeroIndexTests
         Assert.Equal(dxExpect.ToArray(), dx.ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(AffineCases))]
+    public void ABatchGatheredByTheProductsTasksIsTheGatheredBatch(int d, int m, int rows, bool normalize)
+    {
+        DeferredCheck<float>(d, m, rows, normalize);
+        DeferredCheck<double>(d, m, rows, normalize);
+    }
+
+    /// <summary>
+    /// The entries of a gathered batch are written by the first product's tasks (each its own rows): its forward, backward
+    /// and entries afterwards are those of the compressed converted batch, and a batch refilled before use is the new batch.
+    /// </summary>
+    private static void DeferredCheck<T>(int d, int m, int rows, bool normalize) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var images = new ByteImages<T>(SparseBytes(Math.Max(rows, 20), d, d * 3 + rows), [Math.Max(rows, 20), d], normalize);
+        var rng = new Random(rows + 1);
+        var first = Enumerable.Range(0, rows).Select(_ => rng.Next(images.Count)).ToArray();
+        var mask = Enumerable.Range(0, rows).Select(_ => rng.Next(images.Count)).ToArray();
+        var x = new Tensor<T>(images.ShapeOfRows(rows));
+        images.Gather(mask, x);
+        var xs = Tensor<T>.ToSparseRows(x);
+        var (compressed, dout) = MakeAffine<T>(d, m, rows, 9);
+        var (indexed, _) = MakeAffine<T>(d, m, rows, 9);
+        var xi = SparseBatch(images, rows);
+        images.Gather(first, xi);     // overwritten unread: the pending rows are the second batch's
+        images.Gather(mask, xi);
+        Assert.NotNull(xi.SparseRows.PendingFill);
+        Assert.Equal(xs.SparseRows.NonZeros, xi.SparseRows.NonZeros);
+        Assert.Equal(compressed.Forward(xs).ToArray(), indexed.Forward(xi).ToArray());
+        Assert.Null(xi.SparseRows.PendingFill);
+        Assert.Equal(compressed.Backward(dout).ToArray(), indexed.Backward(dout).ToArray());
+        Assert.Equal(compressed.DW.ToArray(), indexed.DW.ToArray());
+        Assert.Equal(xs.SparseRows.ColumnIndices.ToArray(), xi.SparseRows.ColumnIndices.ToArray());
+        Assert.Equal(xs.SparseRows.Values.ToArray(), xi.SparseRows.Values.ToArray());
+        for (int i = 0; i < rows; i++)
+        {
+            Assert.Equal(xs.SparseRows.RowStart(i), xi.SparseRows.RowStart(i));
+            Assert.Equal(xs.SparseRows.RowEnd(i), xi.SparseRows.RowEnd(i));
+        }
+        // Read before any product: the reader writes the pending rows.
+        images.Gather(first, xi);
+        var dense = new Tensor<T>(images.ShapeOfRows(rows));
+        images.Gather(first, dense);
+        Assert.Equal(dense.ToArray(), xi.ToDense().ToArray());
+        // A transposed product first (no forward product before it) writes them too.
+        images.Gather(mask, xi);
+        var xt = new Tensor<T>(d, m);
+        Tensor<T>.MatMul(xi, dout, xt, KernelOptions.Default, transposeA: true);
+        var xtExpect = new Tensor<T>(d, m);
+        Tensor<T>.MatMul(Tensor<T>.ToSparseRows(x), dout, xtExpect, KernelOptions.Default, transposeA: true);
+        Assert.Equal(xtExpect.ToArray(), xt.ToArray());
+    }
+
     /// <summary>An empty batch of <paramref name="rows"/> images in sparse rows, to gather into.</summary>
     private static Tensor<T> SparseBatch<T>(ByteImages<T> images, int rows) where T : unmanaged, IFloatingPointIeee754<T> =>
         Tensor<T>.FromSparseRows(new SparseRowStorage<T>(images.RowSize), images.ShapeOfRows(rows));
