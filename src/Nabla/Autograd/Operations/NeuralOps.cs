@@ -51,6 +51,8 @@ internal sealed class SoftmaxCrossEntropy<T>(int[] labels) : Function<T> where T
     {
         var x = Inputs[0];
         int n = x.Data.Dim(0), c = x.Data.Dim(1);
+        // Not recorded: the gradient in one pass over the scores, with the same arithmetic as the formula below.
+        if (!Autograd.IsGradEnabled) return [Variable<T>.Constant(TensorKernels.SoftmaxCrossEntropyBackward(x.Data, labels, gy[0].Data.ToScalar() / T.CreateChecked(n)))];
         var onehot = new Tensor<T>(n, c);
         for (int i = 0; i < n; i++) onehot.Span[i * c + labels[i]] = T.One;
         var y = Ops.Softmax(x);
