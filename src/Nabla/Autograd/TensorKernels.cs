@@ -64,15 +64,36 @@ internal static class TensorKernels
     }
 
     /// <summary>
-    /// ∂L/∂x of the mean softmax cross-entropy in one pass: (softmax(x) − onehot(labels)) · <paramref name="scale"/>, with
-    /// scale = ∂L/∂loss / N, computed element by element as the engine's operations compute it.
+    /// The mean softmax cross-entropy of scores <paramref name="x"/> (N, C) against <paramref name="labels"/> (already
+    /// checked), computed as the layers' SoftmaxWithLoss computes it (log-sum-exp on the vectorised exponentials), with
+    /// softmax(x) left in <paramref name="softmax"/> for the backward.
     /// </summary>
-    public static Tensor<T> SoftmaxCrossEntropyBackward<T>(Tensor<T> x, int[] labels, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    public static T SoftmaxCrossEntropy<T>(Tensor<T> x, int[] labels, Tensor<T> softmax) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Dim(0), c = x.Dim(1);
-        var gx = new Tensor<T>(n, c);
+        var xs = x.Span; var ys = softmax.Span;
+        var max = new T[n];
+        Functions.Activations.ExpMinusRowMax<T>(xs, ys, c, max);
+        T sum = T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            var yr = ys.Slice(i * c, c);
+            T z = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
+            System.Numerics.Tensors.TensorPrimitives.Divide(yr, z, yr);
+            sum += T.Log(z) - (xs[i * c + labels[i]] - max[i]); // −log softmax(x)[i, label]
+        }
+        return sum / T.CreateChecked(n);
+    }
+
+    /// <summary>
+    /// ∂L/∂x of the mean softmax cross-entropy in one pass, as the layers' SoftmaxWithLoss computes it: (softmax −
+    /// onehot(labels)) · <paramref name="scale"/>, with scale = ∂L/∂loss / N and <paramref name="softmax"/> from the forward.
+    /// </summary>
+    public static Tensor<T> SoftmaxCrossEntropyBackward<T>(Tensor<T> softmax, int[] labels, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = softmax.Dim(0), c = softmax.Dim(1);
+        var gx = softmax.Clone();
         var g = gx.Span;
-        Functions.Activations.SoftmaxInto(x.Span, g, c);
         for (int i = 0; i < n; i++) g[i * c + labels[i]] -= T.One;
         System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
         return gx;
