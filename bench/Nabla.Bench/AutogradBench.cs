@@ -45,10 +45,16 @@ internal static class AutogradBench
             Console.WriteLine($"round {r}: layer loop  {tl:F2} s (steps alone {tls:F2} s), CPU {cl:F2} s, test acc {accL:F4}");
         }
         double me = Timing.Median(engine), ml = Timing.Median(layers);
+        // On a shared machine a burst of load can land on one side of a round: the median of the rounds' own ratios is steadier.
+        var ratios = engine.Select((e, i) => e / layers[i]).ToList();
+        var stepRatios = engineSteps.Select((e, i) => e / layerSteps[i]).ToList();
+        var cpuRatios = engineCpu.Select((e, i) => e / layerCpu[i]).ToList();
         double mes = Timing.Median(engineSteps), mls = Timing.Median(layerSteps);
         Console.WriteLine($"median of {rounds} alternating rounds: engine {me:F2} s, layers {ml:F2} s, engine/layers {me / ml:F2}×; " +
                           $"10,000 steps alone: engine {mes:F2} s, layers {mls:F2} s, {mes / mls:F2}×; " +
                           $"process CPU time of the loops (all threads): engine {Timing.Median(engineCpu):F2} s, layers {Timing.Median(layerCpu):F2} s, {Timing.Median(engineCpu) / Timing.Median(layerCpu):F2}×");
+        Console.WriteLine($"median of the {rounds} rounds' own ratios engine/layers: loop {Timing.Median(ratios):F2}×, steps alone {Timing.Median(stepRatios):F2}×, CPU time {Timing.Median(cpuRatios):F2}× " +
+                          $"(loop ratios {string.Join(", ", ratios.Select(r => r.ToString("F2")))})");
 
         var ws = new List<(int Epoch, double WorkingSetMb, double HeapMb)>();
         EngineLoop(data, 100, kernels: kernels, onEpoch: (epoch) =>
