@@ -12,6 +12,7 @@ namespace Nabla.Bench;
 /// accuracy over all 70,000 images every 600 iterations) written with the autograd engine, against the layer-based
 /// loop (<see cref="Trainer{T}"/>), alternating inside one process. Prints each round, the medians and the ratio;
 /// then the engine's working set after every epoch of one more run (graphs must be freed as they go).
+/// With --seeds N or --replay DIR SEEDS it only trains the engine by the ch05 recipe and prints test accuracies (see SeedRuns).
 /// Usage: autograd [DATA_DIR] [rounds] [--dense]   (--dense: both loops take dense batches and evaluation chunks; otherwise
 /// both take sparse-row ones gathered from the images' non-zero index). Wall-clock and process CPU time are both printed:
 /// on a shared machine the CPU time of each loop is the steadier of the two.
@@ -23,10 +24,12 @@ internal static class AutogradBench
         bool dense = args.Contains("--dense");
         var kernels = dense ? Nabla.Kernels.KernelOptions.Default with { MaxSparseDensity = 0 } : Nabla.Kernels.KernelOptions.Default;
         args = args.Where(a => a != "--dense").ToArray();
+        string? seeds = Option(ref args, "--seeds"), replay = Option(ref args, "--replay");
         string? dir = args.Length > 0 && args[0].Length > 0 ? args[0] : TrainBench.FindSharedMnist();
-        int rounds = args.Length > 1 ? int.Parse(args[1]) : 3;
         var data = MnistLoader.Load<float>(DatasetKind.Mnist, new MnistOptions { Directory = dir, OneHot = true });
         Console.WriteLine($"{data.Source}; {Environment.ProcessorCount} cores; sparse-row batches {(dense ? "off (--dense)" : "on")}");
+        if (seeds is not null || replay is not null) return SeedRuns(data, kernels, seeds, replay, args.Length > 1 ? args[1] : null);
+        int rounds = args.Length > 1 ? int.Parse(args[1]) : 3;
 
         Breakdown(data, kernels);
         if (rounds == 0) return 0;
@@ -67,6 +70,70 @@ internal static class AutogradBench
         Console.WriteLine("engine run, per epoch (working set MB / live managed heap after a full GC, MB): " + string.Join(", ", ws.Select(w => $"{w.Epoch}: {w.WorkingSetMb:F0}/{w.HeapMb:F0}")));
         double first = ws.Count > 1 ? ws[1].WorkingSetMb : ws[0].WorkingSetMb, max = ws.Skip(1).Select(w => w.WorkingSetMb).DefaultIfEmpty(first).Max();
         Console.WriteLine($"working set after the first epoch {first:F0} MB, largest later {max:F0} MB (growth {max - first:F0} MB); peak {Timing.PeakMemoryMb():F0} MB");
+        return 0;
+    }
+
+    /// <summary>Removes <paramref name="flag"/> and the value after it from <paramref name="args"/>; returns the value, or null.</summary>
+    private static string? Option(ref string[] args, string flag)
+    {
+        int i = Array.IndexOf(args, flag);
+        if (i < 0) return null;
+        if (i + 1 >= args.Length) throw new ArgumentException($"autograd: {flag} needs a value.");
+        string value = args[i + 1];
+        args = [.. args[..i], .. args[(i + 2)..]];
+        return value;
+    }
+
+    /// <summary>
+    /// The ch05 recipe's final test accuracy on the engine over seeds (--seeds N: seeds 0 … N−1, weights and minibatches
+    /// each from <c>new Random(seed)</c> as in the timed loop), or on the book's own random draws for NumPy seeds (--replay
+    /// DIR SEEDS: W1, W2 and the 10,000 masks written by <c>bench/python/ch05_seeds.py --dump DIR SEEDS</c>, SEEDS comma-separated).
+    /// Prints each run's test accuracy at iteration 9,600 (the book's last print) and after 10,000, then mean, sd and range.
+    /// </summary>
+    private static int SeedRuns(MnistDataset<float> data, Nabla.Kernels.KernelOptions kernels, string? seeds, string? replay, string? replaySeeds)
+    {
+        var runs = new List<(string Name, Nabla.Autograd.TwoLayerNet<float> Net, Action<int, int[]> Draw)>();
+        if (seeds is not null)
+            for (int seed = 0; seed < int.Parse(seeds); seed++)
+            {
+                var rng = new Random(seed);
+                runs.Add(($"seed {seed}", new Nabla.Autograd.TwoLayerNet<float>(784, 50, 10, rng: new Random(seed)),
+                    (_, rows) => { for (int i = 0; i < rows.Length; i++) rows[i] = rng.Next(data.TrainCount); }));
+            }
+        if (replay is not null)
+            foreach (int seed in (replaySeeds ?? "0").Split(',').Select(int.Parse))
+            {
+                var net = new Nabla.Autograd.TwoLayerNet<float>(784, 50, 10, rng: new Random(0));
+                Nabla.IO.Npy.Read(Path.Combine(replay, $"w1_{seed}.npy")).ToTensor<float>().Span.CopyTo(net.W1.Data.Span);
+                Nabla.IO.Npy.Read(Path.Combine(replay, $"w2_{seed}.npy")).ToTensor<float>().Span.CopyTo(net.W2.Data.Span);
+                var masks = Nabla.IO.Npy.Read(Path.Combine(replay, $"masks_{seed}.npy")).ToInt32Array();
+                runs.Add(($"NumPy seed {seed}'s draws", net, (it, rows) => masks.AsSpan(it * rows.Length, rows.Length).CopyTo(rows)));
+            }
+        var at9600 = new List<double>(); var final = new List<double>();
+        foreach (var (name, net, draw) in runs)
+        {
+            var view = new OptimizerView<float>(net);
+            var sgd = new Sgd<float>(0.1);
+            var batch = Batch(data, kernels);
+            var rows = new int[100]; var labels = new int[100];
+            for (int it = 0; it < 10_000; it++)
+            {
+                draw(it, rows);
+                for (int i = 0; i < 100; i++) labels[i] = data.LabelsTrain[rows[i]];
+                data.TrainImages.Gather(rows, batch);
+                net.ClearGrads();
+                net.Loss(batch, labels).Backward();
+                view.Step(sgd);
+                if (it == 9600) at9600.Add(Accuracy(net, data.TestImages, data.LabelsTest, kernels));
+            }
+            final.Add(Accuracy(net, data.TestImages, data.LabelsTest, kernels));
+            Console.WriteLine($"{name}: test accuracy at iteration 9,600 {at9600[^1]:F4}, after 10,000 {final[^1]:F4}");
+        }
+        foreach (var (what, v) in new[] { ("at 9,600", at9600), ("after 10,000", final) })
+        {
+            double mean = v.Average(), sd = v.Count > 1 ? Math.Sqrt(v.Sum(a => (a - mean) * (a - mean)) / (v.Count - 1)) : 0;
+            Console.WriteLine($"{what}: mean {mean:F4}, sd {sd:F4}, range {v.Min():F4}-{v.Max():F4}, {v.Count(a => a >= 0.97)} of {v.Count} runs >= 0.97");
+        }
         return 0;
     }
 
