@@ -126,6 +126,13 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Input <paramref name="i"/>'s value.</summary>
     protected Tensor<T> X(int i = 0) => _inputs[i].Data;
 
+    /// <summary>
+    /// A tensor of input <paramref name="i"/>'s shape for a backward that is not recorded to write that input's gradient
+    /// into: a parameter's own gradient tensor when it has none yet in this backward, else a new one. Every element must
+    /// be overwritten.
+    /// </summary>
+    internal Tensor<T> GradientDestination(int i) => _inputs[i].GradientDestination(_inputs[i].Data.Shape);
+
     /// <summary>True when input <paramref name="i"/> takes part in backward (a constant does not; its gradient may be skipped).</summary>
     protected bool NeedsGrad(int i) => _inputs[i].RequiresGrad;
 }

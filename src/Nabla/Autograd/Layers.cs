@@ -58,7 +58,11 @@ public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Forgets every parameter's gradient (call before each backward).</summary>
-    public void ClearGrads() { foreach (var (_, p) in Parameters()) p.ClearGrad(); }
+    public void ClearGrads()
+    {
+        foreach (var (_, p) in _params) p.ClearGrad();
+        foreach (var (_, l) in _layers) l.ClearGrads();
+    }
 
     /// <summary>Writes every parameter to a NumPy <c>.npz</c> file by dotted name.</summary>
     public void SaveParameters(string path) => ParameterFile.Save(path, this);

@@ -37,15 +37,22 @@ public sealed class OptimizerView<T> where T : unmanaged, IFloatingPointIeee754<
     public void Step(IOptimizer<T> optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        // A new dictionary each step: backward makes new gradient tensors, and the optimizers cache what a dictionary held.
-        var grads = new Dictionary<string, Tensor<T>>(_params.Length);
-        foreach (var (name, p) in _params)
+        // The optimizers cache what a dictionary held, so a gradient in a new tensor needs a new dictionary. A parameter's
+        // gradient normally stays in the same tensor from step to step (see Variable.Grad), and then so does the dictionary.
+        bool same = true;
+        for (int i = 0; i < _params.Length; i++)
         {
+            var (name, p) = _params[i];
             if (!ReferenceEquals(_values[name], p.Data))
                 throw new InvalidOperationException($"OptimizerView: parameter '{name}' was given a new tensor after the view was made; make a new view.");
-            grads[name] = p.Grad?.Data ?? _zeros[name];
+            same &= ReferenceEquals(_grads[name], p.Grad?.Data ?? _zeros[name]);
         }
-        _grads = grads;
-        optimizer.Update(_values, grads);
+        if (!same)
+        {
+            var grads = new Dictionary<string, Tensor<T>>(_params.Length);
+            foreach (var (name, p) in _params) grads[name] = p.Grad?.Data ?? _zeros[name];
+            _grads = grads;
+        }
+        optimizer.Update(_values, _grads);
     }
 }

@@ -20,9 +20,83 @@ internal static class TensorKernels
         int kb = transB ? b.Dim(1) : b.Dim(0), n = transB ? b.Dim(0) : b.Dim(1);
         if (k != kb)
             throw new ArgumentException($"{op}: shapes {Tensor<T>.ShapeString(a.Shape)}{(transA ? "ᵀ" : "")} and {Tensor<T>.ShapeString(b.Shape)}{(transB ? "ᵀ" : "")} are not aligned ({k} != {kb}).");
-        var c = new Tensor<T>(m, n);
+        return MatMulInto(a, b, new Tensor<T>(m, n), transA, transB);
+    }
+
+    /// <summary><c>op(a)·op(b)</c> written into <paramref name="c"/> (shapes checked by the product), which it returns.</summary>
+    public static Tensor<T> MatMulInto<T>(Tensor<T> a, Tensor<T> b, Tensor<T> c, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         Tensor<T>.MatMul(a, b, c, transA, transB); // the library's one dispatch: dense, small or sparse-row operands
         return c;
+    }
+
+    /// <summary>
+    /// Adds the bias <paramref name="b"/> to <paramref name="y"/> in place: row by row for a bias of the last axis (as the
+    /// layers' Affine), else broadcast; a bias that does not broadcast to <paramref name="y"/> names both shapes.
+    /// </summary>
+    public static void AddBias<T>(Tensor<T> y, Tensor<T> b, string op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (b.Rank == 1 && y.Rank == 2 && b.Dim(0) == y.Dim(1)) { y.AddToEachRow(b); return; }
+        Shapes.Broadcast(op + " bias", y.Shape, b.Shape);
+        if (!Tensor<T>.BroadcastShape(y.Shape, b.Shape).AsSpan().SequenceEqual(y.Shape))
+            throw new ArgumentException($"{op}: bias {Shapes.S(b.Shape)} does not broadcast to the output {Shapes.S(y.Shape)}.");
+        y.AddInPlace(b);
+    }
+
+    /// <summary>
+    /// <paramref name="g"/> summed down to <paramref name="destination"/>'s shape (a bias gradient), written into it: the
+    /// column sums for a matrix and a row, else <see cref="Shapes.SumTo{T}"/> copied in.
+    /// </summary>
+    public static Tensor<T> SumToInto<T>(Tensor<T> g, Tensor<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.Rank == 2 && destination.Rank == 1 && destination.Dim(0) == g.Dim(1)) g.SumRowsInto(destination);
+        else Shapes.SumTo(g, destination.Shape).Span.CopyTo(destination.Span);
+        return destination;
+    }
+
+    /// <summary>∂L/∂x of ReLU: <paramref name="gy"/> where x &gt; 0, else 0, in one pass (no mask is made).</summary>
+    public static Tensor<T> ReluBackward<T>(Tensor<T> x, Tensor<T> gy) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gx = new Tensor<T>(x.Shape.ToArray());
+        ReluKernel<T>.MaskPositive(x.Span, gy.Span, gx.Span);
+        return gx;
+    }
+
+    /// <summary>
+    /// The mean softmax cross-entropy of scores <paramref name="x"/> (N, C) against <paramref name="labels"/> (already
+    /// checked), computed as the layers' SoftmaxWithLoss computes it (log-sum-exp on the vectorised exponentials), with
+    /// softmax(x) left in <paramref name="softmax"/> for the backward.
+    /// </summary>
+    public static T SoftmaxCrossEntropy<T>(Tensor<T> x, int[] labels, Tensor<T> softmax) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Dim(0), c = x.Dim(1);
+        var xs = x.Span; var ys = softmax.Span;
+        var max = new T[n];
+        Functions.Activations.ExpMinusRowMax<T>(xs, ys, c, max);
+        T sum = T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            var yr = ys.Slice(i * c, c);
+            T z = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
+            System.Numerics.Tensors.TensorPrimitives.Divide(yr, z, yr);
+            sum += T.Log(z) - (xs[i * c + labels[i]] - max[i]); // −log softmax(x)[i, label]
+        }
+        return sum / T.CreateChecked(n);
+    }
+
+    /// <summary>
+    /// ∂L/∂x of the mean softmax cross-entropy in one pass, as the layers' SoftmaxWithLoss computes it: (softmax −
+    /// onehot(labels)) · <paramref name="scale"/>, with scale = ∂L/∂loss / N and <paramref name="softmax"/> from the forward.
+    /// </summary>
+    public static Tensor<T> SoftmaxCrossEntropyBackward<T>(Tensor<T> softmax, int[] labels, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = softmax.Dim(0), c = softmax.Dim(1);
+        var gx = softmax.Clone();
+        var g = gx.Span;
+        for (int i = 0; i < n; i++) g[i * c + labels[i]] -= T.One;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
+        return gx;
     }
 
     /// <summary>im2col: every window of x (N, C, H, W) as a row of (N·OH·OW, C·KH·KW).</summary>
@@ -107,7 +181,7 @@ internal static class TensorKernels
 
     /// <summary>
     /// x·W through this thread's <see cref="MatMulCache{T}"/>, as the layers' Affine multiplies: a mostly-zero x (MNIST's
-    /// pixels) from a compressed copy of its non-zeros, kept for <see cref="CachedTransposedProduct{T}"/>; other x densely.
+    /// pixels) from a compressed copy of its non-zeros, kept for <see cref="CachedTransposedProduct{T}(Tensor{T}, Tensor{T})"/>; other x densely.
     /// </summary>
     public static Tensor<T> CachedProduct<T>(Tensor<T> x, Tensor<T> w) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -120,9 +194,12 @@ internal static class TensorKernels
     /// xᵀ·g through the same cache: from the compressed copy of <paramref name="x"/> when <see cref="CachedProduct{T}"/> made
     /// it and no other product has replaced it since, else the dense (or sparse-row) product.
     /// </summary>
-    public static Tensor<T> CachedTransposedProduct<T>(Tensor<T> x, Tensor<T> g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Tensor<T> CachedTransposedProduct<T>(Tensor<T> x, Tensor<T> g) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CachedTransposedProduct(x, g, new Tensor<T>(x.Dim(1), g.Dim(1)));
+
+    /// <summary><see cref="CachedTransposedProduct{T}(Tensor{T}, Tensor{T})"/> written into <paramref name="gw"/>, which it returns.</summary>
+    public static Tensor<T> CachedTransposedProduct<T>(Tensor<T> x, Tensor<T> g, Tensor<T> gw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gw = new Tensor<T>(x.Dim(1), g.Dim(1));
         Tensor<T>.MatMul(x, g, gw, KernelOptions.Default, Cache<T>(), transposeA: true);
         return gw;
     }

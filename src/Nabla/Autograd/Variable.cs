@@ -29,8 +29,23 @@ public class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The value.</summary>
     public Tensor<T> Data { get; set; }
 
-    /// <summary>∂output/∂this after <see cref="Backward(bool, bool)"/> (null before, or after <see cref="ClearGrad"/>).</summary>
-    public Variable<T>? Grad { get; set; }
+    /// <summary>
+    /// ∂output/∂this after <see cref="Backward(bool, bool)"/> (null before, or after <see cref="ClearGrad"/>). A
+    /// <see cref="Parameter{T}"/>'s gradient lives in a tensor the parameter keeps from step to step, as the layers keep
+    /// theirs: a backward without <c>createGraph</c> after <see cref="ClearGrad"/> writes into it, and a second backward
+    /// without <see cref="ClearGrad"/> adds into it. Clone it to keep a parameter's gradient past the next backward.
+    /// </summary>
+    public Variable<T>? Grad
+    {
+        get => _grad;
+        set { _grad = value; if (value is null) _gradBufferLent = false; }
+    }
+
+    private Variable<T>? _grad;
+    // A parameter's gradient tensor, reused by every backward that is not recorded (see Grad), and whether the
+    // current backward has handed it out already (a parameter may be two inputs of one function).
+    private Tensor<T>? _gradBuffer;
+    private bool _gradBufferLent;
 
     /// <summary>A label for drawings and messages (optional).</summary>
     public string? Name { get; set; }
@@ -70,6 +85,28 @@ public class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Forgets the gradient (before reusing the variable in a new computation).</summary>
     public void ClearGrad() => Grad = null;
+
+    /// <summary>
+    /// The tensor a function's backward should write this variable's gradient into when that backward is not recorded:
+    /// a parameter's own gradient tensor, the first time it is asked for since <see cref="ClearGrad"/>; otherwise a new
+    /// tensor. The contents are unspecified: the caller overwrites every element.
+    /// </summary>
+    internal Tensor<T> GradientDestination(ReadOnlySpan<int> shape)
+    {
+        if (this is not Parameter<T> || _grad is not null || _gradBufferLent || Autograd.IsGradEnabled || !shape.SequenceEqual(Data.Shape))
+            return new Tensor<T>(shape.ToArray());
+        _gradBufferLent = true;
+        return Tensor<T>.Reuse(ref _gradBuffer, shape);
+    }
+
+    /// <summary>Adds <paramref name="gx"/> to the gradient (the engine's accumulation step).</summary>
+    private void AccumulateGrad(Variable<T> gx, bool createGraph)
+    {
+        if (_grad is null) { _grad = gx; return; }
+        // The parameter's own tensor is added into when nothing is recorded; otherwise a new sum (differentiable).
+        if (!createGraph && _gradBuffer is not null && ReferenceEquals(_grad.Data, _gradBuffer)) { _gradBuffer.AddInPlace(gx.Data); return; }
+        Grad = _grad + gx;
+    }
 
     /// <summary>Cuts the link to the creator, making this variable a leaf (the graph behind it can be freed).</summary>
     public void UnchainBackward() { Creator = null; Generation = 0; }
@@ -143,7 +180,7 @@ public class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
                     if (gx is null || !x.RequiresGrad) continue;
                     if (!gx.Data.HasShape(x.Data.Shape))
                         throw new InvalidOperationException($"{f.Name}.Backward returned a gradient of shape {gx.ShapeText} for input {i} of shape {x.ShapeText}.");
-                    x.Grad = x.Grad is null ? gx : x.Grad + gx;
+                    x.AccumulateGrad(gx, createGraph);
                     if (x.Creator is not null) Push(x.Creator);
                 }
                 if (!retainGrad)

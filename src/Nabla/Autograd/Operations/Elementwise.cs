@@ -45,6 +45,8 @@ internal sealed class Relu<T> : Function<T> where T : unmanaged, IFloatingPointI
     protected override Tensor<T>[] Forward(Tensor<T>[] xs) => [Functions.Activations.Relu(xs[0])];
     protected override Variable<T>?[] Backward(Variable<T>[] gy)
     {
+        // Not recorded: one masked copy of the gradient. Recorded: the mask as a constant factor, so the graph shows it.
+        if (!Autograd.IsGradEnabled) return [Variable<T>.Constant(TensorKernels.ReluBackward(X(), gy[0].Data))];
         var mask = X().Map(v => v > T.Zero ? T.One : T.Zero);
         return [gy[0] * Variable<T>.Constant(mask)];
     }

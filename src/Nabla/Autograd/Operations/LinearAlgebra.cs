@@ -34,27 +34,32 @@ internal sealed class LinearFunction<T> : Function<T> where T : unmanaged, IFloa
         // A constant, mostly-zero dense input (a batch of images) multiplies from a compressed copy, which backward reuses
         // for ∂W; a batch already in sparse rows (from the data set's non-zero index) goes to the library's product as it is.
         var y = !NeedsGrad(0) && x.Layout == TensorLayout.Dense ? TensorKernels.CachedProduct(x, w) : TensorKernels.MatMul(x, w, false, false, "Linear");
-        if (xs.Length > 2)
-        {
-            var b = xs[2];
-            Shapes.Broadcast("Linear bias", y.Shape, b.Shape);
-            if (!Tensor<T>.BroadcastShape(y.Shape, b.Shape).AsSpan().SequenceEqual(y.Shape))
-                throw new ArgumentException($"Linear: bias {Shapes.S(b.Shape)} does not broadcast to the output {Shapes.S(y.Shape)}.");
-            y.AddInPlace(b);
-        }
+        if (xs.Length > 2) TensorKernels.AddBias(y, xs[2], "Linear");
         return [y];
     }
 
     protected override Variable<T>?[] Backward(Variable<T>[] gy)
     {
         var g = gy[0];
+        if (!Autograd.IsGradEnabled) return BackwardOnTensors(g.Data);
         var gx = NeedsGrad(0) ? Ops.MatMul(g, Inputs[1], false, true) : null;
-        Variable<T>? gw = null;
-        if (NeedsGrad(1))
-            // A recorded backward needs the differentiable product; otherwise the product cache reuses the forward's
-            // compressed copy of a constant, mostly-zero x (or multiplies densely when it no longer holds that copy).
-            gw = Autograd.IsGradEnabled ? Ops.MatMul(Inputs[0], g, true, false) : Variable<T>.Constant(TensorKernels.CachedTransposedProduct(X(0), g.Data));
+        // Recorded (createGraph): the differentiable products, so that these gradients can be differentiated again.
+        var gw = NeedsGrad(1) ? Ops.MatMul(Inputs[0], g, true, false) : null;
         if (Inputs.Count == 2) return [gx, gw];
         return [gx, gw, NeedsGrad(2) ? Ops.SumTo(g, Inputs[2].Shape.ToArray()) : null];
+    }
+
+    /// <summary>
+    /// The same gradients when backward is not recorded, as plain products written straight where they go (a parameter's
+    /// own gradient tensor, see <see cref="Variable{T}.Grad"/>): ∂x = g·Wᵀ; ∂W = xᵀ·g through the product cache, which reuses
+    /// the forward's compressed copy of a constant, mostly-zero x (or multiplies densely when it no longer holds it); ∂b = Σ g.
+    /// </summary>
+    private Variable<T>?[] BackwardOnTensors(Tensor<T> g)
+    {
+        var gx = NeedsGrad(0) ? TensorKernels.MatMulInto(g, X(1), GradientDestination(0), false, true) : null;
+        var gw = NeedsGrad(1) ? TensorKernels.CachedTransposedProduct(X(0), g, GradientDestination(1)) : null;
+        var gb = Inputs.Count > 2 && NeedsGrad(2) ? TensorKernels.SumToInto(g, GradientDestination(2)) : null;
+        Variable<T>? C(Tensor<T>? t) => t is null ? null : Variable<T>.Constant(t);
+        return Inputs.Count == 2 ? [C(gx), C(gw)] : [C(gx), C(gw), C(gb)];
     }
 }

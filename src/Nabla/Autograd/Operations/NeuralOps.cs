@@ -1,6 +1,5 @@
 using System.Numerics;
 using Nabla.Kernels;
-using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Nabla.Autograd;
 
@@ -27,30 +26,28 @@ internal sealed class Softmax<T> : Function<T> where T : unmanaged, IFloatingPoi
 /// </summary>
 internal sealed class SoftmaxCrossEntropy<T>(int[] labels) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Tensor<T>? _softmax; // softmax(x), made by the forward's log-sum-exp anyway, for a backward that is not recorded
+
     protected override Tensor<T>[] Forward(Tensor<T>[] xs)
     {
         var x = xs[0];
         if (x.Rank != 2) throw new ArgumentException($"SoftmaxCrossEntropy: needs scores of shape (N, classes), got {Shapes.S(x.Shape)}.");
         int n = x.Dim(0), c = x.Dim(1);
         if (labels.Length != n) throw new ArgumentException($"SoftmaxCrossEntropy: {labels.Length} labels for scores of shape {Shapes.S(x.Shape)}.");
-        var s = x.Span;
-        T total = T.Zero;
+        if (c == 0) throw new ArgumentException($"SoftmaxCrossEntropy: scores of shape {Shapes.S(x.Shape)} have no classes.");
         for (int i = 0; i < n; i++)
-        {
-            int t = labels[i];
-            if ((uint)t >= (uint)c) throw new ArgumentOutOfRangeException(nameof(labels), $"SoftmaxCrossEntropy: label {t} of sample {i} is outside 0..{c - 1}.");
-            var row = s.Slice(i * c, c);
-            T max = TP.Max(row), sum = T.Zero;
-            foreach (T v in row) sum += T.Exp(v - max);
-            total += row[t] - max - T.Log(sum);
-        }
-        return [Tensor<T>.Scalar(-total / T.CreateChecked(n))];
+            if ((uint)labels[i] >= (uint)c) throw new ArgumentOutOfRangeException(nameof(labels), $"SoftmaxCrossEntropy: label {labels[i]} of sample {i} is outside 0..{c - 1}.");
+        _softmax = new Tensor<T>(n, c);
+        return [Tensor<T>.Scalar(TensorKernels.SoftmaxCrossEntropy(x, labels, _softmax))];
     }
 
     protected override Variable<T>?[] Backward(Variable<T>[] gy)
     {
         var x = Inputs[0];
         int n = x.Data.Dim(0), c = x.Data.Dim(1);
+        // Not recorded: the gradient in one pass over the forward's softmax, with the same arithmetic as the formula below.
+        if (!Autograd.IsGradEnabled && _softmax is not null)
+            return [Variable<T>.Constant(TensorKernels.SoftmaxCrossEntropyBackward(_softmax, labels, gy[0].Data.ToScalar() / T.CreateChecked(n)))];
         var onehot = new Tensor<T>(n, c);
         for (int i = 0; i < n; i++) onehot.Span[i * c + labels[i]] = T.One;
         var y = Ops.Softmax(x);
