@@ -57,6 +57,7 @@ internal static class ConvBench
         var big = Tensor<float>.RandomUniform(rng, 0f, 1f, 1000, 1, 28, 28);
         var (infer, _) = Timing.Measure(() => net.Predict(big), reps: 5, warmup: 12);
         Console.WriteLine($"DeepConvNet float32, batch 100: training {100.0 * batches / train:F0} images/s (forward+backward+Adam), inference {1000 / infer:F0} images/s (batches of 1000)");
+        for (int i = 0; i < 2; i++) adam.Update(net.Params, net.Gradient(x, t)); // back to batch 100 after the batches of 1000
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 5; i++) adam.Update(net.Params, net.Gradient(x, t));
         Console.WriteLine($"DeepConvNet warm training step: {(GC.GetAllocatedBytesForCurrentThread() - before) / 5} bytes allocated per step on the calling thread");
@@ -127,6 +128,7 @@ internal static class ConvBench
         var alloc = new long[count];
         for (int i = 0; i + 1 < count; i++) fused[i] = layers[i].Layer is Nabla.Layers.Relu<float> && layers[i + 1].Layer is Nabla.Layers.Pooling<float>;
         double loss = 0, opt = 0;
+        long lossAlloc = 0, optAlloc = 0;
         var grads = net.Gradient(x, t); // the network's gradient dictionary: the same tensors every step
         const int steps = 20;
         static double Ms(long t0) => System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
@@ -142,10 +144,11 @@ internal static class ConvBench
                 fwd[i] += Ms(t0) * w;
                 alloc[i] += GC.GetAllocatedBytesForCurrentThread() - a0;
             }
-            long tl = System.Diagnostics.Stopwatch.GetTimestamp();
+            long tl = System.Diagnostics.Stopwatch.GetTimestamp(), al = GC.GetAllocatedBytesForCurrentThread();
             net.LastLayer.Forward(h, t);
             var d = net.LastLayer.Backward();
             loss += Ms(tl) * w;
+            lossAlloc += GC.GetAllocatedBytesForCurrentThread() - al;
             for (int i = count - 1; i >= 0; i--)
             {
                 if (fused[i]) continue; // this ReLU's backward runs in the pooling's after it
@@ -154,15 +157,16 @@ internal static class ConvBench
                 bwd[i] += Ms(t0) * w;
                 alloc[i] += GC.GetAllocatedBytesForCurrentThread() - a0;
             }
-            long to = System.Diagnostics.Stopwatch.GetTimestamp();
+            long to = System.Diagnostics.Stopwatch.GetTimestamp(), ao = GC.GetAllocatedBytesForCurrentThread();
             adam.Update(net.Params, grads);
             opt += Ms(to) * w;
+            if (step >= 0) optAlloc += GC.GetAllocatedBytesForCurrentThread() - ao;
         }
         double total = fwd.Sum() + bwd.Sum() + loss + opt;
         var parts = Enumerable.Range(0, count).Where(i => !fused[i])
             .Select(i => $"{(i > 0 && fused[i - 1] ? layers[i - 1].Name + "+" : "")}{layers[i].Name} {fwd[i]:F2}/{bwd[i]:F2}");
         var allocating = Enumerable.Range(0, count).Where(i => alloc[i] > 0).Select(i => $"{layers[i].Name} {alloc[i] / (steps + 5)}");
-        Console.WriteLine($"bytes allocated per step by layer: {string.Join(", ", allocating.DefaultIfEmpty("none"))}");
+        Console.WriteLine($"bytes allocated per step by layer: {string.Join(", ", allocating.DefaultIfEmpty("none"))}; SoftmaxWithLoss {lossAlloc / (steps + 5)}, Adam (warm) {optAlloc / steps}");
         Console.WriteLine($"DeepConvNet training step split, ms forward/backward (total {total:F1} ms): {string.Join(", ", parts)}, SoftmaxWithLoss {loss:F2}, Adam {opt:F2}");
     }
     /// <summary>Each layer's share of a real gradient step (layers in order, caches as training leaves them), mean of 30 steps.</summary>

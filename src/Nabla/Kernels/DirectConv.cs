@@ -91,7 +91,9 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     {
         _g = g; _fn = fn; _backward = backward;
         int threads = (long)g.N * fn * g.OH * g.OW * g.C * g.FH * g.FW >= 200_000 ? WorkerPool.Concurrency : 1;
-        _tasks = Math.Max(1, Math.Min(g.N, threads));
+        // dW keeps partial sums per task, so it has one task per core; forward runs a few tasks per core, claimed as the
+        // cores come free, so that a core slowed by other work does not hold up the whole product.
+        _tasks = Math.Max(1, Math.Min(g.N, threads == 1 || backward ? threads : 4 * threads));
         int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad;
         // dW of 3-wide filters sums a group of images in registers before it adds to the partial sums (see
         // GradientGroupThreeWide): as many as fit in about 192 KB of (padded) input, at most 16.
@@ -166,12 +168,25 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         }
     }
 
+    /// <summary>
+    /// Copies one image (C, H, W) into the middle of (C, hp, wp) and zeroes the border around it (the rows are short:
+    /// vector copies rather than a memmove call each).
+    /// </summary>
     private static void Pad(T* src, T* dst, ConvGeometry g, int hp, int wp)
     {
-        new Span<T>(dst, g.C * hp * wp).Clear();
+        int p = g.Pad, w = g.W;
         for (int c = 0; c < g.C; c++)
+        {
+            T* plane = dst + (long)c * hp * wp;
+            new Span<T>(plane, p * wp).Clear();
+            new Span<T>(plane + (long)(p + g.H) * wp, (hp - p - g.H) * wp).Clear();
             for (int y = 0; y < g.H; y++)
-                new ReadOnlySpan<T>(src + ((long)c * g.H + y) * g.W, g.W).CopyTo(new Span<T>(dst + ((long)c * hp + y + g.Pad) * wp + g.Pad, g.W));
+            {
+                T* row = plane + (long)(y + p) * wp;
+                for (int k = 0; k < p; k++) { row[k] = T.Zero; row[p + w + k] = T.Zero; }
+                Simd.CopyRow(src + ((long)c * g.H + y) * w, row + p, w);
+            }
+        }
     }
 
     /// <summary>
