@@ -144,6 +144,26 @@ public class ConvolutionTests
         Same(o1, o2, "out"); Same(direct.DW, gemm.DW, "dW"); Same(direct.DB, gemm.DB, "db"); Same(dx1, dx2, "dx");
     }
 
+    /// <summary>
+    /// Once warm, a convolution's forward and backward (direct forward, grouped 3×3 dW, flipped ∂L/∂x, on both cores)
+    /// and a pooling's allocate nothing on the calling thread: the buffers are the layer's own and kept between calls.
+    /// </summary>
+    [Fact]
+    public void ConvolutionAndPoolingAllocateNothingOnceWarm()
+    {
+        var rng = new Random(5);
+        var conv = new Convolution<float>(Tensor<float>.RandomNormal(rng, 0.1f, 32, 16, 3, 3), Tensor<float>.Zeros(32), 1, 1);
+        var pool = new Pooling<float>(2, 2, 2);
+        var x = Tensor<float>.RandomNormal(rng, 1f, 20, 16, 14, 14);
+        var dout = Tensor<float>.RandomNormal(rng, 1f, 20, 32, 7, 7);
+        void Step() { pool.ForwardWithRelu(conv.Forward(x)); conv.Backward(pool.Backward(dout)); }
+        for (int i = 0; i < 3; i++) Step();
+        Assert.True(conv.LastForwardWasDirect && conv.LastInputGradientWasDirect);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void ConvolutionEqualsDirectSum()
     {
