@@ -192,69 +192,84 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     /// <summary>
     /// One image: out (FN, OH, OW) from the (padded) input (C, hp, wp). The filter width is a JIT-time constant for
     /// 3- and 5-wide filters (<typeparamref name="TW"/>), so a filter row's taps are unrolled; the taps are added in the
-    /// same order whatever the width type.
+    /// same order whatever the width type. Rows go in blocks of 3, and of 2 where OH is not a multiple of 3 (28 rows:
+    /// eight 3s and two 2s), so that no row is computed twice.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardImage<TW>(T* x, T* w, T* b, T* o, ConvGeometry g, int hp, int wp, int fn) where TW : struct, ITapCount
     {
         int oh = g.OH, ow = g.OW, fh = g.FH, fw = TW.Count > 0 ? TW.Count : g.FW, c = g.C, l = L;
         long filter = (long)c * fh * fw, plane = (long)oh * ow;
+        int threes = oh % 3 == 1 ? oh / 3 - 1 : oh / 3, blocks = threes + (oh - 3 * threes) / 2; // OH ≥ 3
         for (int f0 = 0; f0 < fn; f0 += FilterBlock)
         {
             if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
-            var bias0 = Vector256.Create(b[f0]); var bias1 = Vector256.Create(b[f0 + 1]);
-            var bias2 = Vector256.Create(b[f0 + 2]); var bias3 = Vector256.Create(b[f0 + 3]);
             T* wf = w + f0 * filter;
-            for (int y0 = 0; y0 < oh; y0 += RowBlock)
+            for (int blk = 0, y0 = 0; blk < blocks; blk++)
             {
-                if (y0 > oh - RowBlock) y0 = oh - RowBlock;
+                bool three = blk < threes;
                 for (int x0 = 0; x0 < ow; x0 += l)
                 {
                     if (x0 > ow - l) x0 = ow - l;
-                    Vector256<T> a00 = bias0, a01 = bias0, a02 = bias0, a10 = bias1, a11 = bias1, a12 = bias1;
-                    Vector256<T> a20 = bias2, a21 = bias2, a22 = bias2, a30 = bias3, a31 = bias3, a32 = bias3;
-                    for (int ci = 0; ci < c; ci++)
-                    {
-                        T* r = x + (long)ci * hp * wp + (long)y0 * wp + x0;
-                        T* wr = wf + (long)ci * fh * fw;
-                        for (int i = 0; i < fh; i++, r += wp, wr += fw)
-                        {
-                            if (TW.Count == 3)
-                            {
-                                ForwardTap(r, wr, wp, filter, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
-                                ForwardTap(r + 1, wr + 1, wp, filter, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
-                                ForwardTap(r + 2, wr + 2, wp, filter, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
-                            }
-                            else
-                                for (int j = 0; j < fw; j++)
-                                    ForwardTap(r + j, wr + j, wp, filter, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
-                        }
-                    }
-                    T* op = o + f0 * plane + (long)y0 * ow + x0;
-                    a00.Store(op); a01.Store(op + ow); a02.Store(op + 2 * ow); op += plane;
-                    a10.Store(op); a11.Store(op + ow); a12.Store(op + 2 * ow); op += plane;
-                    a20.Store(op); a21.Store(op + ow); a22.Store(op + 2 * ow); op += plane;
-                    a30.Store(op); a31.Store(op + ow); a32.Store(op + 2 * ow);
+                    T* xr = x + (long)y0 * wp + x0, op = o + f0 * plane + (long)y0 * ow + x0;
+                    if (three) ForwardBlock<TW>(xr, wf, b + f0, op, c, fh, fw, hp, wp, ow, filter, plane, three: true);
+                    else ForwardBlock<TW>(xr, wf, b + f0, op, c, fh, fw, hp, wp, ow, filter, plane, three: false);
                 }
+                y0 += three ? 3 : 2;
             }
         }
     }
 
-    /// <summary>One tap of <see cref="ForwardImage{TW}"/>: 3 input rows (r, r + wp, r + 2·wp) times 4 filters' weight (wr, wr + filter, …).</summary>
+    /// <summary>
+    /// One block of <see cref="ForwardImage{TW}"/>: 4 filters × 3 rows (2 unless <paramref name="three"/>, a constant at
+    /// each call) × one vector of columns, from bias b[0..4) plus every tap.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardTap(T* r, T* wr, int wp, long filter,
+    private static void ForwardBlock<TW>(T* x, T* wf, T* b, T* op, int c, int fh, int fw, int hp, int wp, int ow, long filter, long plane, bool three)
+        where TW : struct, ITapCount
+    {
+        var bias0 = Vector256.Create(b[0]); var bias1 = Vector256.Create(b[1]);
+        var bias2 = Vector256.Create(b[2]); var bias3 = Vector256.Create(b[3]);
+        Vector256<T> a00 = bias0, a01 = bias0, a02 = bias0, a10 = bias1, a11 = bias1, a12 = bias1;
+        Vector256<T> a20 = bias2, a21 = bias2, a22 = bias2, a30 = bias3, a31 = bias3, a32 = bias3;
+        for (int ci = 0; ci < c; ci++)
+        {
+            T* r = x + (long)ci * hp * wp;
+            T* wr = wf + (long)ci * fh * fw;
+            for (int i = 0; i < fh; i++, r += wp, wr += fw)
+            {
+                if (TW.Count == 3)
+                {
+                    ForwardTap(r, wr, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+                    ForwardTap(r + 1, wr + 1, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+                    ForwardTap(r + 2, wr + 2, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+                }
+                else
+                    for (int j = 0; j < fw; j++)
+                        ForwardTap(r + j, wr + j, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+            }
+        }
+        a00.Store(op); a01.Store(op + ow); if (three) a02.Store(op + 2 * ow); op += plane;
+        a10.Store(op); a11.Store(op + ow); if (three) a12.Store(op + 2 * ow); op += plane;
+        a20.Store(op); a21.Store(op + ow); if (three) a22.Store(op + 2 * ow); op += plane;
+        a30.Store(op); a31.Store(op + ow); if (three) a32.Store(op + 2 * ow);
+    }
+
+    /// <summary>One tap of <see cref="ForwardBlock{TW}"/>: 3 input rows (r, r + wp, r + 2·wp; 2 unless <paramref name="three"/>) times 4 filters' weight (wr, wr + filter, …).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardTap(T* r, T* wr, int wp, long filter, bool three,
         ref Vector256<T> a00, ref Vector256<T> a01, ref Vector256<T> a02, ref Vector256<T> a10, ref Vector256<T> a11, ref Vector256<T> a12,
         ref Vector256<T> a20, ref Vector256<T> a21, ref Vector256<T> a22, ref Vector256<T> a30, ref Vector256<T> a31, ref Vector256<T> a32)
     {
-        var v0 = Vector256.Load(r); var v1 = Vector256.Load(r + wp); var v2 = Vector256.Load(r + 2 * wp);
+        var v0 = Vector256.Load(r); var v1 = Vector256.Load(r + wp); var v2 = three ? Vector256.Load(r + 2 * wp) : default;
         var k = Vector256.Create(wr[0]);
-        a00 = Simd.Fma(k, v0, a00); a01 = Simd.Fma(k, v1, a01); a02 = Simd.Fma(k, v2, a02);
+        a00 = Simd.Fma(k, v0, a00); a01 = Simd.Fma(k, v1, a01); if (three) a02 = Simd.Fma(k, v2, a02);
         k = Vector256.Create(wr[filter]);
-        a10 = Simd.Fma(k, v0, a10); a11 = Simd.Fma(k, v1, a11); a12 = Simd.Fma(k, v2, a12);
+        a10 = Simd.Fma(k, v0, a10); a11 = Simd.Fma(k, v1, a11); if (three) a12 = Simd.Fma(k, v2, a12);
         k = Vector256.Create(wr[2 * filter]);
-        a20 = Simd.Fma(k, v0, a20); a21 = Simd.Fma(k, v1, a21); a22 = Simd.Fma(k, v2, a22);
+        a20 = Simd.Fma(k, v0, a20); a21 = Simd.Fma(k, v1, a21); if (three) a22 = Simd.Fma(k, v2, a22);
         k = Vector256.Create(wr[3 * filter]);
-        a30 = Simd.Fma(k, v0, a30); a31 = Simd.Fma(k, v1, a31); a32 = Simd.Fma(k, v2, a32);
+        a30 = Simd.Fma(k, v0, a30); a31 = Simd.Fma(k, v1, a31); if (three) a32 = Simd.Fma(k, v2, a32);
     }
 
     /// <summary>One image's share of dW: partial (FN, C, FH, FW) vectors += dout (FN, OH, OW) × input windows.</summary>
