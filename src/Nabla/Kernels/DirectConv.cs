@@ -11,14 +11,19 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>Forward keeps a block of 4 filters × 3 output rows × one vector of output columns in 12 registers and
-/// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Blocks that do not divide
-/// the filter count, the rows or the columns evenly overlap the previous block and rewrite the same values.</para>
+/// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Rows go in blocks of 3 and,
+/// where OH is not a multiple of 3, of 2; blocks that do not divide the filter count or the columns evenly overlap
+/// the previous block and rewrite the same values. Nothing else stays in a vector register across the taps: 16 are
+/// all AVX2 has. The same kernel computes ∂L/∂x, as the convolution of dout with the flipped filters
+/// (<see cref="Convolution2D{T}.InputGradientGeometry"/>).</para>
 /// <para>dW keeps 4 filters × 2 neighbouring taps (j, j+1) in 8 registers and runs over the image: 2 input loads
-/// and 4 loads of dout feed 8 FMAs; 3- and 5-wide filters (the book's) use 2 filters × all the taps of a filter row instead, so that no tap
-/// is computed twice. Overlapping blocks would count twice here, so the last column vector masks the lanes
-/// already counted and an overlapping filter block stores only its new filters. Each task sums its images
-/// into vector partial sums (and db into its own sums); the lanes and the tasks are added at the end.</para>
-/// <para>Images are shared out among the cores. Zero padding is made in a per-task copy of one image.</para>
+/// and 4 loads of dout feed 8 FMAs; 5-wide filters use 2 filters × all the taps of a filter row instead, and 3-wide
+/// filters 4 filters × the 3 taps, summed over a group of images, so that no tap is computed twice. Overlapping
+/// blocks would count twice here, so the last column vector masks the lanes already counted and an overlapping
+/// filter block stores only its new filters. Each task sums its images into vector partial sums (and db into its own
+/// sums); the tasks and then the lanes are added at the end.</para>
+/// <para>Images are shared out among the cores: a few tasks per core for forward, one per core for dW. Zero padding
+/// is made in a per-task copy of the image (of the group of images for 3-wide dW).</para>
 /// </remarks>
 internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
