@@ -26,6 +26,7 @@ internal static class ConvBench
         var (infer, _) = Timing.Measure(() => net.Predict(big), reps: 5, warmup: 41);
         Console.WriteLine($"SimpleConvNet float32, batch 100: training {100.0 * batches / train:F0} images/s (forward+backward+Adam), inference {1000 / infer:F0} images/s (batches of 1000)");
         if (args.Contains("--deep")) DeepConv(rng);
+        if (args.Contains("--deep-kernels")) DeepConvKernels(rng);
         if (args.Contains("--parts"))
         {
             var grads = net.Gradient(x, t);
@@ -38,23 +39,136 @@ internal static class ConvBench
         return 0;
     }
 
-    /// <summary>DeepConvNet's gradient on a batch of 100, with the direct convolution kernels and with im2col + GEMM only.</summary>
+    /// <summary>
+    /// DeepConvNet (chapter 8), batch 100, float32: a full training step (forward, backward, Adam) in images/s,
+    /// inference in images/s (batches of 1000), each layer's share of a training step, and the gradient with the
+    /// general convolution kernels against im2col + GEMM only.
+    /// </summary>
     private static void DeepConv(Random rng)
     {
         var net = new DeepConvNet<float>(rng: rng);
         var x = Tensor<float>.RandomUniform(rng, 0f, 1f, 100, 1, 28, 28);
         var t = new Tensor<float>(100);
         for (int i = 0; i < 100; i++) t[i] = rng.Next(10);
-        var convs = net.Layers.Select(l => l.Layer).OfType<Nabla.Layers.Convolution<float>>().ToArray();
-        for (int round = 0; round < 2; round++)
-            foreach (bool direct in new[] { true, false })
-            {
-                foreach (var c in convs) c.Options = Nabla.Kernels.KernelOptions.Default with { AllowDirectConvolution = direct };
-                double g = Timing.Measure(() => net.Gradient(x, t), reps: 5, warmup: 2).Median * 1e3;
-                Console.WriteLine($"DeepConvNet float32 gradient, batch 100, {(direct ? "direct kernels" : "im2col + GEMM")}: {g:F1} ms ({100 / g * 1e3:F0} images/s)");
-            }
+        var adam = new Adam<float>(0.001);
+        const int batches = 10;
+        var (train, _) = Timing.Measure(() => { for (int i = 0; i < batches; i++) adam.Update(net.Params, net.Gradient(x, t)); },
+            reps: 5, warmup: 6);
+        var big = Tensor<float>.RandomUniform(rng, 0f, 1f, 1000, 1, 28, 28);
+        var (infer, _) = Timing.Measure(() => net.Predict(big), reps: 5, warmup: 12);
+        Console.WriteLine($"DeepConvNet float32, batch 100: training {100.0 * batches / train:F0} images/s (forward+backward+Adam), inference {1000 / infer:F0} images/s (batches of 1000)");
+        for (int i = 0; i < 2; i++) adam.Update(net.Params, net.Gradient(x, t)); // back to batch 100 after the batches of 1000
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) adam.Update(net.Params, net.Gradient(x, t));
+        Console.WriteLine($"DeepConvNet warm training step: {(GC.GetAllocatedBytesForCurrentThread() - before) / 5} bytes allocated per step on the calling thread");
+        PrintTrainingSplit(net, adam, x, t);
+        foreach (bool direct in new[] { true, false, true, false })
+        {
+            net.Options = Nabla.Kernels.KernelOptions.Default with { AllowDirectConvolution = direct };
+            double g = Timing.Measure(() => net.Gradient(x, t), reps: 5, warmup: 2).Median * 1e3;
+            Console.WriteLine($"DeepConvNet float32 gradient, batch 100, {(direct ? "direct kernels" : "im2col + GEMM")}: {g:F1} ms ({100 / g * 1e3:F0} images/s)");
+        }
+        net.Options = Nabla.Kernels.KernelOptions.Default;
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern unsafe int ClockGetTime(int clock, long* time);
+
+    /// <summary>CPU seconds this process has used (CLOCK_PROCESS_CPUTIME_ID): on a shared machine, unlike the wall clock, it does not count other processes' turns.</summary>
+    private static unsafe double ProcessCpuSeconds()
+    {
+        long* t = stackalloc long[2]; // struct timespec { tv_sec; tv_nsec; }
+        return ClockGetTime(2, t) == 0 ? t[0] + t[1] * 1e-9 : double.NaN;
+    }
+
+    /// <summary>
+    /// Each DeepConvNet convolution's forward, backward without ∂L/∂x (dW, db) and full backward, batch 100: median CPU
+    /// milliseconds of the process and GFLOP/s per CPU second. Run with DOTNET_PROCESSOR_COUNT=1 for one core's kernel
+    /// speed on a loaded machine (with two cores the spinning worker's CPU time counts too).
+    /// </summary>
+    private static void DeepConvKernels(Random rng)
+    {
+        var net = new DeepConvNet<float>(rng: rng);
+        var h = Tensor<float>.RandomUniform(rng, 0f, 1f, 100, 1, 28, 28);
+        foreach (var (name, layer) in net.Layers)
+        {
+            var input = h;
+            h = layer.Forward(h);
+            if (layer is not Nabla.Layers.Convolution<float> conv) continue;
+            var dout = Tensor<float>.RandomUniform(rng, -1f, 1f, h.Shape.ToArray());
+            double macs = (double)h.Length * conv.W.Length / conv.W.Dim(0);
+            double Cpu(Action a)
+            {
+                for (int i = 0; i < 3; i++) a();
+                var s = new double[7];
+                for (int i = 0; i < s.Length; i++) { double c0 = ProcessCpuSeconds(); a(); s[i] = ProcessCpuSeconds() - c0; }
+                return Timing.Median(s);
+            }
+            double f = Cpu(() => conv.Forward(input));
+            bool keep = conv.ComputeInputGradient;
+            conv.ComputeInputGradient = false;
+            double w = Cpu(() => conv.Backward(dout));
+            conv.ComputeInputGradient = keep;
+            double b = keep ? Cpu(() => conv.Backward(dout)) : w;
+            Console.WriteLine($"{name} {Tensor<float>.ShapeString(input.Shape)}→{Tensor<float>.ShapeString(h.Shape)}: CPU ms forward {f * 1e3:F2} ({2 * macs / f * 1e-9:F1} GFLOP/s), " +
+                $"dW+db {w * 1e3:F2} ({2 * macs / w * 1e-9:F1}), ∂L/∂x {(b - w) * 1e3:F2}{(keep ? $" ({2 * macs / (b - w) * 1e-9:F1})" : "")}");
+        }
+    }
+
+    /// <summary>
+    /// Each layer's share of a real training step, as <see cref="LayerNetwork{T}.Gradient"/> runs it (a ReLU ahead of a
+    /// pool folded into the pool) followed by Adam; mean milliseconds over 20 steps after 5 warm ones.
+    /// </summary>
+    private static void PrintTrainingSplit(LayerNetwork<float> net, Adam<float> adam, Tensor<float> x, Tensor<float> t)
+    {
+        var layers = net.Layers;
+        int count = layers.Count;
+        var fwd = new double[count]; var bwd = new double[count];
+        var fused = new bool[count];
+        var alloc = new long[count];
+        for (int i = 0; i + 1 < count; i++) fused[i] = layers[i].Layer is Nabla.Layers.Relu<float> && layers[i + 1].Layer is Nabla.Layers.Pooling<float>;
+        double loss = 0, opt = 0;
+        long lossAlloc = 0, optAlloc = 0;
+        var grads = net.Gradient(x, t); // the network's gradient dictionary: the same tensors every step
+        const int steps = 20;
+        static double Ms(long t0) => System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        for (int step = -5; step < steps; step++)
+        {
+            double w = step >= 0 ? 1.0 / steps : 0;
+            var h = x;
+            for (int i = 0; i < count; i++)
+            {
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp(), a0 = GC.GetAllocatedBytesForCurrentThread();
+                if (fused[i]) { h = ((Nabla.Layers.Pooling<float>)layers[i + 1].Layer).ForwardWithRelu(h); fwd[i + 1] += Ms(t0) * w; alloc[i + 1] += GC.GetAllocatedBytesForCurrentThread() - a0; i++; continue; }
+                h = layers[i].Layer.Forward(h);
+                fwd[i] += Ms(t0) * w;
+                alloc[i] += GC.GetAllocatedBytesForCurrentThread() - a0;
+            }
+            long tl = System.Diagnostics.Stopwatch.GetTimestamp(), al = GC.GetAllocatedBytesForCurrentThread();
+            net.LastLayer.Forward(h, t);
+            var d = net.LastLayer.Backward();
+            loss += Ms(tl) * w;
+            lossAlloc += GC.GetAllocatedBytesForCurrentThread() - al;
+            for (int i = count - 1; i >= 0; i--)
+            {
+                if (fused[i]) continue; // this ReLU's backward runs in the pooling's after it
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp(), a0 = GC.GetAllocatedBytesForCurrentThread();
+                d = layers[i].Layer.Backward(d);
+                bwd[i] += Ms(t0) * w;
+                alloc[i] += GC.GetAllocatedBytesForCurrentThread() - a0;
+            }
+            long to = System.Diagnostics.Stopwatch.GetTimestamp(), ao = GC.GetAllocatedBytesForCurrentThread();
+            adam.Update(net.Params, grads);
+            opt += Ms(to) * w;
+            if (step >= 0) optAlloc += GC.GetAllocatedBytesForCurrentThread() - ao;
+        }
+        double total = fwd.Sum() + bwd.Sum() + loss + opt;
+        var parts = Enumerable.Range(0, count).Where(i => !fused[i])
+            .Select(i => $"{(i > 0 && fused[i - 1] ? layers[i - 1].Name + "+" : "")}{layers[i].Name} {fwd[i]:F2}/{bwd[i]:F2}");
+        var allocating = Enumerable.Range(0, count).Where(i => alloc[i] > 0).Select(i => $"{layers[i].Name} {alloc[i] / (steps + 5)}");
+        Console.WriteLine($"bytes allocated per step by layer: {string.Join(", ", allocating.DefaultIfEmpty("none"))}; SoftmaxWithLoss {lossAlloc / (steps + 5)}, Adam (warm) {optAlloc / steps}");
+        Console.WriteLine($"DeepConvNet training step split, ms forward/backward (total {total:F1} ms): {string.Join(", ", parts)}, SoftmaxWithLoss {loss:F2}, Adam {opt:F2}");
+    }
     /// <summary>Each layer's share of a real gradient step (layers in order, caches as training leaves them), mean of 30 steps.</summary>
     private static void PrintSequence(SimpleConvNet<float> net, Tensor<float> x, Tensor<float> t)
     {

@@ -109,7 +109,7 @@ internal static class TrainCommand
             TrainingHistory history;
             try
             {
-                history = ConsoleProgress.Run(trainer, @out, !r.GetValue(quiet), timings);
+                history = ConsoleProgress.Run(trainer, @out, !r.GetValue(quiet), options.BatchSize, timings);
             }
             catch (TrainingDivergedException e)
             {

@@ -12,8 +12,8 @@ namespace Nabla.Kernels;
 /// </summary>
 internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [];
-    private DirectConv<T>? _directConv;
+    private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
+    private DirectConv<T>? _directConv, _directInput;
 
     /// <summary>Whether the last forward pass ran the direct kernels (its backward then does too).</summary>
     public bool RanDirect { get; private set; }
@@ -44,9 +44,12 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
         bool inputGradient = !dx.IsEmpty;
+        // ∂L/∂x as a direct convolution too (see InputGradientGeometry) when the forward ran direct and the shape allows.
+        bool directInput = inputGradient && RanDirect && InputGradientGeometry(g, fn) is { } gx && DirectConv<T>.Supports(gx, g.C);
+        RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
-        if (!RanDirect || inputGradient)
+        if (!RanDirect || (inputGradient && !directInput))
         {
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
@@ -61,9 +64,44 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             Gemm.Multiply<T>(d2s, _col.AsSpan(0, rows * cols), dw, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         }
         if (!inputGradient) return;
+        if (directInput)
+        {
+            var flipped = Buffer(ref _flipped, fn * cols);
+            FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
+            var zeros = Buffer(ref _zeros, g.C);
+            (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, InputGradientGeometry(g, fn)!.Value, g.C);
+            return;
+        }
         var dcol = Buffer(ref _dcol, rows * cols);
         Gemm.Multiply<T>(d2s, w, dcol, rows, cols, fn);                                                // dcol = dout2·W
         Im2Col.Backward<T>(dcol, dx, g);
+    }
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels (rather than GEMM and col2im).</summary>
+    public bool RanDirectInputGradient { get; private set; }
+
+    /// <summary>
+    /// For stride 1 and square filters padded by at most FH − 1, ∂L/∂x is itself a stride-1 convolution:
+    /// dx (N, C, H, W) = dout (N, FN, OH, OW) padded by FH − 1 − pad, convolved with the filters turned half a
+    /// circle and their two channel axes swapped, W′[c, f, i, j] = W[f, c, FH−1−i, FW−1−j] (the "full" convolution of
+    /// backpropagation). This is that convolution's geometry (its output is H×W); null where it does not apply.
+    /// </summary>
+    internal static ConvGeometry? InputGradientGeometry(ConvGeometry g, int fn) =>
+        g.Stride == 1 && g.FH == g.FW && g.Pad <= g.FH - 1
+            ? new ConvGeometry(g.N, fn, g.OH, g.OW, g.FH, g.FW, 1, g.FH - 1 - g.Pad)
+            : null;
+
+    /// <summary>W′ (C, FN, FH, FW)[c, f, i, j] = W (FN, C, FH, FW)[f, c, FH−1−i, FW−1−j].</summary>
+    private static void FlipFilters(ReadOnlySpan<T> w, Span<T> flipped, int fn, int c, int fh, int fw)
+    {
+        int taps = fh * fw;
+        for (int f = 0; f < fn; f++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                var src = w.Slice((f * c + ci) * taps, taps);
+                var dst = flipped.Slice((ci * fn + f) * taps, taps);
+                for (int k = 0; k < taps; k++) dst[taps - 1 - k] = src[k];
+            }
     }
 
     private static Span<T> Buffer(ref T[] buffer, int length)

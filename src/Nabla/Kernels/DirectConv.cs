@@ -11,14 +11,19 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>Forward keeps a block of 4 filters × 3 output rows × one vector of output columns in 12 registers and
-/// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Blocks that do not divide
-/// the filter count, the rows or the columns evenly overlap the previous block and rewrite the same values.</para>
+/// adds every tap (c, i, j) to it: 3 input loads and 4 weight broadcasts feed 12 FMAs. Rows go in blocks of 3 and,
+/// where OH is not a multiple of 3, of 2; blocks that do not divide the filter count or the columns evenly overlap
+/// the previous block and rewrite the same values. Nothing else stays in a vector register across the taps: 16 are
+/// all AVX2 has. The same kernel computes ∂L/∂x, as the convolution of dout with the flipped filters
+/// (<see cref="Convolution2D{T}.InputGradientGeometry"/>).</para>
 /// <para>dW keeps 4 filters × 2 neighbouring taps (j, j+1) in 8 registers and runs over the image: 2 input loads
-/// and 4 loads of dout feed 8 FMAs; 3- and 5-wide filters (the book's) use 2 filters × all the taps of a filter row instead, so that no tap
-/// is computed twice. Overlapping blocks would count twice here, so the last column vector masks the lanes
-/// already counted and an overlapping filter block stores only its new filters. Each task sums its images
-/// into vector partial sums (and db into its own sums); the lanes and the tasks are added at the end.</para>
-/// <para>Images are shared out among the cores. Zero padding is made in a per-task copy of one image.</para>
+/// and 4 loads of dout feed 8 FMAs; 5-wide filters use 2 filters × all the taps of a filter row instead, and 3-wide
+/// filters 4 filters × the 3 taps, summed over a group of images, so that no tap is computed twice. Overlapping
+/// blocks would count twice here, so the last column vector masks the lanes already counted and an overlapping
+/// filter block stores only its new filters. Each task sums its images into vector partial sums (and db into its own
+/// sums); the tasks and then the lanes are added at the end.</para>
+/// <para>Images are shared out among the cores: a few tasks per core for forward, one per core for dW. Zero padding
+/// is made in a per-task copy of the image (of the group of images for 3-wide dW).</para>
 /// </remarks>
 internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -26,7 +31,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     private static int L => Vector256<T>.Count;
 
     private ConvGeometry _g;
-    private int _fn, _tasks;
+    private int _fn, _tasks, _group;
     private bool _backward;
     private T* _x, _w, _b, _out;
     private T[] _padded = [], _partial = [], _dbPartial = [];
@@ -63,15 +68,15 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
             try { Run(g, filterCount, backward: true); }
             finally { _x = _out = null; }
         }
-        // Partial sums: (task, filter, tap) vectors; add the lanes and the tasks.
-        var part = _partial.AsSpan();
-        for (int q = 0; q < filterCount * taps; q++)
-        {
-            T s = T.Zero;
-            for (int t = 0; t < _tasks; t++)
-                s += System.Numerics.Tensors.TensorPrimitives.Sum<T>(part.Slice(t * size + q * L, L));
-            dw[q] = s;
-        }
+        // Partial sums: (task, filter, tap) vectors; add the tasks' vectors, then the lanes (64 × 64 × 9 taps: a
+        // library call per vector cost a tenth of the kernel).
+        fixed (T* part = _partial)
+            for (int q = 0; q < filterCount * taps; q++)
+            {
+                var v = Vector256.Load(part + (long)q * L);
+                for (int t = 1; t < _tasks; t++) v += Vector256.Load(part + (long)t * size + (long)q * L);
+                dw[q] = Vector256.Sum(v);
+            }
         for (int f = 0; f < filterCount; f++)
         {
             T s = T.Zero;
@@ -91,9 +96,16 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     {
         _g = g; _fn = fn; _backward = backward;
         int threads = (long)g.N * fn * g.OH * g.OW * g.C * g.FH * g.FW >= 200_000 ? WorkerPool.Concurrency : 1;
-        _tasks = Math.Max(1, Math.Min(g.N, threads));
+        // dW keeps partial sums per task, so it has one task per core; forward runs a few tasks per core, claimed as the
+        // cores come free, so that a core slowed by other work does not hold up the whole product.
+        _tasks = Math.Max(1, Math.Min(g.N, threads == 1 || backward ? threads : 4 * threads));
         int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad;
-        if (g.Pad > 0 && _padded.Length < _tasks * g.C * hp * wp) _padded = GC.AllocateArray<T>(_tasks * g.C * hp * wp, pinned: true);
+        // dW of 3-wide filters sums a group of images in registers before it adds to the partial sums (see
+        // GradientGroupThreeWide): as many as fit in about 192 KB of (padded) input, at most 16.
+        long imageBytes = (long)g.C * hp * wp * Unsafe.SizeOf<T>();
+        _group = backward && g.FW == 3 ? (int)Math.Clamp(196_608 / imageBytes, 1, 16) : 1;
+        long padSize = (long)_tasks * _group * g.C * hp * wp;
+        if (g.Pad > 0 && _padded.Length < padSize) _padded = GC.AllocateArray<T>((int)padSize, pinned: true);
         if (backward)
         {
             int size = _tasks * fn * g.C * g.FH * g.FW * L;
@@ -115,7 +127,28 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad, image = g.C * g.H * g.W;
         fixed (T* padBase = _padded, partBase = _partial)
         {
-            T* scratch = padBase + (long)task * g.C * hp * wp;
+            T* scratch = padBase + (long)task * _group * g.C * hp * wp;
+            if (_backward && g.FW == 3)
+            {
+                T* part = partBase + (long)task * _fn * g.C * g.FH * g.FW * L;
+                T** xs = stackalloc T*[_group];
+                T** ds = stackalloc T*[_group];
+                int plane = g.OH * g.OW;
+                for (int n = n0; n < n1; n += _group)
+                {
+                    int count = Math.Min(_group, n1 - n);
+                    for (int q = 0; q < count; q++)
+                    {
+                        xs[q] = _x + (long)(n + q) * image;
+                        if (g.Pad > 0) { T* p = scratch + (long)q * g.C * hp * wp; Pad(xs[q], p, g, hp, wp); xs[q] = p; }
+                        ds[q] = _out + (long)(n + q) * _fn * plane;
+                        for (int f = 0; f < _fn; f++)
+                            _dbPartial[task * _fn + f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(ds[q] + (long)f * plane, plane));
+                    }
+                    GradientGroupThreeWide(xs, ds, count, part, g, hp, wp, _fn);
+                }
+                return;
+            }
             for (int n = n0; n < n1; n++)
             {
                 T* xin = _x + (long)n * image;
@@ -124,72 +157,124 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                 {
                     T* dn = _out + (long)n * _fn * g.OH * g.OW, part = partBase + (long)task * _fn * g.C * g.FH * g.FW * L;
                     if (g.FW == 5) GradientImageWholeRow<FiveTaps>(xin, dn, part, g, hp, wp, _fn);
-                    else if (g.FW == 3) GradientImageWholeRow<ThreeTaps>(xin, dn, part, g, hp, wp, _fn);
                     else GradientImage(xin, dn, part, g, hp, wp, _fn);
                     int plane = g.OH * g.OW;
                     for (int f = 0; f < _fn; f++)
                         _dbPartial[task * _fn + f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(dn + (long)f * plane, plane));
                 }
                 else
-                    ForwardImage(xin, _w, _b, _out + (long)n * _fn * g.OH * g.OW, g, hp, wp, _fn);
-            }
-        }
-    }
-
-    private static void Pad(T* src, T* dst, ConvGeometry g, int hp, int wp)
-    {
-        new Span<T>(dst, g.C * hp * wp).Clear();
-        for (int c = 0; c < g.C; c++)
-            for (int y = 0; y < g.H; y++)
-                new ReadOnlySpan<T>(src + ((long)c * g.H + y) * g.W, g.W).CopyTo(new Span<T>(dst + ((long)c * hp + y + g.Pad) * wp + g.Pad, g.W));
-    }
-
-    /// <summary>One image: out (FN, OH, OW) from the (padded) input (C, hp, wp).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardImage(T* x, T* w, T* b, T* o, ConvGeometry g, int hp, int wp, int fn)
-    {
-        int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, c = g.C, l = L;
-        long filter = (long)c * fh * fw, plane = (long)oh * ow;
-        for (int f0 = 0; f0 < fn; f0 += FilterBlock)
-        {
-            if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
-            var bias0 = Vector256.Create(b[f0]); var bias1 = Vector256.Create(b[f0 + 1]);
-            var bias2 = Vector256.Create(b[f0 + 2]); var bias3 = Vector256.Create(b[f0 + 3]);
-            T* wf = w + f0 * filter;
-            for (int y0 = 0; y0 < oh; y0 += RowBlock)
-            {
-                if (y0 > oh - RowBlock) y0 = oh - RowBlock;
-                for (int x0 = 0; x0 < ow; x0 += l)
                 {
-                    if (x0 > ow - l) x0 = ow - l;
-                    Vector256<T> a00 = bias0, a01 = bias0, a02 = bias0, a10 = bias1, a11 = bias1, a12 = bias1;
-                    Vector256<T> a20 = bias2, a21 = bias2, a22 = bias2, a30 = bias3, a31 = bias3, a32 = bias3;
-                    for (int ci = 0; ci < c; ci++)
-                        for (int i = 0; i < fh; i++)
-                        {
-                            T* r = x + ((long)ci * hp + y0 + i) * wp + x0;
-                            T* wr = wf + ((long)ci * fh + i) * fw;
-                            for (int j = 0; j < fw; j++)
-                            {
-                                var v0 = Vector256.Load(r + j); var v1 = Vector256.Load(r + wp + j); var v2 = Vector256.Load(r + 2 * wp + j);
-                                var k = Vector256.Create(wr[j]);
-                                a00 = Simd.Fma(k, v0, a00); a01 = Simd.Fma(k, v1, a01); a02 = Simd.Fma(k, v2, a02);
-                                k = Vector256.Create(wr[filter + j]);
-                                a10 = Simd.Fma(k, v0, a10); a11 = Simd.Fma(k, v1, a11); a12 = Simd.Fma(k, v2, a12);
-                                k = Vector256.Create(wr[2 * filter + j]);
-                                a20 = Simd.Fma(k, v0, a20); a21 = Simd.Fma(k, v1, a21); a22 = Simd.Fma(k, v2, a22);
-                                k = Vector256.Create(wr[3 * filter + j]);
-                                a30 = Simd.Fma(k, v0, a30); a31 = Simd.Fma(k, v1, a31); a32 = Simd.Fma(k, v2, a32);
-                            }
-                        }
-                    T* op = o + f0 * plane + (long)y0 * ow + x0;
-                    a00.Store(op); a01.Store(op + ow); a02.Store(op + 2 * ow); op += plane;
-                    a10.Store(op); a11.Store(op + ow); a12.Store(op + 2 * ow); op += plane;
-                    a20.Store(op); a21.Store(op + ow); a22.Store(op + 2 * ow); op += plane;
-                    a30.Store(op); a31.Store(op + ow); a32.Store(op + 2 * ow);
+                    T* o = _out + (long)n * _fn * g.OH * g.OW;
+                    if (g.FW == 3) ForwardImage<ThreeTaps>(xin, _w, _b, o, g, hp, wp, _fn);
+                    else if (g.FW == 5) ForwardImage<FiveTaps>(xin, _w, _b, o, g, hp, wp, _fn);
+                    else ForwardImage<AnyTaps>(xin, _w, _b, o, g, hp, wp, _fn);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Copies one image (C, H, W) into the middle of (C, hp, wp) and zeroes the border around it (the rows are short:
+    /// vector copies rather than a memmove call each).
+    /// </summary>
+    private static void Pad(T* src, T* dst, ConvGeometry g, int hp, int wp)
+    {
+        int p = g.Pad, w = g.W;
+        for (int c = 0; c < g.C; c++)
+        {
+            T* plane = dst + (long)c * hp * wp;
+            new Span<T>(plane, p * wp).Clear();
+            new Span<T>(plane + (long)(p + g.H) * wp, (hp - p - g.H) * wp).Clear();
+            for (int y = 0; y < g.H; y++)
+            {
+                T* row = plane + (long)(y + p) * wp;
+                for (int k = 0; k < p; k++) { row[k] = T.Zero; row[p + w + k] = T.Zero; }
+                Simd.CopyRow(src + ((long)c * g.H + y) * w, row + p, w);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One image: out (FN, OH, OW) from the (padded) input (C, hp, wp). The filter width is a JIT-time constant for
+    /// 3- and 5-wide filters (<typeparamref name="TW"/>), so a filter row's taps are unrolled; the taps are added in the
+    /// same order whatever the width type. Rows go in blocks of 3, and of 2 where OH is not a multiple of 3 (28 rows:
+    /// eight 3s and two 2s), so that no row is computed twice.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardImage<TW>(T* x, T* w, T* b, T* o, ConvGeometry g, int hp, int wp, int fn) where TW : struct, ITapCount
+    {
+        int oh = g.OH, ow = g.OW, fh = g.FH, fw = TW.Count > 0 ? TW.Count : g.FW, c = g.C, l = L;
+        long filter = (long)c * fh * fw, plane = (long)oh * ow;
+        int threes = oh % 3 == 1 ? oh / 3 - 1 : oh / 3, blocks = threes + (oh - 3 * threes) / 2; // OH ≥ 3
+        for (int f0 = 0; f0 < fn; f0 += FilterBlock)
+        {
+            if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
+            T* wf = w + f0 * filter;
+            for (int blk = 0, y0 = 0; blk < blocks; blk++)
+            {
+                bool three = blk < threes;
+                for (int x0 = 0; x0 < ow; x0 += l)
+                {
+                    if (x0 > ow - l) x0 = ow - l;
+                    T* xr = x + (long)y0 * wp + x0, op = o + f0 * plane + (long)y0 * ow + x0;
+                    if (three) ForwardBlock<TW>(xr, wf, b + f0, op, c, fh, fw, hp, wp, ow, filter, plane, three: true);
+                    else ForwardBlock<TW>(xr, wf, b + f0, op, c, fh, fw, hp, wp, ow, filter, plane, three: false);
+                }
+                y0 += three ? 3 : 2;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One block of <see cref="ForwardImage{TW}"/>: 4 filters × 3 rows (2 unless <paramref name="three"/>, a constant at
+    /// each call) × one vector of columns, from bias b[0..4) plus every tap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardBlock<TW>(T* x, T* wf, T* b, T* op, int c, int fh, int fw, int hp, int wp, int ow, long filter, long plane, bool three)
+        where TW : struct, ITapCount
+    {
+        var bias0 = Vector256.Create(b[0]); var bias1 = Vector256.Create(b[1]);
+        var bias2 = Vector256.Create(b[2]); var bias3 = Vector256.Create(b[3]);
+        Vector256<T> a00 = bias0, a01 = bias0, a02 = bias0, a10 = bias1, a11 = bias1, a12 = bias1;
+        Vector256<T> a20 = bias2, a21 = bias2, a22 = bias2, a30 = bias3, a31 = bias3, a32 = bias3;
+        for (int ci = 0; ci < c; ci++)
+        {
+            T* r = x + (long)ci * hp * wp;
+            T* wr = wf + (long)ci * fh * fw;
+            for (int i = 0; i < fh; i++, r += wp, wr += fw)
+            {
+                if (TW.Count == 3)
+                {
+                    ForwardTap(r, wr, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+                    ForwardTap(r + 1, wr + 1, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+                    ForwardTap(r + 2, wr + 2, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+                }
+                else
+                    for (int j = 0; j < fw; j++)
+                        ForwardTap(r + j, wr + j, wp, filter, three, ref a00, ref a01, ref a02, ref a10, ref a11, ref a12, ref a20, ref a21, ref a22, ref a30, ref a31, ref a32);
+            }
+        }
+        a00.Store(op); a01.Store(op + ow); if (three) a02.Store(op + 2 * ow); op += plane;
+        a10.Store(op); a11.Store(op + ow); if (three) a12.Store(op + 2 * ow); op += plane;
+        a20.Store(op); a21.Store(op + ow); if (three) a22.Store(op + 2 * ow); op += plane;
+        a30.Store(op); a31.Store(op + ow); if (three) a32.Store(op + 2 * ow);
+    }
+
+    /// <summary>One tap of <see cref="ForwardBlock{TW}"/>: 3 input rows (r, r + wp, r + 2·wp; 2 unless <paramref name="three"/>) times 4 filters' weight (wr, wr + filter, …).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardTap(T* r, T* wr, int wp, long filter, bool three,
+        ref Vector256<T> a00, ref Vector256<T> a01, ref Vector256<T> a02, ref Vector256<T> a10, ref Vector256<T> a11, ref Vector256<T> a12,
+        ref Vector256<T> a20, ref Vector256<T> a21, ref Vector256<T> a22, ref Vector256<T> a30, ref Vector256<T> a31, ref Vector256<T> a32)
+    {
+        var v0 = Vector256.Load(r); var v1 = Vector256.Load(r + wp); var v2 = three ? Vector256.Load(r + 2 * wp) : default;
+        var k = Vector256.Create(wr[0]);
+        a00 = Simd.Fma(k, v0, a00); a01 = Simd.Fma(k, v1, a01); if (three) a02 = Simd.Fma(k, v2, a02);
+        k = Vector256.Create(wr[filter]);
+        a10 = Simd.Fma(k, v0, a10); a11 = Simd.Fma(k, v1, a11); if (three) a12 = Simd.Fma(k, v2, a12);
+        k = Vector256.Create(wr[2 * filter]);
+        a20 = Simd.Fma(k, v0, a20); a21 = Simd.Fma(k, v1, a21); if (three) a22 = Simd.Fma(k, v2, a22);
+        k = Vector256.Create(wr[3 * filter]);
+        a30 = Simd.Fma(k, v0, a30); a31 = Simd.Fma(k, v1, a31); if (three) a32 = Simd.Fma(k, v2, a32);
     }
 
     /// <summary>One image's share of dW: partial (FN, C, FH, FW) vectors += dout (FN, OH, OW) × input windows.</summary>
@@ -238,6 +323,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     private interface ITapCount { static abstract int Count { get; } }
     private struct ThreeTaps : ITapCount { public static int Count => 3; }
     private struct FiveTaps : ITapCount { public static int Count => 5; }
+    private struct AnyTaps : ITapCount { public static int Count => 0; }   // the width read from the geometry
 
     /// <summary>
     /// <see cref="GradientImage"/> for 3- and 5-wide filters (DeepConvNet's and SimpleConvNet's): 2 filters × every
@@ -279,6 +365,73 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                 }
             done = f0 + 2;
         }
+    }
+
+    /// <summary>
+    /// dW for 3-wide filters (DeepConvNet's), for a group of images (x and dout of each): 4 filters × the 3 taps of a
+    /// filter row in 12 registers, so that 3 input loads and 4 loads of dout feed 12 FMAs and 12 independent sums hide
+    /// the FMA latency; the sums run over every image of the group before they are added to the partial sums, which
+    /// for 64 × 64 filters are larger than the L2 cache and would otherwise be read and written once per 8×8 image.
+    /// A filter block that overlaps the one before (FN not a multiple of 4) stores only its new filters.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientGroupThreeWide(T** xs, T** ds, int count, T* partial, ConvGeometry g, int hp, int wp, int fn)
+    {
+        int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L;
+        long plane = (long)oh * ow, taps = (long)c * fh * 3;
+        int lastX = ow - l;
+        var tailMask = TailMask(ow);
+        for (int f0 = 0, done = 0; done < fn; f0 += FilterBlock)
+        {
+            if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
+            int firstNew = done - f0; // filters f0 + firstNew … f0 + 3 are new in this block
+            for (int ci = 0; ci < c; ci++)
+                for (int i = 0; i < fh; i++)
+                {
+                    Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+                    Vector256<T> c0 = default, c1 = default, c2 = default, e0 = default, e1 = default, e2 = default;
+                    for (int q = 0; q < count; q++)
+                    {
+                    T* r = xs[q] + ((long)ci * hp + i) * wp;
+                    T* dr = ds[q] + f0 * plane;
+                    for (int y = 0; y < oh; y++, r += wp, dr += ow)
+                    {
+                        int x0 = 0;
+                        for (; x0 <= lastX; x0 += l)
+                            QuadStep(r + x0, dr + x0, plane, false, default, ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
+                        if (x0 < ow) // the last vector overlaps the one before: only its new lanes count
+                            QuadStep(r + lastX, dr + lastX, plane, true, tailMask, ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
+                    }
+                    }
+                    T* pp = partial + ((long)f0 * taps + ((long)ci * fh + i) * 3) * l;
+                    long step = taps * l;
+                    if (firstNew <= 0) AddRow(pp, l, 3, a0, a1, a2, default, default);
+                    if (firstNew <= 1) AddRow(pp + step, l, 3, b0, b1, b2, default, default);
+                    if (firstNew <= 2) AddRow(pp + 2 * step, l, 3, c0, c1, c2, default, default);
+                    AddRow(pp + 3 * step, l, 3, e0, e1, e2, default, default);
+                }
+            done = f0 + FilterBlock;
+        }
+    }
+
+    /// <summary>
+    /// One vector of output columns for <see cref="GradientGroupThreeWide"/>: taps 0, 1, 2 of 4 filters' dout, masked by
+    /// keep when <paramref name="masked"/> (a constant at each call, so full vectors pay for no mask).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuadStep(T* r, T* dr, long plane, bool masked, Vector256<T> keep,
+        ref Vector256<T> a0, ref Vector256<T> a1, ref Vector256<T> a2, ref Vector256<T> b0, ref Vector256<T> b1, ref Vector256<T> b2,
+        ref Vector256<T> c0, ref Vector256<T> c1, ref Vector256<T> c2, ref Vector256<T> e0, ref Vector256<T> e1, ref Vector256<T> e2)
+    {
+        var v0 = Vector256.Load(r); var v1 = Vector256.Load(r + 1); var v2 = Vector256.Load(r + 2);
+        var e = masked ? Vector256.Load(dr) & keep : Vector256.Load(dr);
+        a0 = Simd.Fma(e, v0, a0); a1 = Simd.Fma(e, v1, a1); a2 = Simd.Fma(e, v2, a2);
+        e = masked ? Vector256.Load(dr + plane) & keep : Vector256.Load(dr + plane);
+        b0 = Simd.Fma(e, v0, b0); b1 = Simd.Fma(e, v1, b1); b2 = Simd.Fma(e, v2, b2);
+        e = masked ? Vector256.Load(dr + 2 * plane) & keep : Vector256.Load(dr + 2 * plane);
+        c0 = Simd.Fma(e, v0, c0); c1 = Simd.Fma(e, v1, c1); c2 = Simd.Fma(e, v2, c2);
+        e = masked ? Vector256.Load(dr + 3 * plane) & keep : Vector256.Load(dr + 3 * plane);
+        e0 = Simd.Fma(e, v0, e0); e1 = Simd.Fma(e, v1, e1); e2 = Simd.Fma(e, v2, e2);
     }
 
     /// <summary>One vector of output columns for <see cref="GradientImage"/>: taps j and j+1 (v, u) of 4 filters' dout (masked by keep).</summary>

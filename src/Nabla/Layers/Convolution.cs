@@ -47,6 +47,9 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     /// <summary>Whether the last forward pass ran the direct kernels rather than im2col and GEMM.</summary>
     internal bool LastForwardWasDirect => _kernel.RanDirect;
 
+    /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels rather than GEMM and col2im.</summary>
+    internal bool LastInputGradientWasDirect => _kernel.RanDirectInputGradient;
+
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
 

@@ -99,6 +99,7 @@ public class CliTests
                 "--save", model, "--metrics", csv, "--plot", plotFile, "--no-progress");
             Assert.True(code == 0, err);
             Assert.Contains("train acc, test acc |", output);
+            Assert.Matches(@"\d+ images/s\)", output); // each epoch line gives the speed so far
             Assert.Contains(dir, output); // says where the data came from
             Assert.True(File.Exists(model) && File.Exists(csv) && File.Exists(plotFile) && File.Exists(Path.Combine(dir, "acc-loss.png")));
             var (code2, output2, err2) = Run("eval", "--model", model, "--data", dir);

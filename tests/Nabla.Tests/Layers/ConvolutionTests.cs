@@ -53,6 +53,9 @@ public class ConvolutionTests
     [InlineData(2, 3, 5, 7, 4, 3, 1, 0)]
     [InlineData(1, 2, 7, 7, 3, 3, 2, 1)]
     [InlineData(3, 1, 6, 5, 2, 2, 2, 1)]
+    [InlineData(2, 5, 9, 11, 6, 3, 2, 2)]   // stride 2 (im2col + GEMM) with 3×3 and 5×5, odd channel counts, pads 0–2
+    [InlineData(1, 3, 11, 10, 5, 5, 2, 1)]
+    [InlineData(2, 4, 9, 9, 3, 5, 2, 0)]
     public void ConvolutionBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int f, int stride, int pad)
     {
         var rng = new Random(n * 7 + c + h);
@@ -65,12 +68,18 @@ public class ConvolutionTests
     [InlineData(1, 1, 8, 9, 4, 2, 0)]   // even filter width
     [InlineData(3, 3, 5, 6, 6, 4, 2)]   // padding wider than half the filter
     [InlineData(2, 1, 7, 9, 5, 5, 1)]   // the 5-wide dW kernel: an odd filter count and a partial last vector
+    [InlineData(2, 5, 6, 9, 6, 3, 1)]   // 3×3, 5 channels: ∂L/∂x as a direct convolution of dout with the flipped filters
+    [InlineData(2, 4, 5, 7, 7, 3, 2)]   // 3×3 padded by 2 (DeepConvNet's fourth layer): the flipped convolution has no padding
+    [InlineData(1, 6, 7, 10, 5, 5, 2)]  // 5×5 padded by 2
+    [InlineData(1, 4, 7, 9, 4, 5, 0)]   // 5×5 unpadded: the flipped convolution is padded by 4
     public void DirectKernelsBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int f, int pad)
     {
         var rng = new Random(n * 5 + c + w);
         var conv = new Convolution<double>(Rand(rng, fn, c, f, f), Rand(rng, fn), 1, pad);
         Assert.True(DirectConv<double>.Supports(new ConvGeometry(n, c, h, w, f, f, 1, pad), fn), "this case should use the direct kernels");
         Check(conv, Rand(rng, n, c, h, w), rng);
+        bool flippedFits = pad <= f - 1 && DirectConv<double>.Supports(new ConvGeometry(n, fn, h + 2 * pad - f + 1, w + 2 * pad - f + 1, f, f, 1, f - 1 - pad), c);
+        Assert.Equal(flippedFits, conv.LastInputGradientWasDirect);
     }
 
     /// <summary>The direct kernels and im2col + GEMM give the same output, dW, db and dx, in float and double.</summary>
@@ -81,6 +90,19 @@ public class ConvolutionTests
     [InlineData(1, 16, 14, 14, 32, 3, 3, 1)] // a DeepConvNet layer
     [InlineData(2, 1, 9, 20, 7, 5, 2, 2)]
     [InlineData(2, 2, 9, 14, 5, 3, 5, 1)]   // 5 wide, 5 filters, 12 output columns
+    [InlineData(2, 1, 28, 28, 16, 3, 3, 1)]  // DeepConvNet's six layers
+    [InlineData(2, 16, 28, 28, 16, 3, 3, 1)]
+    [InlineData(2, 16, 14, 14, 32, 3, 3, 1)]
+    [InlineData(2, 32, 14, 14, 32, 3, 3, 2)]
+    [InlineData(2, 32, 8, 8, 64, 3, 3, 1)]
+    [InlineData(2, 64, 8, 8, 64, 3, 3, 1)]
+    [InlineData(3, 5, 11, 13, 7, 3, 3, 0)]   // odd channel and filter counts, rows not a multiple of the vector
+    [InlineData(2, 7, 9, 10, 13, 3, 3, 2)]
+    [InlineData(2, 3, 10, 17, 6, 5, 5, 1)]   // 5×5 with every padding
+    [InlineData(2, 6, 9, 12, 5, 5, 5, 0)]
+    [InlineData(1, 5, 8, 9, 9, 5, 5, 2)]
+    [InlineData(37, 3, 5, 9, 5, 3, 3, 1)]    // enough images for two tasks and a group of 16 plus a remainder in 3×3 dW
+    [InlineData(20, 9, 9, 9, 4, 3, 3, 1)]
     public void DirectKernelsMatchIm2Col(int n, int c, int h, int w, int fn, int fh, int fw, int pad)
     {
         CompareDirect<double>(n, c, h, w, fn, fh, fw, pad, 1e-12);
@@ -104,6 +126,10 @@ public class ConvolutionTests
         var dout = Tensor<T>.RandomNormal(rng, T.One, o1.Shape.ToArray());
         var dx1 = direct.Backward(dout).Clone();
         var dx2 = gemm.Backward(dout).Clone();
+        // ∂L/∂x is a direct convolution whenever the flipped convolution fits the direct kernels (3×3 and 5×5 with pad ≤ FH − 1, C ≥ 4).
+        bool flippedFits = pad <= fh - 1 && fh == fw && DirectConv<T>.Supports(new ConvGeometry(n, fn, h + 2 * pad - fh + 1, w + 2 * pad - fw + 1, fh, fw, 1, fh - 1 - pad), c);
+        Assert.Equal(flippedFits, direct.LastInputGradientWasDirect);
+        Assert.False(gemm.LastInputGradientWasDirect);
         void Same(Tensor<T> a, Tensor<T> e, string what)
         {
             Assert.Equal(e.Shape.ToArray(), a.Shape.ToArray());
@@ -116,6 +142,26 @@ public class ConvolutionTests
             }
         }
         Same(o1, o2, "out"); Same(direct.DW, gemm.DW, "dW"); Same(direct.DB, gemm.DB, "db"); Same(dx1, dx2, "dx");
+    }
+
+    /// <summary>
+    /// Once warm, a convolution's forward and backward (direct forward, grouped 3×3 dW, flipped ∂L/∂x, on both cores)
+    /// and a pooling's allocate nothing on the calling thread: the buffers are the layer's own and kept between calls.
+    /// </summary>
+    [Fact]
+    public void ConvolutionAndPoolingAllocateNothingOnceWarm()
+    {
+        var rng = new Random(5);
+        var conv = new Convolution<float>(Tensor<float>.RandomNormal(rng, 0.1f, 32, 16, 3, 3), Tensor<float>.Zeros(32), 1, 1);
+        var pool = new Pooling<float>(2, 2, 2);
+        var x = Tensor<float>.RandomNormal(rng, 1f, 20, 16, 14, 14);
+        var dout = Tensor<float>.RandomNormal(rng, 1f, 20, 32, 7, 7);
+        void Step() { pool.ForwardWithRelu(conv.Forward(x)); conv.Backward(pool.Backward(dout)); }
+        for (int i = 0; i < 3; i++) Step();
+        Assert.True(conv.LastForwardWasDirect && conv.LastInputGradientWasDirect);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
