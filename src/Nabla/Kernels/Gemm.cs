@@ -32,6 +32,7 @@ public static class Gemm
             fixed (T* pa = a, pb = b, pc = c)
             {
                 if (SmallGemm<T>.Handles(m, n, k)) SmallGemm<T>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+                else if (RowGemm<T>.Handles(m, n, transB)) RowGemm<T>.Run(pa, pb, pc, m, n, k, transA, accumulate);
                 else PackedGemm<T>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
             }
         }

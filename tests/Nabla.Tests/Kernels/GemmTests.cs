@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Nabla.Kernels;
 
 namespace Nabla.Tests.Kernels;
@@ -9,7 +10,22 @@ public class GemmTests
         { 1, 1, 1 }, { 3, 5, 7 }, { 129, 257, 65 }, { 12, 32, 192 }, { 13, 33, 193 }, { 11, 31, 191 },
         { 100, 50, 784 }, { 1, 40, 3 }, { 40, 1, 3 }, { 300, 300, 300 }, { 7, 2100, 5 },
         { 30, 25, 5000 }, { 5, 3, 4099 }, // short, narrow and deep: the depth is split across cores
+        { 1, 100, 4320 }, { 2, 37, 2000 }, { 1, 8, 20000 }, { 2, 9, 8000 }, // one or two rows, B read in place (RowGemm)
     };
+
+    [Theory]
+    [InlineData(1, 100, 4320)]
+    [InlineData(2, 37, 2000)]
+    [InlineData(1, 8, 20000)]
+    [InlineData(2, 9, 8000)]
+    public void OneOrTwoRowsOfALargeProductTakeTheRowKernel(int m, int n, int k)
+    {
+        Assert.False(SmallGemm<float>.Handles(m, n, k));
+        Assert.Equal(Vector256.IsHardwareAccelerated, RowGemm<float>.Handles(m, n, transB: false));
+        Assert.Equal(Vector256.IsHardwareAccelerated, RowGemm<double>.Handles(m, n, transB: false));
+        Assert.False(RowGemm<float>.Handles(m, n, transB: true));
+        Assert.False(RowGemm<float>.Handles(RowGemm<float>.MaxRows + 1, n, transB: false));
+    }
 
     private static T[] Random<T>(Random rng, int n) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
