@@ -65,25 +65,11 @@ internal static class TensorKernels
 
     /// <summary>
     /// The mean softmax cross-entropy of scores <paramref name="x"/> (N, C) against <paramref name="labels"/> (already
-    /// checked), computed as the layers' SoftmaxWithLoss computes it (log-sum-exp on the vectorised exponentials), with
-    /// softmax(x) left in <paramref name="softmax"/> for the backward.
+    /// checked), computed as the layers' SoftmaxWithLoss computes it (<see cref="Functions.Losses"/>), with softmax(x)
+    /// left in <paramref name="softmax"/> for the backward.
     /// </summary>
-    public static T SoftmaxCrossEntropy<T>(Tensor<T> x, int[] labels, Tensor<T> softmax) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = x.Dim(0), c = x.Dim(1);
-        var xs = x.Span; var ys = softmax.Span;
-        var max = new T[n];
-        Functions.Activations.ExpMinusRowMax<T>(xs, ys, c, max);
-        T sum = T.Zero;
-        for (int i = 0; i < n; i++)
-        {
-            var yr = ys.Slice(i * c, c);
-            T z = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
-            System.Numerics.Tensors.TensorPrimitives.Divide(yr, z, yr);
-            sum += T.Log(z) - (xs[i * c + labels[i]] - max[i]); // −log softmax(x)[i, label]
-        }
-        return sum / T.CreateChecked(n);
-    }
+    public static T SoftmaxCrossEntropy<T>(Tensor<T> x, int[] labels, Tensor<T> softmax) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Functions.Losses.SoftmaxCrossEntropy<T>(x.Span, labels, softmax.Span, x.Dim(1), new T[x.Dim(0)]);
 
     /// <summary>
     /// ∂L/∂x of the mean softmax cross-entropy in one pass, as the layers' SoftmaxWithLoss computes it: (softmax −
@@ -91,11 +77,8 @@ internal static class TensorKernels
     /// </summary>
     public static Tensor<T> SoftmaxCrossEntropyBackward<T>(Tensor<T> softmax, int[] labels, T scale) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = softmax.Dim(0), c = softmax.Dim(1);
-        var gx = softmax.Clone();
-        var g = gx.Span;
-        for (int i = 0; i < n; i++) g[i * c + labels[i]] -= T.One;
-        System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
+        var gx = new Tensor<T>(softmax.Shape.ToArray());
+        Functions.Losses.SoftmaxCrossEntropyGradient<T>(softmax.Span, labels, gx.Span, softmax.Dim(1), scale);
         return gx;
     }
 

@@ -8,6 +8,42 @@ public static class Losses
     /// <summary>The guard added inside the logarithm so that log(0) never occurs: 1e-7.</summary>
     public const double Delta = 1e-7;
 
+    /// <summary>
+    /// Softmax of each row of <paramref name="x"/> (rows of <paramref name="classes"/>) into <paramref name="y"/>, each row's
+    /// maximum into <paramref name="rowMax"/>, and the mean cross-entropy against <paramref name="labels"/> (already checked),
+    /// returned. The loss is log-sum-exp, −log softmax(x)ₗ = log Σ exp(x − max) − (xₗ − max): exact, finite, and precisely the
+    /// function whose gradient <see cref="SoftmaxCrossEntropyGradient{T}"/> is (the book's −log(y + 1e-7) is not). What
+    /// SoftmaxWithLoss and the autograd engine's softmax cross-entropy both compute.
+    /// </summary>
+    internal static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> labels, Span<T> y, int classes, Span<T> rowMax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = labels.Length;
+        Activations.ExpMinusRowMax<T>(x[..(n * classes)], y, classes, rowMax);
+        T sum = T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            var yr = y.Slice(i * classes, classes);
+            T z = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
+            System.Numerics.Tensors.TensorPrimitives.Divide(yr, z, yr);
+            sum += T.Log(z) - (x[i * classes + labels[i]] - rowMax[i]);
+        }
+        return sum / T.CreateChecked(n);
+    }
+
+    /// <summary>
+    /// ∂L/∂x of the mean softmax cross-entropy in one pass: (softmax <paramref name="y"/> − onehot(labels)) ·
+    /// <paramref name="scale"/> into <paramref name="dx"/>, with scale = ∂L/∂loss / N.
+    /// </summary>
+    internal static void SoftmaxCrossEntropyGradient<T>(ReadOnlySpan<T> y, ReadOnlySpan<int> labels, Span<T> dx, int classes, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = labels.Length;
+        y[..(n * classes)].CopyTo(dx);
+        for (int i = 0; i < n; i++) dx[i * classes + labels[i]] -= T.One;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dx[..(n * classes)], scale, dx);
+    }
+
     /// <summary>Mean squared error as the book defines it: <c>0.5 · Σ (y − t)²</c>.</summary>
     public static T MeanSquaredError<T>(Tensor<T> y, Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -68,18 +68,7 @@ public sealed class SoftmaxWithLoss<T> where T : unmanaged, IFloatingPointIeee75
             int l = _labels[i];
             if ((uint)l >= (uint)c) throw new ArgumentOutOfRangeException(nameof(x), $"Label {l} at sample {i} is outside 0..{c - 1}.");
         }
-        Functions.Activations.ExpMinusRowMax<T>(xs[..(n * c)], ys, c, _max.AsSpan(0, n));
-        T sum = T.Zero;
-        for (int i = 0; i < n; i++)
-        {
-            var yr = ys.Slice(i * c, c);
-            T z = TP.Sum<T>(yr);
-            TP.Divide(yr, z, yr);
-            // −log softmax(x)_l = log Σ exp(x − max) − (x_l − max): exact, finite, and precisely
-            // the function whose gradient Backward returns.
-            sum += T.Log(z) - (xs[i * c + _labels[i]] - _max[i]);
-        }
-        Loss = sum / T.CreateChecked(n);
+        Loss = Functions.Losses.SoftmaxCrossEntropy<T>(xs, _labels.AsSpan(0, n), ys, c, _max.AsSpan(0, n));
         return Loss;
     }
 
@@ -88,11 +77,7 @@ public sealed class SoftmaxWithLoss<T> where T : unmanaged, IFloatingPointIeee75
     {
         var y = _y ?? throw new InvalidOperationException("SoftmaxWithLoss.Backward called before Forward.");
         var dx = Tensor<T>.Reuse(ref _dx, y.Shape);
-        y.Span.CopyTo(dx.Span);
-        int c = y.Dim(1);
-        var d = dx.Span;
-        for (int i = 0; i < _n; i++) d[i * c + _labels[i]] -= T.One;
-        TP.Multiply(d, dout / T.CreateChecked(_n), d);
+        Functions.Losses.SoftmaxCrossEntropyGradient<T>(y.Span, _labels.AsSpan(0, _n), dx.Span, y.Dim(1), dout / T.CreateChecked(_n));
         return dx;
     }
 
