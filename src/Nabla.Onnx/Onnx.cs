@@ -86,8 +86,7 @@ public static class Onnx
     public static void Export<T>(Layer<T> model, int[] sampleShape, string path, int opset = DefaultOpset, OnnxExportOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(model);
-        Write(Traced(model.Forward, model.Parameters(), model.GetType().Name.Split('`')[0], sampleShape, opset, options, path), path);
+        Write(Traced(model, sampleShape, opset, options, path), path);
     }
 
     /// <summary>
@@ -104,8 +103,7 @@ public static class Onnx
     public static byte[] ToBytes<T>(Layer<T> model, int[] sampleShape, int opset = DefaultOpset, OnnxExportOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(model);
-        return Traced(model.Forward, model.Parameters(), model.GetType().Name.Split('`')[0], sampleShape, opset, options, null).ToByteArray();
+        return Traced(model, sampleShape, opset, options, null).ToByteArray();
     }
 
     /// <summary>The ONNX bytes of the computation <paramref name="forward"/>, traced.</summary>
@@ -113,6 +111,14 @@ public static class Onnx
     public static byte[] ToBytes<T>(Func<Variable<T>, Variable<T>> forward, int[] sampleShape, int opset = DefaultOpset, OnnxExportOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
         => Traced(forward, [], "model", sampleShape, opset, options, null).ToByteArray();
+
+    /// <summary>A model traced through its Forward, its parameters named by their dotted names, the graph by its type.</summary>
+    private static Protobuf.ModelProto Traced<T>(Layer<T> model, int[] sampleShape, int opset, OnnxExportOptions? options, string? path)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Traced(model.Forward, model.Parameters(), model.GetType().Name.Split('`')[0], sampleShape, opset, options, path);
+    }
 
     private static Protobuf.ModelProto Traced<T>(Func<Variable<T>, Variable<T>> forward, IEnumerable<(string, Parameter<T>)> parameters, string name,
         int[] sampleShape, int opset, OnnxExportOptions? options, string? path)
