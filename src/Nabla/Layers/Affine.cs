@@ -9,6 +9,9 @@ namespace Nabla.Layers;
 public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _x, _out, _dx; private int[] _xShape = [];
+    // The (N, D) views of the last input and of _dx, kept while those tensors are the same objects, so that a warm step
+    // with an (N, C, H, W) input (a convolution's output) makes no new view objects.
+    private Tensor<T>? _xSource, _dxSource, _dxMatrix;
     private readonly MatMulCache<T> _cache = new(); // ties the forward product to dW's, which reuses its operand's non-zeros
     /// <summary>Creates the layer over the given weights (D, M) and bias (M), which it updates in place.</summary>
     public Affine(Tensor<T> w, Tensor<T> b)
@@ -38,9 +41,10 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
     /// <inheritdoc/>
     public Tensor<T> Forward(Tensor<T> x, bool train = true)
     {
-        if (x.Rank == 0 || x.AsMatrix().Dim(1) != W.Dim(0)) throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} does not flatten to (N, {W.Dim(0)}) for W {Tensor<T>.ShapeString(W.Shape)}.");
+        var matrix = ReferenceEquals(x, _xSource) && _x is not null ? _x : x.AsMatrix();
+        if (x.Rank == 0 || matrix.Dim(1) != W.Dim(0)) throw new ArgumentException($"Affine: input {Tensor<T>.ShapeString(x.Shape)} does not flatten to (N, {W.Dim(0)}) for W {Tensor<T>.ShapeString(W.Shape)}.");
         if (!x.HasShape(_xShape)) _xShape = x.Shape.ToArray();
-        _x = x.AsMatrix();
+        _x = matrix; _xSource = x;
         var o = Tensor<T>.Reuse(ref _out, [_x.Dim(0), W.Dim(1)]);
         Tensor<T>.MatMul(_x, W, o, Options, _cache);                                  // out = x·W
         return o.AddToEachRow(B);                                                     //     + b
@@ -54,7 +58,8 @@ public sealed class Affine<T> : IParameterizedLayer<T> where T : unmanaged, IFlo
         Tensor<T>.MatMul(_x, dout, DW, Options, _cache, transposeA: true);            // dW = xᵀ·dout
         dout.SumRowsInto(DB);                                                         // db = Σ dout over the batch
         var dx = Tensor<T>.Reuse(ref _dx, _xShape);
-        if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, dx.AsMatrix(), Options, transposeB: true); // dx = dout·Wᵀ
+        if (!ReferenceEquals(dx, _dxSource)) { _dxMatrix = dx.AsMatrix(); _dxSource = dx; }
+        if (ComputeInputGradient) Tensor<T>.MatMul(dout, W, _dxMatrix!, Options, transposeB: true); // dx = dout·Wᵀ
         return dx;
     }
 }
