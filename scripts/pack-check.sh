@@ -2,9 +2,11 @@
 # Packs every packable project into a temporary folder and uses the packages as a user would:
 #   - only the library (Nabla, Nabla.Onnx) and the tool (Nabla.Cli and its per-platform packages) come out;
 #   - each has its README, licence, description, tags, repository commit, and a symbols package;
-#   - the Linux x64 tool package stays under 25 MB (SkiaSharp's native library for one platform only);
+#   - the Linux x64 tool package stays under 25 MB (SkiaSharp's native library for one platform only) and, on Linux x64,
+#     is the Native AOT build (scripts/pack.sh);
 #   - `dotnet tool install --tool-path` installs the tool; `nabla --version` prints the package version and a
-#     10-iteration `nabla train` runs (real MNIST from ../shared/data when present, else --synthetic);
+#     10-iteration `nabla train` runs (real MNIST from ../shared/data when present, else --synthetic), and then every
+#     command once (train, eval and predict on .npz and .onnx, export, gradcheck, graph, an experiment);
 #   - the same run through `dotnet tool exec` (what `dnx` runs), and the portable package run with `dotnet`;
 #   - a new console project that references the Nabla package from the folder trains a TwoLayerNet.
 # Exits non-zero, saying which step failed, when any of it does not hold. Usage: scripts/pack-check.sh
@@ -19,9 +21,9 @@ step() { echo "== pack-check: $*"; }
 fail() { echo "pack-check: FAILED: $*" >&2; exit 1; }
 
 version=$(dotnet msbuild src/Nabla/Nabla.csproj -getProperty:Version)
-step "dotnet pack (version $version) into $feed"
-dotnet pack -c Release -o "$feed" -p:ContinuousIntegrationBuild=true -v:q -nologo > "$work/pack.log" 2>&1 \
-  || { tail -n 30 "$work/pack.log"; fail "dotnet pack"; }
+step "scripts/pack.sh (version $version) into $feed"
+scripts/pack.sh "$feed" -p:ContinuousIntegrationBuild=true -v:q > "$work/pack.log" 2>&1 \
+  || { tail -n 30 "$work/pack.log"; fail "scripts/pack.sh"; }
 
 step "package list and sizes"
 ls -l "$feed" | awk 'NR > 1 { printf "  %10.1f MB  %s\n", $5 / 1048576, $9 }'
@@ -57,12 +59,42 @@ if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
   [[ " $fetched " == *" nabla.cli.linux-x64 "* ]] || fail "a Linux x64 install did not fetch Nabla.Cli.linux-x64 (got: $fetched)"
   [[ " $fetched " != *" nabla.cli.any "* ]] || fail "a Linux x64 install fetched the portable package"
 fi
+native=no
+if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+  # The Linux x64 package is Native AOT: one native executable, no IL to JIT.
+  store=$(find "$work/tools/.store" -mindepth 3 -maxdepth 3 -type d -iname 'nabla.cli.linux-x64')
+  exe=$(find "$store" -type f -name Nabla.Cli | head -n 1)
+  [ -n "$exe" ] && head -c 4 "$exe" | grep -q ELF || fail "the Linux x64 package has no native Nabla.Cli executable"
+  [ -z "$(find "$store" -name 'Nabla.Cli.dll')" ] || fail "the Linux x64 package carries Nabla.Cli.dll: it is not the Native AOT build"
+  native=yes
+  echo "  the Linux x64 package is Native AOT ($(du -h "$exe" | cut -f1) executable)"
+fi
 got=$("$work/tools/nabla" --version)
 [ "$got" = "$version" ] || fail "nabla --version printed '$got', not '$version'"
 echo "  nabla --version: $got"
 "$work/tools/nabla" --help | grep -q "nabla \[command\]" || fail "nabla --help does not name the command nabla"
 "$work/tools/nabla" train --iters 10 --no-progress --plot "$work/acc.png" "${data[@]}" || fail "nabla train (installed tool)"
 [ -s "$work/acc.png" ] || fail "nabla train --plot wrote no PNG (SkiaSharp's native library did not load?)"
+
+step "every command of the installed tool (native: $native)"
+t="$work/tools/nabla"
+cmd() { echo "  nabla $*"; (cd "$work" && "$t" "$@") > "$work/cmd.log" 2>&1 || { cat "$work/cmd.log"; fail "nabla $*"; }; }
+cmd train --iters 30 --no-progress --save "$work/m.npz" "${data[@]}"
+cmd export --model "$work/m.npz" --out "$work/m.onnx"
+cmd predict "$work/acc.png" --model "$work/m.onnx"
+cmd train --model simple-cnn --iters 3 --no-progress "${data[@]}"
+if [ "${data[0]}" = --data ]; then   # eval and gradcheck read MNIST (they have no --synthetic)
+  cmd eval --model "$work/m.npz" "${data[@]}"
+  cmd eval --model "$work/m.onnx" "${data[@]}"
+  grep -q "Test accuracy" "$work/cmd.log" || fail "nabla eval of the exported ONNX file printed no accuracy"
+  cmd gradcheck "${data[@]}"
+else
+  echo "  (no ../shared/data/mnist: eval and gradcheck not run)"
+fi
+cmd graph "x**2 + sin(x*y)" --at x=3,y=4 --backward --out "$work/g.svg"
+grep -q "<svg" "$work/g.svg" || fail "nabla graph wrote no SVG"
+cmd experiment optimizers-2d
+[ -s "$work/out/optimizers-2d.png" ] || fail "nabla experiment optimizers-2d wrote no PNG"
 
 step "dotnet tool exec (dnx)"
 dotnet tool exec "Nabla.Cli@$version" --source "$feed" -- train --iters 10 --no-progress "${data[@]}" < /dev/null \

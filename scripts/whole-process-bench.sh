@@ -12,8 +12,9 @@
 #   nopgo    the jit build with DOTNET_TieredPGO=0
 #   qjfl0    the jit build with DOTNET_TC_QuickJitForLoops=0: methods with loops skip tier 0
 #   ccd0     the jit build with DOTNET_TC_CallCountingDelayMs=0: hot methods start tiering up at once, not after 100 ms
-#   aot      Native AOT (dotnet publish -r linux-x64 -p:PublishAot=true, linked with gcc) for this machine's instruction
-#            sets (IlcInstructionSet=native): no JIT at all, and no dynamic PGO either (an experiment, not what ships)
+#   aot      Native AOT as the Linux x64 tool package ships it (dotnet publish -r linux-x64 -p:NablaNativeTool=true:
+#            x86-64-v3, see src/Nabla.Cli/Nabla.Cli.csproj): no JIT at all, and no dynamic PGO either
+#   aotnative  the same for this machine's own instruction sets (IlcInstructionSet=native; an experiment)
 # Usage: scripts/whole-process-bench.sh [ROUNDS] [DATA_DIR]    (defaults: 5, ../shared/data/mnist)
 #        NABLA_VARIANTS="jit r2r tc0" SKIP_PYTHON=1 scripts/whole-process-bench.sh 3
 set -euo pipefail
@@ -31,10 +32,12 @@ if [[ " $variants " == *" r2r "* ]]; then
     || { tail "$out/publish.log"; exit 1; }
 fi
 if [[ " $variants " == *" aot "* ]]; then
-  # The tool lists several runtime identifiers for its packages; this publish is for one, without the ReadyToRun of the packages.
-  dotnet publish -c Release -r linux-x64 -p:RuntimeIdentifiers=linux-x64 -p:PublishAot=true -p:IlcInstructionSet=native \
-    -p:CppCompilerAndLinker=gcc -p:PublishReadyToRun=false -p:TreatWarningsAsErrors=false -o "$out/aot" src/Nabla.Cli -v:q -nologo \
+  dotnet publish -c Release -r linux-x64 -p:NablaNativeTool=true -o "$out/aot" src/Nabla.Cli -v:q -nologo \
     > "$out/publish-aot.log" 2>&1 || { tail "$out/publish-aot.log"; exit 1; }
+fi
+if [[ " $variants " == *" aotnative "* ]]; then
+  dotnet publish -c Release -r linux-x64 -p:NablaNativeTool=true -p:IlcInstructionSet=native -o "$out/aotnative" src/Nabla.Cli \
+    -v:q -nologo > "$out/publish-aotnative.log" 2>&1 || { tail "$out/publish-aotnative.log"; exit 1; }
 fi
 python=/usr/bin/python3
 have_numpy=false; have_torch=false
@@ -61,6 +64,7 @@ nabla() {
     qjfl0) one qjfl0 env NABLA_TIMINGS=1 DOTNET_TC_QuickJitForLoops=0 "$jit" train --no-progress --data "$data";;
     ccd0) one ccd0 env NABLA_TIMINGS=1 DOTNET_TC_CallCountingDelayMs=0 "$jit" train --no-progress --data "$data";;
     aot) one aot env NABLA_TIMINGS=1 "$out/aot/Nabla.Cli" train --no-progress --data "$data";;
+    aotnative) one aotnative env NABLA_TIMINGS=1 "$out/aotnative/Nabla.Cli" train --no-progress --data "$data";;
     *) echo "unknown variant $1"; exit 2;;
   esac
 }
