@@ -1,11 +1,11 @@
-namespace Nabla.Tests;
+namespace Nabla.TestData;
 
 /// <summary>
-/// Locates <c>../shared/data</c> (beside the repository root) for tests that use the real
-/// MNIST files and the book's weights. Tests that need it use <see cref="SharedDataFactAttribute"/>,
-/// which skips them with a clear message when the folder is absent.
+/// Locates <c>../shared/data</c> (beside the repository root) for tests that use the real MNIST files and the book's
+/// weights. Tests that need it use <see cref="SharedDataFactAttribute"/> or <see cref="SharedDataTheoryAttribute"/>,
+/// which skip them with a clear message when the folder is absent. One file, linked into every test project.
 /// </summary>
-public static class SharedData
+public static partial class SharedData
 {
     /// <summary>The shared data folder, or null when it is not present.</summary>
     public static string? Dir { get; } = Find();
@@ -26,6 +26,9 @@ public static class SharedData
         }
         return null;
     }
+
+    internal const string MissingMessage =
+        "../shared/data not found beside the repository (or via NABLA_SHARED_DATA); this test needs the real MNIST files / book weights.";
 }
 
 /// <summary>A fact that needs <c>../shared/data</c>; skipped with a message when it is missing.</summary>
@@ -34,7 +37,16 @@ public sealed class SharedDataFactAttribute : FactAttribute
     /// <summary>Creates the attribute; sets <see cref="FactAttribute.Skip"/> when the data is missing.</summary>
     public SharedDataFactAttribute()
     {
-        if (SharedData.Dir is null)
-            Skip = "../shared/data not found beside the repository (or via NABLA_SHARED_DATA); this test needs the real MNIST files / book weights.";
+        if (SharedData.Dir is null) Skip = SharedData.MissingMessage;
+    }
+}
+
+/// <summary>A theory that needs <c>../shared/data</c>; skipped with a message when it is missing.</summary>
+public sealed class SharedDataTheoryAttribute : TheoryAttribute
+{
+    /// <summary>Creates the attribute; sets <see cref="FactAttribute.Skip"/> when the data is missing.</summary>
+    public SharedDataTheoryAttribute()
+    {
+        if (SharedData.Dir is null) Skip = SharedData.MissingMessage;
     }
 }
