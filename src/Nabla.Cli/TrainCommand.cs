@@ -92,8 +92,8 @@ internal static class TrainCommand
                 // The trainer builds the index of non-zero pixels before its clock starts; build it here to time it apart.
                 if (trainImages is not null && testImages is not null && net.TakesSparseRows(trainImages.Density, KernelOptions.Default))
                 {
-                    trainImages.NonZeros(KernelOptions.Default.MaxSparseDensity);
-                    testImages.NonZeros(KernelOptions.Default.MaxSparseDensity);
+                    trainImages.BuildNonZeroIndex(KernelOptions.Default.MaxSparseDensity);
+                    testImages.BuildNonZeroIndex(KernelOptions.Default.MaxSparseDensity);
                 }
                 timings.Mark("index build");
                 options = options with { ReportEvery = 1 };

@@ -140,6 +140,14 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool CanGatherSparseRows => RowSize is > 0 and <= ushort.MaxValue;
 
     /// <summary>
+    /// Builds now, instead of at the first sparse-row gather, the index of non-zero pixels that
+    /// <see cref="TensorLayout.SparseRows"/> batches are gathered from (a program can then time it, or pay for it before
+    /// a loop starts). True when the images are indexed: at most <paramref name="maxDensity"/> of their pixels are
+    /// non-zero and they are narrow enough (<see cref="CanGatherSparseRows"/>); false otherwise, and nothing is built.
+    /// </summary>
+    public bool BuildNonZeroIndex(double maxDensity) => CanGatherSparseRows && NonZeros(maxDensity) is not null;
+
+    /// <summary>
     /// The index of these images' non-zero pixels (<see cref="NonZeroIndex"/>), built on first use, when at most
     /// <paramref name="maxDensity"/> of the pixels are non-zero; null for denser images (the dense product is faster
     /// then) or images too wide to index.

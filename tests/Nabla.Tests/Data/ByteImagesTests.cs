@@ -74,6 +74,24 @@ public class ByteImagesTests
     }
 
     [Fact]
+    public void TheNonZeroIndexIsBuiltOnRequestOnlyForSparseEnoughImages()
+    {
+        // 20 of every 100 pixels non-zero: indexed under a 0.3 limit, not under 0.1.
+        var bytes = new byte[40 * 100];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = i % 5 == 0 ? (byte)(1 + i % 250) : (byte)0;
+        var images = new ByteImages<float>(bytes, [40, 100]);
+        Assert.False(images.BuildNonZeroIndex(0.1));
+        Assert.False(images.BuildNonZeroIndex(0));
+        Assert.True(images.BuildNonZeroIndex(0.3));
+        // Built once: a sparse-row gather reads it and gives the converted rows.
+        var batch = Tensor<float>.FromSparseRows(new SparseRowStorage<float>(100), [3, 100]);
+        images.Gather([4, 0, 39], batch);
+        Assert.Equal(images.Rows(4, 1).ToArray().Concat(images.Rows(0, 1).ToArray()).Concat(images.Rows(39, 1).ToArray()), batch.ToDense().ToArray());
+        // Images wider than a sparse row can index are never indexed.
+        Assert.False(new ByteImages<float>(new byte[2 * 70_000], [2, 70_000]).BuildNonZeroIndex(1.0));
+    }
+
+    [Fact]
     public void BadInputIsRejectedWithAClearMessage()
     {
         var e = Assert.Throws<ArgumentException>(() => new ByteImages<float>(new byte[10], [3, 4]));
