@@ -14,14 +14,37 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 {
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
+    private Winograd<T>? _winograd, _winogradInput;
+    private bool _directAllowed, _winogradAllowed, _colFilled;
 
-    /// <summary>Whether the last forward pass ran the direct kernels (its backward then does too).</summary>
+    /// <summary>Whether the last forward pass ran the direct kernels.</summary>
     public bool RanDirect { get; private set; }
+
+    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>).</summary>
+    public bool RanWinograd { get; private set; }
+
+    /// <summary>
+    /// Whether dW, db go to the direct kernels: they may run (<see cref="KernelOptions.AllowDirectConvolution"/>) and
+    /// handle the shape. Winograd computes only the forward product, so this holds whichever kernel ran the forward.
+    /// </summary>
+    private bool DirectFilterGradient => _directAllowed && DirectConv<T>.Supports(_geometry, _fn);
+
+    private ConvGeometry _geometry;
+    private int _fn;
 
     /// <summary>output (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b.</summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int fn, KernelOptions options)
     {
-        RanDirect = options.AllowDirectConvolution && DirectConv<T>.Supports(g, fn);
+        _geometry = g; _fn = fn; _colFilled = false;
+        _directAllowed = options.AllowDirectConvolution;
+        _winogradAllowed = options.AllowWinograd;
+        RanWinograd = _winogradAllowed && Winograd<T>.Worthwhile(g, fn);
+        RanDirect = !RanWinograd && _directAllowed && DirectConv<T>.Supports(g, fn);
+        if (RanWinograd)
+        {
+            (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
+            return;
+        }
         if (RanDirect)
         {
             (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn);
@@ -30,6 +53,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         int rows = g.ColRows, cols = g.ColCols;
         var col = Buffer(ref _col, rows * cols);
         Im2Col.Forward<T>(x, col, g);
+        _colFilled = true;
         var out2 = Buffer(ref _out2, rows * fn);
         Gemm.Multiply<T>(col, w, out2, rows, fn, cols, transB: true);
         // (N·OH·OW, FN) + b → (N, FN, OH, OW)
@@ -43,20 +67,25 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     public void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> w, Span<T> dw, Span<T> db, Span<T> dx, ConvGeometry g, int fn)
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
-        bool inputGradient = !dx.IsEmpty;
-        // ∂L/∂x as a direct convolution too (see InputGradientGeometry) when the forward ran direct and the shape allows.
-        bool directInput = inputGradient && RanDirect && InputGradientGeometry(g, fn) is { } gx && DirectConv<T>.Supports(gx, g.C);
+        bool inputGradient = !dx.IsEmpty, directFilter = DirectFilterGradient;
+        // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: Winograd when allowed and
+        // worthwhile for that convolution, else the direct kernels when the direct kernels may run.
+        var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
+        bool winogradInput = gx is { } gw && _winogradAllowed && Winograd<T>.Worthwhile(gw, g.C);
+        bool directInput = !winogradInput && gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
+        RanWinogradInputGradient = winogradInput;
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
-        if (!RanDirect || (inputGradient && !directInput))
+        if (!directFilter || (inputGradient && !directInput && !winogradInput))
         {
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (RanDirect) _directConv!.FilterGradient(x, dout, dw, db, g, fn);
+        if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
         {
+            if (!_colFilled) { Im2Col.Forward<T>(x, Buffer(ref _col, rows * cols), g); _colFilled = true; }
             // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
             db.Clear();
             for (int n = 0; n < g.N; n++)
@@ -64,12 +93,14 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             Gemm.Multiply<T>(d2s, _col.AsSpan(0, rows * cols), dw, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         }
         if (!inputGradient) return;
-        if (directInput)
+        if (directInput || winogradInput)
         {
             var flipped = Buffer(ref _flipped, fn * cols);
             FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
             var zeros = Buffer(ref _zeros, g.C);
-            (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, InputGradientGeometry(g, fn)!.Value, g.C);
+            zeros.Clear();
+            if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            else (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             return;
         }
         var dcol = Buffer(ref _dcol, rows * cols);
@@ -79,6 +110,9 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels (rather than GEMM and col2im).</summary>
     public bool RanDirectInputGradient { get; private set; }
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd (the flipped convolution).</summary>
+    public bool RanWinogradInputGradient { get; private set; }
 
     /// <summary>
     /// For stride 1 and square filters padded by at most FH − 1, ∂L/∂x is itself a stride-1 convolution:

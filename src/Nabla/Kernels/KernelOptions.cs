@@ -22,4 +22,11 @@ public sealed record KernelOptions
 
     /// <summary>Whether a convolution may run the direct stride-1 kernels instead of im2col and GEMM. Default true.</summary>
     public bool AllowDirectConvolution { get; init; } = true;
+
+    /// <summary>
+    /// Whether a 3×3, stride-1 convolution (and the ∂L/∂x of one, itself such a convolution) may run Winograd's
+    /// F(2×2, 3×3) where it pays, instead of the direct kernels or im2col and GEMM. Its transforms round differently
+    /// from the direct sum (float: relative differences around 1e-6). Default true.
+    /// </summary>
+    public bool AllowWinograd { get; init; } = true;
 }

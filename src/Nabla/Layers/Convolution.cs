@@ -50,6 +50,12 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels rather than GEMM and col2im.</summary>
     internal bool LastInputGradientWasDirect => _kernel.RanDirectInputGradient;
 
+    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3).</summary>
+    internal bool LastForwardWasWinograd => _kernel.RanWinograd;
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(2×2, 3×3).</summary>
+    internal bool LastInputGradientWasWinograd => _kernel.RanWinogradInputGradient;
+
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
 

@@ -1,0 +1,390 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016): each 2×2 block of
+/// output comes from a 4×4 tile of the (padded) input with 16 multiplications per filter and channel instead of 36.
+/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes. One instance belongs to one layer (or
+/// to the ∂L/∂x of one) and reuses its buffers.
+/// </summary>
+/// <remarks>
+/// <para>The transforms: U = G g Gᵀ for each filter and channel (once per call), V = Bᵀ d B for each input tile and
+/// channel, then for each of the 16 transform positions ξ the product over channels M[ξ](f, tile) = Σ_c U[ξ](f, c) ·
+/// V[ξ](c, tile), and the output Y = Aᵀ M A. With
+/// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1]
+/// every coefficient is 0, ±1 or ±½, exact in binary; the rounding differs from the direct sum only through the
+/// transforms' additions (a few units in the last place of the largest terms, see the tests' tolerance).</para>
+/// <para>Tiles are numbered by (image, tile row, tile column); a tile row of one image is a "unit". The work goes in
+/// blocks of whole units, sized so that a block's V (16 × C × tiles) stays in L2, and the blocks are shared among the
+/// cores. In a block: the padded input rows are built once per image, each row split into its even and odd columns,
+/// so that the tiles of a row (which start every second column) read contiguous vectors: one vector holds one
+/// transform entry of L consecutive tiles. The product then keeps 4 filters × 3 vectors of tiles in 12 registers and
+/// adds every channel (3 loads of V and 4 broadcasts of U feed 12 FMAs), and the output transform of those 4 filters
+/// follows at once, its two output columns interleaved back into rows. Filter counts that are not a multiple of 4
+/// get zero filters in U (not stored); tile counts that are not a multiple of the vector compute a few lanes that are
+/// never stored.</para>
+/// </remarks>
+internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int FilterBlock = 4, Positions = 16;
+    private static int L => Vector256<T>.Count;
+
+    private ConvGeometry _g;
+    private int _fn, _fb, _tw, _th, _s, _units, _blockUnits, _blocks, _tasks, _ntp;
+    private long _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
+    private T* _x, _out, _b, _u, _scratch;
+    private T[] _transformed = [], _buffers = [];
+
+    /// <summary>
+    /// Whether this kernel handles the geometry: 3×3 filters, stride 1, padding 0–2, float or double, on a processor
+    /// with AVX2 and FMA (the interleaving shuffles are AVX instructions).
+    /// </summary>
+    public static bool Supports(ConvGeometry g, int filterCount) =>
+        Avx2.IsSupported && Fma.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) &&
+        g.FH == 3 && g.FW == 3 && g.Stride == 1 && g.Pad is >= 0 and <= 2 && g.OH >= 1 && g.OW >= 1 && filterCount >= 1 && g.C >= 1;
+
+    /// <summary>
+    /// Whether <see cref="Convolution2D{T}"/> chooses this kernel for the geometry: it handles it, and the channels are
+    /// enough for the transforms to pay (see Kernels/README.md, Convolution).
+    /// </summary>
+    public static bool Worthwhile(ConvGeometry g, int filterCount) => Supports(g, filterCount) && g.C >= MinChannels;
+
+    /// <summary>The fewest input channels for which the convolution takes this kernel.</summary>
+    internal const int MinChannels = 4;
+
+    /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b.</summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
+    {
+        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd does not handle {g} with {filterCount} filters.");
+        if (x.Length < (long)g.N * g.C * g.H * g.W || w.Length < (long)filterCount * g.C * 9 || b.Length < filterCount ||
+            output.Length < (long)g.N * filterCount * g.OH * g.OW)
+            throw new ArgumentException($"Winograd: buffers too small for {g} with {filterCount} filters.");
+        Plan(g, filterCount);
+        fixed (T* px = x, pw = w, pb = b, po = output)
+        fixed (T* pu = _transformed, ps = _buffers)
+        {
+            TransformFilters(pw, pu, filterCount, g.C, _fb);
+            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
+            try
+            {
+                if (_tasks == 1) Execute(0);
+                else WorkerPool.Run(this, _tasks);
+            }
+            finally { _x = _out = _b = _u = _scratch = null; }
+        }
+    }
+
+    /// <summary>Sizes the blocks and the per-task buffers for this geometry, growing the buffers if needed.</summary>
+    private void Plan(ConvGeometry g, int fn)
+    {
+        int l = L, tsize = Unsafe.SizeOf<T>();
+        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        _tw = (g.OW + 1) / 2; _th = (g.OH + 1) / 2;
+        int twv = RoundUp(_tw, l);
+        _s = twv + l;                                           // one split row: even columns, then odd, S each
+        _units = g.N * _th;
+        // A block's V (16 × C × tiles) in about 96 KB: a few tiles per core's L2 share for many channels, more for few.
+        int targetTiles = Math.Clamp(98_304 / (Positions * g.C * tsize), 3 * l, 256);
+        _blockUnits = Math.Max(1, targetTiles / _tw);
+        _blocks = (_units + _blockUnits - 1) / _blockUnits;
+        long macs = (long)g.N * fn * g.OH * g.OW * g.C * 9;
+        int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
+        _tasks = Math.Max(1, Math.Min(_blocks, threads == 1 ? 1 : 4 * threads));
+        _ntp = RoundUp(_blockUnits * _tw + l, 3 * l);            // tile capacity: the product's 3 vectors and the overlapping last stores
+        _vSize = (long)Positions * g.C * _ntp;
+        _mSize = (long)Positions * FilterBlock * _ntp;
+        _rowsSize = (long)g.C * (2 * _blockUnits + 2) * 2 * _s;
+        _outRowSize = 2 * (2L * twv + 2 * l);
+        _taskSize = RoundUp((int)(_vSize + _mSize + _rowsSize + _outRowSize), 64 / tsize);
+        long total = _taskSize * _tasks;
+        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
+        long uSize = (long)Positions * _fb * g.C * FilterBlock;
+        if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
+    }
+
+    private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
+
+    /// <summary>
+    /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3); the filters past the last one of a block
+    /// are zero. The 4 filters of a block sit side by side, the order the product broadcasts them in.
+    /// </summary>
+    private static void TransformFilters(T* w, T* u, int fn, int c, int fb)
+    {
+        T half = T.One / (T.One + T.One);
+        long position = (long)fb * c * FilterBlock;
+        T* m = stackalloc T[12];
+        for (int f = 0; f < fb * FilterBlock; f++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                T* dst = u + ((long)(f / FilterBlock) * c + ci) * FilterBlock + f % FilterBlock;
+                if (f >= fn)
+                {
+                    for (int p = 0; p < Positions; p++) dst[p * position] = T.Zero;
+                    continue;
+                }
+                T* g = w + ((long)f * c + ci) * 9;
+                // G g: 4 rows of 3.
+                for (int j = 0; j < 3; j++)
+                {
+                    T g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                    m[j] = g0; m[3 + j] = (g0 + g1 + g2) * half; m[6 + j] = (g0 - g1 + g2) * half; m[9 + j] = g2;
+                }
+                // (G g) Gᵀ: each row (a, b, c) → (a, (a + b + c)/2, (a − b + c)/2, c).
+                for (int i = 0; i < 4; i++)
+                {
+                    T a = m[3 * i], b = m[3 * i + 1], cc = m[3 * i + 2];
+                    dst[(4 * i) * position] = a;
+                    dst[(4 * i + 1) * position] = (a + b + cc) * half;
+                    dst[(4 * i + 2) * position] = (a - b + cc) * half;
+                    dst[(4 * i + 3) * position] = cc;
+                }
+            }
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int task)
+    {
+        int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
+        T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, outRows = rows + _rowsSize;
+        for (int blk = b0; blk < b1; blk++)
+        {
+            int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
+            TransformInput(u0, u1, v, rows);
+            int tiles = (u1 - u0) * _tw;
+            for (int f0 = 0; f0 < _fb; f0++)
+            {
+                Multiply(_u + (long)f0 * _g.C * FilterBlock, v, m, _g.C, tiles, _ntp, (long)_fb * _g.C * FilterBlock);
+                TransformOutput(u0, u1, f0 * FilterBlock, m, outRows);
+            }
+        }
+    }
+
+    /// <summary>V for the units [u0, u1): per image among them, its padded rows split into even and odd columns, then the tiles.</summary>
+    private void TransformInput(int u0, int u1, T* v, T* rows)
+    {
+        var g = _g;
+        int s = _s, th = _th;
+        for (int u = u0; u < u1;)
+        {
+            int n = u / th, ty0 = u % th, ty1 = Math.Min(th, ty0 + (u1 - u));   // this image's tile rows [ty0, ty1)
+            int rowCount = 2 * (ty1 - ty0) + 2;
+            for (int c = 0; c < g.C; c++)
+            {
+                T* src = _x + ((long)n * g.C + c) * g.H * g.W;
+                for (int r = 0; r < rowCount; r++)
+                {
+                    T* dst = rows + ((long)c * rowCount + r) * 2 * s;
+                    new Span<T>(dst, 2 * s).Clear();
+                    int y = 2 * ty0 + r - g.Pad;
+                    if (y >= 0 && y < g.H) SplitRow(src + (long)y * g.W, dst, dst + s, g.W, g.Pad);
+                }
+            }
+            for (int ty = ty0; ty < ty1; ty++)
+                for (int c = 0; c < g.C; c++)
+                    TransformRow(rows + ((long)c * rowCount + 2 * (ty - ty0)) * 2 * s, s,
+                        v + (long)c * _ntp + (long)(u - u0 + ty - ty0) * _tw, (long)g.C * _ntp, _tw);
+            u += ty1 - ty0;
+        }
+    }
+
+    /// <summary>
+    /// A padded row (pad zeros, the w values of src, zeros) split into its even columns e and odd columns o: column px of
+    /// the padded row holds src[px − pad]. e and o are already zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitRow(T* src, T* e, T* o, int w, int pad)
+    {
+        // src's even entries go to e + pad/2 (pad even) or o (pad 1); its odd ones to o + pad/2 or e + 1.
+        T* evens = pad == 1 ? o : e + pad / 2;
+        T* odds = pad == 1 ? e + 1 : o + pad / 2;
+        int l = L, k = 0;
+        for (; 2 * k + 2 * l <= w; k += l)
+        {
+            var a = Vector256.Load(src + 2 * k);
+            var b = Vector256.Load(src + 2 * k + l);
+            Deinterleave(a, b, out var even, out var odd);
+            even.Store(evens + k);
+            odd.Store(odds + k);
+        }
+        for (int x = 2 * k; x < w; x += 2)
+        {
+            evens[x / 2] = src[x];
+            if (x + 1 < w) odds[x / 2] = src[x + 1];
+        }
+    }
+
+    /// <summary>(a, b) = values 0 … 2L − 1 → their even entries and their odd entries, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(Vector256<T> a, Vector256<T> b, out Vector256<T> even, out Vector256<T> odd)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // Within each 128-bit half: (a0 a2 b0 b2), then the 64-bit pairs reordered across the halves.
+            var e = Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00);
+            var o = Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01);
+            even = Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).As<double, T>();
+            odd = Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).As<double, T>();
+        }
+        else
+        {
+            var e = Avx.UnpackLow(a.AsDouble(), b.AsDouble());    // a0 b0 a2 b2
+            var o = Avx.UnpackHigh(a.AsDouble(), b.AsDouble());   // a1 b1 a3 b3
+            even = Avx2.Permute4x64(e, 0b11_01_10_00).As<double, T>();
+            odd = Avx2.Permute4x64(o, 0b11_01_10_00).As<double, T>();
+        }
+    }
+
+    /// <summary>(e, o) → e0 o0 e1 o1 …: the first L values in lo, the next L in hi.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(Vector256<T> e, Vector256<T> o, out Vector256<T> lo, out Vector256<T> hi)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var p = Avx.UnpackLow(e.AsSingle(), o.AsSingle());    // e0 o0 e1 o1 | e4 o4 e5 o5
+            var q = Avx.UnpackHigh(e.AsSingle(), o.AsSingle());   // e2 o2 e3 o3 | e6 o6 e7 o7
+            lo = Avx.Permute2x128(p, q, 0x20).As<float, T>();
+            hi = Avx.Permute2x128(p, q, 0x31).As<float, T>();
+        }
+        else
+        {
+            var p = Avx.UnpackLow(e.AsDouble(), o.AsDouble());    // e0 o0 | e2 o2
+            var q = Avx.UnpackHigh(e.AsDouble(), o.AsDouble());   // e1 o1 | e3 o3
+            lo = Avx.Permute2x128(p, q, 0x20).As<double, T>();
+            hi = Avx.Permute2x128(p, q, 0x31).As<double, T>();
+        }
+    }
+
+    /// <summary>
+    /// The tw tiles of one tile row and one channel: rows (4 split rows of 2·s, even columns then odd) → V, entry ξ of
+    /// tile t at v[ξ·position + t]. The tile at column 2t covers columns e[t], o[t], e[t+1], o[t+1].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformRow(T* rows, int s, T* v, long position, int tw)
+    {
+        long stride = 2L * s;
+        T* r0 = rows, r1 = rows + stride, r2 = rows + 2 * stride, r3 = rows + 3 * stride;
+        for (int k = 0; k < tw; k += L)
+        {
+            // Bᵀ d down the columns: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, for each of the 4 columns.
+            Column(r0 + k, r1 + k, r2 + k, r3 + k, out var e00, out var e01, out var e02, out var e03);              // e[k]
+            Column(r0 + s + k, r1 + s + k, r2 + s + k, r3 + s + k, out var o00, out var o01, out var o02, out var o03); // o[k]
+            Column(r0 + k + 1, r1 + k + 1, r2 + k + 1, r3 + k + 1, out var e10, out var e11, out var e12, out var e13);  // e[k+1]
+            Column(r0 + s + k + 1, r1 + s + k + 1, r2 + s + k + 1, r3 + s + k + 1, out var o10, out var o11, out var o12, out var o13);
+            // … B across: (c0 − c2, c1 + c2, c2 − c1, c1 − c3) with columns (e[k], o[k], e[k+1], o[k+1]).
+            Across(v + k, position, 0, e00, o00, e10, o10);
+            Across(v + k, position, 4, e01, o01, e11, o11);
+            Across(v + k, position, 8, e02, o02, e12, o12);
+            Across(v + k, position, 12, e03, o03, e13, o13);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(T* p0, T* p1, T* p2, T* p3, out Vector256<T> t0, out Vector256<T> t1, out Vector256<T> t2, out Vector256<T> t3)
+    {
+        var d0 = Vector256.Load(p0); var d1 = Vector256.Load(p1); var d2 = Vector256.Load(p2); var d3 = Vector256.Load(p3);
+        t0 = d0 - d2; t1 = d1 + d2; t2 = d2 - d1; t3 = d1 - d3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Across(T* v, long position, int xi, Vector256<T> c0, Vector256<T> c1, Vector256<T> c2, Vector256<T> c3)
+    {
+        (c0 - c2).Store(v + xi * position);
+        (c1 + c2).Store(v + (xi + 1) * position);
+        (c2 - c1).Store(v + (xi + 2) * position);
+        (c1 - c3).Store(v + (xi + 3) * position);
+    }
+
+    /// <summary>
+    /// M[ξ][k][t] = Σ_c U[ξ][c][k] · V[ξ][c][t] for one block of 4 filters (u: this block's U at ξ = 0, the next ξ
+    /// uPosition further) and the tiles [0, tiles) rounded up to 3 vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply(T* u, T* v, T* m, int c, int tiles, int ntp, long uPosition)
+    {
+        int l = L, step = 3 * l;
+        long vPosition = (long)c * ntp, mPosition = (long)FilterBlock * ntp;
+        for (int xi = 0; xi < Positions; xi++)
+        {
+            T* ux = u + xi * uPosition, vx = v + xi * vPosition, mx = m + xi * mPosition;
+            for (int t = 0; t < tiles; t += step)
+            {
+                Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+                Vector256<T> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
+                T* vp = vx + t, up = ux;
+                for (int ci = 0; ci < c; ci++, vp += ntp, up += FilterBlock)
+                {
+                    var v0 = Vector256.Load(vp); var v1 = Vector256.Load(vp + l); var v2 = Vector256.Load(vp + 2 * l);
+                    var k = Vector256.Create(up[0]);
+                    a0 = Simd.Fma(k, v0, a0); a1 = Simd.Fma(k, v1, a1); a2 = Simd.Fma(k, v2, a2);
+                    k = Vector256.Create(up[1]);
+                    b0 = Simd.Fma(k, v0, b0); b1 = Simd.Fma(k, v1, b1); b2 = Simd.Fma(k, v2, b2);
+                    k = Vector256.Create(up[2]);
+                    c0 = Simd.Fma(k, v0, c0); c1 = Simd.Fma(k, v1, c1); c2 = Simd.Fma(k, v2, c2);
+                    k = Vector256.Create(up[3]);
+                    d0 = Simd.Fma(k, v0, d0); d1 = Simd.Fma(k, v1, d1); d2 = Simd.Fma(k, v2, d2);
+                }
+                T* mp = mx + t;
+                a0.Store(mp); a1.Store(mp + l); a2.Store(mp + 2 * l); mp += ntp;
+                b0.Store(mp); b1.Store(mp + l); b2.Store(mp + 2 * l); mp += ntp;
+                c0.Store(mp); c1.Store(mp + l); c2.Store(mp + 2 * l); mp += ntp;
+                d0.Store(mp); d1.Store(mp + l); d2.Store(mp + 2 * l);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A plus the bias for the filters f0 … f0 + 3 (those that exist) and the units [u0, u1): each unit's two
+    /// output rows are assembled in outRows (the even and odd columns interleaved) and copied into the output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformOutput(int u0, int u1, int f0, T* m, T* outRows)
+    {
+        var g = _g;
+        int tw = _tw, th = _th, l = L, ow = g.OW, oh = g.OH, fn = _fn;
+        long mPosition = (long)FilterBlock * _ntp, plane = (long)oh * ow;
+        T* row0 = outRows, row1 = outRows + _outRowSize / 2;
+        for (int k = 0; k < FilterBlock && f0 + k < fn; k++)
+        {
+            var bias = Vector256.Create(_b[f0 + k]);
+            T* mk = m + (long)k * _ntp;
+            for (int u = u0; u < u1; u++)
+            {
+                int n = u / th, ty = u % th;
+                T* mt = mk + (long)(u - u0) * tw;
+                for (int t = 0; t < tw; t += l)
+                {
+                    T* p = mt + t;
+                    // Aᵀ down: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (rows of the 4×4), for each of the 4 columns.
+                    Down(p, mPosition, 0, out var s00, out var s10);
+                    Down(p, mPosition, 1, out var s01, out var s11);
+                    Down(p, mPosition, 2, out var s02, out var s12);
+                    Down(p, mPosition, 3, out var s03, out var s13);
+                    // … A across: y0 = s0 + s1 + s2, y1 = s1 − s2 − s3.
+                    var y00 = s00 + s01 + s02 + bias; var y01 = s01 - s02 - s03 + bias;
+                    var y10 = s10 + s11 + s12 + bias; var y11 = s11 - s12 - s13 + bias;
+                    Interleave(y00, y01, out var lo, out var hi);
+                    lo.Store(row0 + 2 * t); hi.Store(row0 + 2 * t + l);
+                    Interleave(y10, y11, out lo, out hi);
+                    lo.Store(row1 + 2 * t); hi.Store(row1 + 2 * t + l);
+                }
+                T* o = _out + ((long)n * fn + f0 + k) * plane + (long)(2 * ty) * ow;
+                Simd.CopyRow(row0, o, ow);
+                if (2 * ty + 1 < oh) Simd.CopyRow(row1, o + ow, ow);
+            }
+        }
+    }
+
+    /// <summary>Column j of a tile's M (entries j, 4 + j, 8 + j, 12 + j): s0 = m0 + m1 + m2, s1 = m1 − m2 − m3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Down(T* p, long position, int j, out Vector256<T> s0, out Vector256<T> s1)
+    {
+        var m0 = Vector256.Load(p + j * position); var m1 = Vector256.Load(p + (4 + j) * position);
+        var m2 = Vector256.Load(p + (8 + j) * position); var m3 = Vector256.Load(p + (12 + j) * position);
+        s0 = m0 + m1 + m2; s1 = m1 - m2 - m3;
+    }
+}
