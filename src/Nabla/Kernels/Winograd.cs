@@ -35,7 +35,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
 
     private ConvGeometry _g;
     private int _fn, _fb, _tw, _th, _s, _units, _blockUnits, _blocks, _tasks, _ntp;
-    private long _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
+    private long _vPosition, _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
 
@@ -95,7 +95,10 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
         _tasks = Math.Max(1, Math.Min(_blocks, threads == 1 ? 1 : 4 * threads));
         _ntp = RoundUp(_blockUnits * _tw + l, 3 * l);            // tile capacity: the product's 3 vectors and the overlapping last stores
-        _vSize = (long)Positions * g.C * _ntp;
+        // The 16 positions of V are 16 store streams: one cache line more than C·ntp apart, so that they fall in different
+        // L1 sets (a multiple of 4 KB put all 16 in one set: 64 × 64 filters on 8×8 maps).
+        _vPosition = (long)g.C * _ntp + 64 / tsize;
+        _vSize = Positions * _vPosition;
         _mSize = (long)Positions * FilterBlock * _ntp;
         _rowsSize = (long)g.C * (2 * _blockUnits + 2) * 2 * _s;
         _outRowSize = 2 * (2L * twv + 2 * l);
@@ -112,6 +115,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3); the filters past the last one of a block
     /// are zero. The 4 filters of a block sit side by side, the order the product broadcasts them in.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformFilters(T* w, T* u, int fn, int c, int fb)
     {
         T half = T.One / (T.One + T.One);
@@ -158,13 +162,14 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             int tiles = (u1 - u0) * _tw;
             for (int f0 = 0; f0 < _fb; f0++)
             {
-                Multiply(_u + (long)f0 * _g.C * FilterBlock, v, m, _g.C, tiles, _ntp, (long)_fb * _g.C * FilterBlock);
+                Multiply(_u + (long)f0 * _g.C * FilterBlock, v, m, _g.C, tiles, _ntp, _vPosition, (long)_fb * _g.C * FilterBlock);
                 TransformOutput(u0, u1, f0 * FilterBlock, m, outRows);
             }
         }
     }
 
     /// <summary>V for the units [u0, u1): per image among them, its padded rows split into even and odd columns, then the tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TransformInput(int u0, int u1, T* v, T* rows)
     {
         var g = _g;
@@ -179,7 +184,9 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 for (int r = 0; r < rowCount; r++)
                 {
                     T* dst = rows + ((long)c * rowCount + r) * 2 * s;
-                    new Span<T>(dst, 2 * s).Clear();
+                    // Zeroed with vector stores: a library clear (rep stos) just before SplitRow's vector stores to the same
+                    // lines made the row building several times slower.
+                    for (int q = 0; q < 2 * s; q += L) Vector256<T>.Zero.Store(dst + q);
                     int y = 2 * ty0 + r - g.Pad;
                     if (y >= 0 && y < g.H) SplitRow(src + (long)y * g.W, dst, dst + s, g.W, g.Pad);
                 }
@@ -187,7 +194,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             for (int ty = ty0; ty < ty1; ty++)
                 for (int c = 0; c < g.C; c++)
                     TransformRow(rows + ((long)c * rowCount + 2 * (ty - ty0)) * 2 * s, s,
-                        v + (long)c * _ntp + (long)(u - u0 + ty - ty0) * _tw, (long)g.C * _ntp, _tw);
+                        v + (long)c * _ntp + (long)(u - u0 + ty - ty0) * _tw, _vPosition, _tw);
             u += ty1 - ty0;
         }
     }
@@ -210,6 +217,14 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             Deinterleave(a, b, out var even, out var odd);
             even.Store(evens + k);
             odd.Store(odds + k);
+        }
+        if (2 * k + l <= w)
+        {
+            // One more vector of input (L/2 even and L/2 odd entries; the other lanes zeros that the loop below overwrites).
+            Deinterleave(Vector256.Load(src + 2 * k), Vector256<T>.Zero, out var even, out var odd);
+            even.Store(evens + k);
+            odd.Store(odds + k);
+            k += l / 2;
         }
         for (int x = 2 * k; x < w; x += 2)
         {
@@ -304,10 +319,10 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// uPosition further) and the tiles [0, tiles) rounded up to 3 vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply(T* u, T* v, T* m, int c, int tiles, int ntp, long uPosition)
+    private static void Multiply(T* u, T* v, T* m, int c, int tiles, int ntp, long vPosition, long uPosition)
     {
         int l = L, step = 3 * l;
-        long vPosition = (long)c * ntp, mPosition = (long)FilterBlock * ntp;
+        long mPosition = (long)FilterBlock * ntp;
         for (int xi = 0; xi < Positions; xi++)
         {
             T* ux = u + xi * uPosition, vx = v + xi * vPosition, mx = m + xi * mPosition;
