@@ -38,8 +38,9 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _geometry = g; _fn = fn; _colFilled = false;
         _directAllowed = options.AllowDirectConvolution;
         _winogradAllowed = options.AllowWinograd;
-        RanWinograd = _winogradAllowed && Winograd<T>.Worthwhile(g, fn);
-        RanDirect = !RanWinograd && _directAllowed && DirectConv<T>.Supports(g, fn);
+        bool direct = _directAllowed && DirectConv<T>.Supports(g, fn);
+        RanWinograd = _winogradAllowed && PreferWinograd(g, fn, direct);
+        RanDirect = !RanWinograd && direct;
         if (RanWinograd)
         {
             (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
@@ -68,11 +69,12 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
         bool inputGradient = !dx.IsEmpty, directFilter = DirectFilterGradient;
-        // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: Winograd when allowed and
-        // worthwhile for that convolution, else the direct kernels when the direct kernels may run.
+        // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: on the direct kernels when
+        // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
         var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
-        bool winogradInput = gx is { } gw && _winogradAllowed && Winograd<T>.Worthwhile(gw, g.C);
-        bool directInput = !winogradInput && gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
+        bool directFits = gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
+        bool winogradInput = gx is { } gw && _winogradAllowed && PreferWinograd(gw, g.C, directFits);
+        bool directInput = !winogradInput && directFits;
         RanWinogradInputGradient = winogradInput;
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
@@ -107,6 +109,14 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         Gemm.Multiply<T>(d2s, w, dcol, rows, cols, fn);                                                // dcol = dout2·W
         Im2Col.Backward<T>(dcol, dx, g);
     }
+
+    /// <summary>
+    /// Whether a convolution that Winograd handles takes it: always rather than im2col and GEMM; rather than the direct
+    /// kernels (<paramref name="direct"/>: they may run and take the shape) from <see cref="Winograd{T}.MinChannelsOverDirect"/>
+    /// input channels, where it measured faster.
+    /// </summary>
+    private static bool PreferWinograd(ConvGeometry g, int fn, bool direct) =>
+        Winograd<T>.Supports(g, fn) && (!direct || g.C >= Winograd<T>.MinChannelsOverDirect);
 
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels (rather than GEMM and col2im).</summary>
     public bool RanDirectInputGradient { get; private set; }

@@ -35,7 +35,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
 
     private ConvGeometry _g;
     private int _fn, _fb, _tw, _th, _s, _units, _blockUnits, _blocks, _tasks, _ntp;
-    private long _vPosition, _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
+    private long _vPosition, _mPosition, _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
 
@@ -48,13 +48,11 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         g.FH == 3 && g.FW == 3 && g.Stride == 1 && g.Pad is >= 0 and <= 2 && g.OH >= 1 && g.OW >= 1 && filterCount >= 1 && g.C >= 1;
 
     /// <summary>
-    /// Whether <see cref="Convolution2D{T}"/> chooses this kernel for the geometry: it handles it, and the channels are
-    /// enough for the transforms to pay (see Kernels/README.md, Convolution).
+    /// The fewest input channels for which <see cref="Convolution2D{T}"/> prefers this kernel to the direct kernels (where
+    /// those take the shape too): with fewer, the transforms of every tile and channel outweigh the products they save.
+    /// Measured with <c>Nabla.Bench winograd --wall</c> (docs/benchmarks.md, issue 19).
     /// </summary>
-    public static bool Worthwhile(ConvGeometry g, int filterCount) => Supports(g, filterCount) && g.C >= MinChannels;
-
-    /// <summary>The fewest input channels for which the convolution takes this kernel.</summary>
-    internal const int MinChannels = 4;
+    internal const int MinChannelsOverDirect = 32;
 
     /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b.</summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
@@ -87,19 +85,23 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         int twv = RoundUp(_tw, l);
         _s = twv + l;                                           // one split row: even columns, then odd, S each
         _units = g.N * _th;
-        // A block's V (16 × C × tiles) in about 96 KB: a few tiles per core's L2 share for many channels, more for few.
-        int targetTiles = Math.Clamp(98_304 / (Positions * g.C * tsize), 3 * l, 256);
+        // A block's tiles: one position's V (C × tiles) in about 12 KB, so it stays in L1 while every filter block
+        // multiplies it, and the block's M (16 × FN × tiles) in about 256 KB of L2.
+        int fp = _fb * FilterBlock;
+        int targetTiles = Math.Clamp(Math.Min(12_288 / (g.C * tsize), 16_384 / (fp * tsize)), 3 * l, 256);
         _blockUnits = Math.Max(1, targetTiles / _tw);
         _blocks = (_units + _blockUnits - 1) / _blockUnits;
         long macs = (long)g.N * fn * g.OH * g.OW * g.C * 9;
         int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
         _tasks = Math.Max(1, Math.Min(_blocks, threads == 1 ? 1 : 4 * threads));
-        _ntp = RoundUp(_blockUnits * _tw + l, 3 * l);            // tile capacity: the product's 3 vectors and the overlapping last stores
+        // Tile capacity: the product's 3 vectors, and the input transform's last stores that overlap the next unit's tiles.
+        _ntp = Math.Max(RoundUp(_blockUnits * _tw, 3 * l), RoundUp(_blockUnits * _tw + l, l));
         // The 16 positions of V are 16 store streams: one cache line more than C·ntp apart, so that they fall in different
         // L1 sets (a multiple of 4 KB put all 16 in one set: 64 × 64 filters on 8×8 maps).
         _vPosition = (long)g.C * _ntp + 64 / tsize;
         _vSize = Positions * _vPosition;
-        _mSize = (long)Positions * FilterBlock * _ntp;
+        _mPosition = (long)fp * _ntp + 64 / tsize;
+        _mSize = Positions * _mPosition;
         _rowsSize = (long)g.C * (2 * _blockUnits + 2) * 2 * _s;
         _outRowSize = 2 * (2L * twv + 2 * l);
         _taskSize = RoundUp((int)(_vSize + _mSize + _rowsSize + _outRowSize), 64 / tsize);
@@ -160,11 +162,8 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
             TransformInput(u0, u1, v, rows);
             int tiles = (u1 - u0) * _tw;
-            for (int f0 = 0; f0 < _fb; f0++)
-            {
-                Multiply(_u + (long)f0 * _g.C * FilterBlock, v, m, _g.C, tiles, _ntp, _vPosition, (long)_fb * _g.C * FilterBlock);
-                TransformOutput(u0, u1, f0 * FilterBlock, m, outRows);
-            }
+            Multiply(_u, v, m, _g.C, _fb, tiles, _ntp, _vPosition, _mPosition);
+            TransformOutput(u0, u1, m, outRows);
         }
     }
 
@@ -315,17 +314,18 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>
-    /// M[ξ][k][t] = Σ_c U[ξ][c][k] · V[ξ][c][t] for one block of 4 filters (u: this block's U at ξ = 0, the next ξ
-    /// uPosition further) and the tiles [0, tiles) rounded up to 3 vectors.
+    /// M[ξ][f][t] = Σ_c U[ξ][f][c] · V[ξ][c][t] for every filter (fb blocks of 4) and the tiles [0, tiles) rounded up to 3
+    /// vectors. Position by position, so that one position's V stays in L1 while every filter block reads it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply(T* u, T* v, T* m, int c, int tiles, int ntp, long vPosition, long uPosition)
+    private static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition)
     {
         int l = L, step = 3 * l;
-        long mPosition = (long)FilterBlock * ntp;
+        long uPosition = (long)fb * c * FilterBlock;
         for (int xi = 0; xi < Positions; xi++)
+        for (int f0 = 0; f0 < fb; f0++)
         {
-            T* ux = u + xi * uPosition, vx = v + xi * vPosition, mx = m + xi * mPosition;
+            T* ux = u + xi * uPosition + (long)f0 * c * FilterBlock, vx = v + xi * vPosition, mx = m + xi * mPosition + (long)f0 * FilterBlock * ntp;
             for (int t = 0; t < tiles; t += step)
             {
                 Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
@@ -353,19 +353,19 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>
-    /// Y = Aᵀ M A plus the bias for the filters f0 … f0 + 3 (those that exist) and the units [u0, u1): each unit's two
-    /// output rows are assembled in outRows (the even and odd columns interleaved) and copied into the output.
+    /// Y = Aᵀ M A plus the bias for every filter and the units [u0, u1): each unit's two output rows are assembled in
+    /// outRows (the even and odd columns interleaved) and copied into the output.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformOutput(int u0, int u1, int f0, T* m, T* outRows)
+    private void TransformOutput(int u0, int u1, T* m, T* outRows)
     {
         var g = _g;
         int tw = _tw, th = _th, l = L, ow = g.OW, oh = g.OH, fn = _fn;
-        long mPosition = (long)FilterBlock * _ntp, plane = (long)oh * ow;
+        long mPosition = _mPosition, plane = (long)oh * ow;
         T* row0 = outRows, row1 = outRows + _outRowSize / 2;
-        for (int k = 0; k < FilterBlock && f0 + k < fn; k++)
+        for (int k = 0; k < fn; k++)
         {
-            var bias = Vector256.Create(_b[f0 + k]);
+            var bias = Vector256.Create(_b[k]);
             T* mk = m + (long)k * _ntp;
             for (int u = u0; u < u1; u++)
             {
@@ -387,7 +387,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                     Interleave(y10, y11, out lo, out hi);
                     lo.Store(row1 + 2 * t); hi.Store(row1 + 2 * t + l);
                 }
-                T* o = _out + ((long)n * fn + f0 + k) * plane + (long)(2 * ty) * ow;
+                T* o = _out + ((long)n * fn + k) * plane + (long)(2 * ty) * ow;
                 Simd.CopyRow(row0, o, ow);
                 if (2 * ty + 1 < oh) Simd.CopyRow(row1, o + ow, ow);
             }

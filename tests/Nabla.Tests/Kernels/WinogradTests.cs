@@ -99,7 +99,10 @@ public class WinogradTests
                     }
     }
 
-    /// <summary>∂L/∂x (the flipped convolution on Winograd), dW and db through the layer against numerical gradients.</summary>
+    /// <summary>
+    /// ∂L/∂x (the flipped convolution on Winograd), dW and db through the layer against numerical gradients; the direct
+    /// kernels are turned off so that Winograd takes these few channels.
+    /// </summary>
     [Theory]
     [InlineData(2, 5, 6, 9, 6, 1)]     // odd channel count, odd width
     [InlineData(2, 4, 5, 7, 7, 2)]     // pad 2: the flipped convolution has none
@@ -108,28 +111,36 @@ public class WinogradTests
     public void LayerBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int pad)
     {
         var rng = new Random(n * 13 + c + w + pad);
-        var conv = new Convolution<double>(Tensor<double>.RandomNormal(rng, 1.0, fn, c, 3, 3), Tensor<double>.RandomNormal(rng, 1.0, fn), 1, pad);
+        var conv = new Convolution<double>(Tensor<double>.RandomNormal(rng, 1.0, fn, c, 3, 3), Tensor<double>.RandomNormal(rng, 1.0, fn), 1, pad)
+        {
+            Options = KernelOptions.Default with { AllowDirectConvolution = false },
+        };
         LayerCheck.Run(conv, Tensor<double>.RandomNormal(rng, 1.0, n, c, h, w), rng, 1e-7);
         if (!Winograd<double>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
         Assert.True(conv.LastForwardWasWinograd);
         Assert.True(conv.LastInputGradientWasWinograd);
     }
 
-    /// <summary>The layer takes Winograd where it is worthwhile and allowed, reports it, and agrees with im2col on every output and gradient.</summary>
+    /// <summary>
+    /// The layer takes Winograd where it is preferred and allowed (rather than im2col always; rather than the direct kernels
+    /// from 32 input channels), reports it, and agrees with im2col on every output and gradient.
+    /// </summary>
     [Theory]
-    [InlineData(4, 16, 14, 14, 32, 1, true, true)]    // DeepConvNet's conv3: both products
-    [InlineData(3, 1, 28, 28, 16, 1, false, true)]    // conv1: one input channel is too few for the forward; ∂L/∂x has 16
-    [InlineData(3, 16, 7, 7, 3, 1, true, false)]      // 3 filters: the flipped convolution has 3 channels
-    [InlineData(2, 8, 9, 9, 8, 2, true, true)]
-    public void DispatchReportsThePathAndMatchesIm2Col(int n, int c, int h, int w, int fn, int pad, bool forward, bool inputGradient)
+    [InlineData(2, 32, 8, 8, 64, 1, true, true, true)]       // DeepConvNet's conv5: both products (∂L/∂x has 64 channels)
+    [InlineData(4, 16, 14, 14, 32, 1, true, false, true)]    // conv3: the forward stays direct (16 channels), ∂L/∂x has 32
+    [InlineData(3, 1, 28, 28, 16, 1, true, false, true)]     // conv1: forward direct; ∂L/∂x has 1 filter, too few for the direct kernels
+    [InlineData(3, 16, 7, 7, 3, 1, true, true, true)]        // 7 wide, 3 filters: the direct kernels take neither product
+    [InlineData(2, 8, 9, 9, 8, 2, true, false, false)]
+    [InlineData(2, 8, 9, 9, 8, 2, false, true, true)]        // direct kernels off: Winograd rather than im2col
+    public void DispatchReportsThePathAndMatchesIm2Col(int n, int c, int h, int w, int fn, int pad, bool allowDirect, bool forward, bool inputGradient)
     {
         if (!Winograd<float>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
         var rng = new Random(n + c + h + fn);
         var x = Tensor<float>.RandomNormal(rng, 1f, n, c, h, w);
         var wt = Tensor<float>.RandomNormal(rng, 1f, fn, c, 3, 3);
         var b = Tensor<float>.RandomNormal(rng, 1f, fn);
-        var wino = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad);
-        var off = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowWinograd = false } };
+        var wino = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = allowDirect } };
+        var off = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = allowDirect, AllowWinograd = false } };
         var reference = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = Reference };
         var outputs = new[] { wino, off, reference }.Select(l => l.Forward(x).Clone()).ToArray();
         var dout = Tensor<float>.RandomNormal(rng, 1f, outputs[0].Shape.ToArray());
