@@ -191,9 +191,17 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 }
             }
             for (int ty = ty0; ty < ty1; ty++)
+            {
+                // Tile rows half a vector long (8×8 float maps): two of them, one after the other in V, per vector.
+                bool pair = 2 * _tw == L && ty + 1 < ty1;
                 for (int c = 0; c < g.C; c++)
-                    TransformRow(rows + ((long)c * rowCount + 2 * (ty - ty0)) * 2 * s, s,
-                        v + (long)c * _ntp + (long)(u - u0 + ty - ty0) * _tw, _vPosition, _tw);
+                {
+                    T* r = rows + ((long)c * rowCount + 2 * (ty - ty0)) * 2 * s, vt = v + (long)c * _ntp + (long)(u - u0 + ty - ty0) * _tw;
+                    if (pair) TransformRowPair(r, s, vt, _vPosition);
+                    else TransformRow(r, s, vt, _vPosition, _tw);
+                }
+                if (pair) ty++;
+            }
             u += ty1 - ty0;
         }
     }
@@ -295,6 +303,35 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             Across(v + k, position, 8, e02, o02, e12, o12);
             Across(v + k, position, 12, e03, o03, e13, o13);
         }
+    }
+
+    /// <summary>
+    /// <see cref="TransformRow"/> for two tile rows of L/2 tiles each (the second one's split rows 2 rows below the
+    /// first's): each vector holds the first's tiles in its lower half, the second's in its upper half.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformRowPair(T* rows, int s, T* v, long position)
+    {
+        long stride = 2L * s, next = 2 * stride;
+        T* r0 = rows, r1 = rows + stride, r2 = rows + 2 * stride, r3 = rows + 3 * stride;
+        ColumnPair(r0, r1, r2, r3, next, out var e00, out var e01, out var e02, out var e03);
+        ColumnPair(r0 + s, r1 + s, r2 + s, r3 + s, next, out var o00, out var o01, out var o02, out var o03);
+        ColumnPair(r0 + 1, r1 + 1, r2 + 1, r3 + 1, next, out var e10, out var e11, out var e12, out var e13);
+        ColumnPair(r0 + s + 1, r1 + s + 1, r2 + s + 1, r3 + s + 1, next, out var o10, out var o11, out var o12, out var o13);
+        Across(v, position, 0, e00, o00, e10, o10);
+        Across(v, position, 4, e01, o01, e11, o11);
+        Across(v, position, 8, e02, o02, e12, o12);
+        Across(v, position, 12, e03, o03, e13, o13);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnPair(T* p0, T* p1, T* p2, T* p3, long next, out Vector256<T> t0, out Vector256<T> t1, out Vector256<T> t2, out Vector256<T> t3)
+    {
+        var d0 = Vector256.Create(Vector128.Load(p0), Vector128.Load(p0 + next));
+        var d1 = Vector256.Create(Vector128.Load(p1), Vector128.Load(p1 + next));
+        var d2 = Vector256.Create(Vector128.Load(p2), Vector128.Load(p2 + next));
+        var d3 = Vector256.Create(Vector128.Load(p3), Vector128.Load(p3 + next));
+        t0 = d0 - d2; t1 = d1 + d2; t2 = d2 - d1; t3 = d1 - d3;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

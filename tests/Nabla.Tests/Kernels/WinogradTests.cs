@@ -16,7 +16,7 @@ public class WinogradTests
     /// <summary>Every padding, odd and even sizes, channel counts 1 to 33 and filter counts 1 to 16.</summary>
     public static IEnumerable<object[]> Shapes()
     {
-        (int H, int W)[] sizes = [(5, 7), (7, 5), (9, 13), (13, 9), (28, 28)];
+        (int H, int W)[] sizes = [(5, 7), (7, 5), (9, 13), (13, 9), (28, 28), (6, 6), (5, 8), (8, 8)];   // the last three: half-vector tile rows (8 floats or 4 doubles wide, odd and even tile-row counts)
         (int C, int F)[] channels = [(1, 1), (3, 4), (5, 7), (16, 16), (33, 7), (16, 1), (1, 16)];
         foreach (int pad in new[] { 0, 1, 2 })
             foreach (var (h, w) in sizes)
