@@ -38,6 +38,22 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private long _vPosition, _mPosition, _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
+    private FilterJob? _filterJob;
+
+    /// <summary><see cref="TransformFilters"/> shared among the cores by filter blocks.</summary>
+    private sealed class FilterJob : IParallelJob
+    {
+        private T* _w, _u;
+        private int _fn, _c, _fb, _tasks;
+
+        public void Set(T* w, T* u, int fn, int c, int fb, int tasks) { _w = w; _u = u; _fn = fn; _c = c; _fb = fb; _tasks = tasks; }
+
+        public void Execute(int task)
+        {
+            int b0 = (int)((long)task * _fb / _tasks), b1 = (int)((long)(task + 1) * _fb / _tasks);
+            TransformFilters(_w, _u, _fn, _c, _fb, b0, b1);
+        }
+    }
 
     /// <summary>
     /// Whether this kernel handles the geometry: 3×3 filters, stride 1, padding 0–2, float or double, on a processor
@@ -65,7 +81,13 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         fixed (T* px = x, pw = w, pb = b, po = output)
         fixed (T* pu = _transformed, ps = _buffers)
         {
-            TransformFilters(pw, pu, filterCount, g.C, _fb);
+            // The filters on all cores too where there are many (64 × 64: a tenth of the layer on one core).
+            var filters = _filterJob ??= new FilterJob();
+            int filterTasks = (long)_fb * g.C >= 512 ? Math.Min(_fb, WorkerPool.Concurrency) : 1;
+            filters.Set(pw, pu, filterCount, g.C, _fb, filterTasks);
+            if (filterTasks == 1) filters.Execute(0);
+            else WorkerPool.Run(filters, filterTasks);
+            filters.Set(null, null, 0, 0, 0, 1);
             _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
             try
             {
@@ -114,16 +136,17 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>
-    /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3); the filters past the last one of a block
-    /// are zero. The 4 filters of a block sit side by side, the order the product broadcasts them in.
+    /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3), for the filter blocks [b0, b1); the
+    /// filters past the last one of a block are zero. The 4 filters of a block sit side by side, the order the product
+    /// broadcasts them in.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformFilters(T* w, T* u, int fn, int c, int fb)
+    private static void TransformFilters(T* w, T* u, int fn, int c, int fb, int b0, int b1)
     {
         T half = T.One / (T.One + T.One);
         long position = (long)fb * c * FilterBlock;
         T* m = stackalloc T[12];
-        for (int f = 0; f < fb * FilterBlock; f++)
+        for (int f = b0 * FilterBlock; f < b1 * FilterBlock; f++)
             for (int ci = 0; ci < c; ci++)
             {
                 T* dst = u + ((long)(f / FilterBlock) * c + ci) * FilterBlock + f % FilterBlock;
