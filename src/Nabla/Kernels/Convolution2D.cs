@@ -4,10 +4,11 @@ using System.Runtime.CompilerServices;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: stride 1 with
-/// rows of at least one vector (SimpleConvNet's first layer) runs the direct kernels of <see cref="DirectConv{T}"/> on the
-/// N×C×H×W input, unless <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col
-/// and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
+/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: 3×3 stride-1
+/// convolutions with many channels, or too narrow for the direct kernels, run Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>,
+/// unless <see cref="KernelOptions.AllowWinograd"/> is off); other stride-1 convolutions with rows of at least one vector
+/// run the direct kernels of <see cref="DirectConv{T}"/> on the N×C×H×W input, unless
+/// <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
 /// forward pass and its backward pass.
 /// </summary>
 internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee754<T>

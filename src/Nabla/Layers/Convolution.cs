@@ -6,7 +6,7 @@ namespace Nabla.Layers;
 /// <summary>
 /// 2-D convolution (chapter 7): W is FN×C×FH×FW, b has FN entries, input N×C×H×W, output N×FN×OH×OW.
 /// Backward gives dW, db and ∂L/∂x. As in the book the products are im2col and one GEMM (col2im for ∂L/∂x); the kernel
-/// choice — direct stride-1 kernels where they apply — is made below the layer (<see cref="Convolution2D{T}"/>).
+/// choice — Winograd or direct stride-1 kernels where they apply — is made below the layer (<see cref="Convolution2D{T}"/>).
 /// </summary>
 public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
