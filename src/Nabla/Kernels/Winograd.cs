@@ -431,6 +431,9 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             {
                 int n = u / th, ty = u % th;
                 T* mt = mk + (long)(u - u0) * tw;
+                T* o = _out + ((long)n * fn + k) * plane + (long)(2 * ty) * ow;
+                bool second = 2 * ty + 1 < oh;   // an odd OH leaves the last tile row one output row
+                int tail = ow;                    // where the columns stored through outRows begin
                 for (int t = 0; t < tw; t += l)
                 {
                     T* p = mt + t;
@@ -442,14 +445,19 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                     // … A across: y0 = s0 + s1 + s2, y1 = s1 − s2 − s3.
                     var y00 = s00 + s01 + s02 + bias; var y01 = s01 - s02 - s03 + bias;
                     var y10 = s10 + s11 + s12 + bias; var y11 = s11 - s12 - s13 + bias;
-                    Interleave(y00, y01, out var lo, out var hi);
-                    lo.Store(row0 + 2 * t); hi.Store(row0 + 2 * t + l);
-                    Interleave(y10, y11, out lo, out hi);
-                    lo.Store(row1 + 2 * t); hi.Store(row1 + 2 * t + l);
+                    Interleave(y00, y01, out var lo0, out var hi0);
+                    Interleave(y10, y11, out var lo1, out var hi1);
+                    // Whole in the row: straight into the output; the last, partial piece through outRows.
+                    T* r0 = o + 2 * t, r1 = o + ow + 2 * t;
+                    if (2 * t + 2 * l > ow) { tail = 2 * t; r0 = row0 + 2 * t; r1 = row1 + 2 * t; }
+                    lo0.Store(r0); hi0.Store(r0 + l);
+                    if (second) { lo1.Store(r1); hi1.Store(r1 + l); }
                 }
-                T* o = _out + ((long)n * fn + k) * plane + (long)(2 * ty) * ow;
-                Simd.CopyRow(row0, o, ow);
-                if (2 * ty + 1 < oh) Simd.CopyRow(row1, o + ow, ow);
+                if (tail < ow)
+                {
+                    Simd.CopyRow(row0 + tail, o + tail, ow - tail);
+                    if (second) Simd.CopyRow(row1 + tail, o + ow + tail, ow - tail);
+                }
             }
         }
     }
