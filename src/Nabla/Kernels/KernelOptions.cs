@@ -25,8 +25,9 @@ public sealed record KernelOptions
 
     /// <summary>
     /// Whether a 3×3, stride-1 convolution (and the ∂L/∂x of one, itself such a convolution) may run Winograd's
-    /// F(2×2, 3×3) where it pays, instead of the direct kernels or im2col and GEMM. Its transforms round differently
-    /// from the direct sum (float: relative differences around 1e-6). Default true.
+    /// F(2×2, 3×3) where it pays, instead of the direct kernels or im2col and GEMM. It computes the same sums through
+    /// transforms, so its rounding differs from the direct sum's (by a few units in the last place of the largest
+    /// terms). Default true.
     /// </summary>
     public bool AllowWinograd { get; init; } = true;
 }
