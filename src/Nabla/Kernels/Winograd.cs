@@ -16,17 +16,18 @@ namespace Nabla.Kernels;
 /// channel, then for each of the 16 transform positions ξ the product over channels M[ξ](f, tile) = Σ_c U[ξ](f, c) ·
 /// V[ξ](c, tile), and the output Y = Aᵀ M A. With
 /// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1]
-/// every coefficient is 0, ±1 or ±½, exact in binary; the rounding differs from the direct sum only through the
+/// every coefficient is 0, ±1, ±½ or ±¼, exact in binary; the rounding differs from the direct sum only through the
 /// transforms' additions (a few units in the last place of the largest terms, see the tests' tolerance).</para>
-/// <para>Tiles are numbered by (image, tile row, tile column); a tile row of one image is a "unit". The work goes in
-/// blocks of whole units, sized so that a block's V (16 × C × tiles) stays in L2, and the blocks are shared among the
-/// cores. In a block: the padded input rows are built once per image, each row split into its even and odd columns,
-/// so that the tiles of a row (which start every second column) read contiguous vectors: one vector holds one
-/// transform entry of L consecutive tiles. The product then keeps 4 filters × 3 vectors of tiles in 12 registers and
-/// adds every channel (3 loads of V and 4 broadcasts of U feed 12 FMAs), and the output transform of those 4 filters
-/// follows at once, its two output columns interleaved back into rows. Filter counts that are not a multiple of 4
-/// get zero filters in U (not stored); tile counts that are not a multiple of the vector compute a few lanes that are
-/// never stored.</para>
+/// <para>Tiles are numbered by (image, tile row, tile column); a tile row of one image is a "unit". The filters are
+/// transformed first (shared among the cores by blocks of 4 filters when there are many). The rest goes in blocks of
+/// whole units, shared among the cores, sized so that one position's V (C × tiles) stays in L1 and the block's M
+/// (16 × FN × tiles) in L2. In a block: the padded input rows are built once per image, each row split into its even
+/// and odd columns, so that the tiles of a row (which start every second column) read contiguous vectors: one vector
+/// holds one transform entry of L consecutive tiles (of two tile rows, when a tile row is half a vector). The product
+/// then goes position by position, and for each keeps 4 filters × 3 vectors of tiles in 12 registers and adds every
+/// channel (3 loads of V and 4 broadcasts of U feed 12 FMAs). Last the output transform, filter by filter, its two
+/// output columns interleaved back into rows. Filter counts that are not a multiple of 4 get zero filters in U (their
+/// M is never read); tile counts that are not a multiple of the vector compute a few lanes that are never stored.</para>
 /// </remarks>
 internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
