@@ -64,9 +64,9 @@ internal static class ConvBench
         PrintTrainingSplit(net, adam, x, t);
         foreach (bool direct in new[] { true, false, true, false })
         {
-            net.Options = Nabla.Kernels.KernelOptions.Default with { AllowDirectConvolution = direct };
+            net.Options = Nabla.Kernels.KernelOptions.Default with { AllowDirectConvolution = direct, AllowWinograd = direct };
             double g = Timing.Measure(() => net.Gradient(x, t), reps: 5, warmup: 2).Median * 1e3;
-            Console.WriteLine($"DeepConvNet float32 gradient, batch 100, {(direct ? "direct kernels" : "im2col + GEMM")}: {g:F1} ms ({100 / g * 1e3:F0} images/s)");
+            Console.WriteLine($"DeepConvNet float32 gradient, batch 100, {(direct ? "default kernels (Winograd, direct)" : "im2col + GEMM")}: {g:F1} ms ({100 / g * 1e3:F0} images/s)");
         }
         net.Options = Nabla.Kernels.KernelOptions.Default;
     }

@@ -8,6 +8,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["train"] = TrainBench.Run,
     ["kernels"] = Nabla.Bench.Kernels.KernelBenchmarks.Run,
     ["autograd"] = AutogradBench.Run,
+    ["winograd"] = Nabla.Bench.Kernels.WinogradBenchmarks.Probe,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

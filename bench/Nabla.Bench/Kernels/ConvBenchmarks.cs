@@ -64,7 +64,7 @@ public class ConvBenchmarks
 
     // The calls into the library, one per benchmark (and the setup's).
     private static Convolution<float> Layer(Tensor<float> w, Tensor<float> b, int pad, bool direct) =>
-        new(w, b, stride: 1, pad: pad) { Options = KernelOptions.Default with { AllowDirectConvolution = direct }, ComputeInputGradient = false };
+        new(w, b, stride: 1, pad: pad) { Options = KernelOptions.Default with { AllowDirectConvolution = direct, AllowWinograd = false }, ComputeInputGradient = false };
     private static bool TakesDirect(ConvShape s) => DirectConv<float>.Supports(new ConvGeometry(s.N, s.C, s.H, s.W, s.F, s.F, 1, s.Pad), s.FN);
     private Tensor<float> Forward(Convolution<float> layer) => layer.Forward(_x);
     private Tensor<float> Backward(Convolution<float> layer) => layer.Backward(_dout);

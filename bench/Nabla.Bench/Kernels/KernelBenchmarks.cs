@@ -34,7 +34,7 @@ internal static class KernelBenchmarks
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(40))
             .WithArtifactsPath(Path.Combine(Directory.Exists("bench") ? "bench" : ".", "BenchmarkDotNet.Artifacts"));
         var summaries = BenchmarkSwitcher.FromTypes(
-            [typeof(GemmBenchmarks), typeof(SparseBenchmarks), typeof(ConvBenchmarks), typeof(PoolingBenchmarks), typeof(GatherBenchmarks)])
+            [typeof(GemmBenchmarks), typeof(SparseBenchmarks), typeof(ConvBenchmarks), typeof(WinogradBenchmarks), typeof(PoolingBenchmarks), typeof(GatherBenchmarks)])
             .Run(args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

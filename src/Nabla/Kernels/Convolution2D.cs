@@ -4,24 +4,49 @@ using System.Runtime.CompilerServices;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: stride 1 with
-/// rows of at least one vector (SimpleConvNet's first layer) runs the direct kernels of <see cref="DirectConv{T}"/> on the
-/// N×C×H×W input, unless <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col
-/// and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
+/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: 3×3 stride-1
+/// convolutions with many channels, or too narrow for the direct kernels, run Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>,
+/// unless <see cref="KernelOptions.AllowWinograd"/> is off); other stride-1 convolutions with rows of at least one vector
+/// run the direct kernels of <see cref="DirectConv{T}"/> on the N×C×H×W input, unless
+/// <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
 /// forward pass and its backward pass.
 /// </summary>
 internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
+    private Winograd<T>? _winograd, _winogradInput;
+    private bool _directAllowed, _winogradAllowed, _colFilled;
 
-    /// <summary>Whether the last forward pass ran the direct kernels (its backward then does too).</summary>
+    /// <summary>Whether the last forward pass ran the direct kernels.</summary>
     public bool RanDirect { get; private set; }
+
+    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>).</summary>
+    public bool RanWinograd { get; private set; }
+
+    /// <summary>
+    /// Whether dW, db go to the direct kernels: they may run (<see cref="KernelOptions.AllowDirectConvolution"/>) and
+    /// handle the shape. Winograd computes only the forward product, so this holds whichever kernel ran the forward.
+    /// </summary>
+    private bool DirectFilterGradient => _directAllowed && DirectConv<T>.Supports(_geometry, _fn);
+
+    private ConvGeometry _geometry;
+    private int _fn;
 
     /// <summary>output (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b.</summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int fn, KernelOptions options)
     {
-        RanDirect = options.AllowDirectConvolution && DirectConv<T>.Supports(g, fn);
+        _geometry = g; _fn = fn; _colFilled = false;
+        _directAllowed = options.AllowDirectConvolution;
+        _winogradAllowed = options.AllowWinograd;
+        bool direct = _directAllowed && DirectConv<T>.Supports(g, fn);
+        RanWinograd = _winogradAllowed && PreferWinograd(g, fn, direct);
+        RanDirect = !RanWinograd && direct;
+        if (RanWinograd)
+        {
+            (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
+            return;
+        }
         if (RanDirect)
         {
             (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn);
@@ -30,6 +55,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         int rows = g.ColRows, cols = g.ColCols;
         var col = Buffer(ref _col, rows * cols);
         Im2Col.Forward<T>(x, col, g);
+        _colFilled = true;
         var out2 = Buffer(ref _out2, rows * fn);
         Gemm.Multiply<T>(col, w, out2, rows, fn, cols, transB: true);
         // (N·OH·OW, FN) + b → (N, FN, OH, OW)
@@ -43,20 +69,26 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     public void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> w, Span<T> dw, Span<T> db, Span<T> dx, ConvGeometry g, int fn)
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
-        bool inputGradient = !dx.IsEmpty;
-        // ∂L/∂x as a direct convolution too (see InputGradientGeometry) when the forward ran direct and the shape allows.
-        bool directInput = inputGradient && RanDirect && InputGradientGeometry(g, fn) is { } gx && DirectConv<T>.Supports(gx, g.C);
+        bool inputGradient = !dx.IsEmpty, directFilter = DirectFilterGradient;
+        // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: on the direct kernels when
+        // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
+        var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
+        bool directFits = gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
+        bool winogradInput = gx is { } gw && _winogradAllowed && PreferWinograd(gw, g.C, directFits);
+        bool directInput = !winogradInput && directFits;
+        RanWinogradInputGradient = winogradInput;
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
-        if (!RanDirect || (inputGradient && !directInput))
+        if (!directFilter || (inputGradient && !directInput && !winogradInput))
         {
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (RanDirect) _directConv!.FilterGradient(x, dout, dw, db, g, fn);
+        if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
         {
+            if (!_colFilled) { Im2Col.Forward<T>(x, Buffer(ref _col, rows * cols), g); _colFilled = true; }
             // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
             db.Clear();
             for (int n = 0; n < g.N; n++)
@@ -64,12 +96,14 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             Gemm.Multiply<T>(d2s, _col.AsSpan(0, rows * cols), dw, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         }
         if (!inputGradient) return;
-        if (directInput)
+        if (directInput || winogradInput)
         {
             var flipped = Buffer(ref _flipped, fn * cols);
             FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
             var zeros = Buffer(ref _zeros, g.C);
-            (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, InputGradientGeometry(g, fn)!.Value, g.C);
+            zeros.Clear();
+            if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            else (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             return;
         }
         var dcol = Buffer(ref _dcol, rows * cols);
@@ -77,8 +111,19 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         Im2Col.Backward<T>(dcol, dx, g);
     }
 
+    /// <summary>
+    /// Whether a convolution that Winograd handles takes it: always rather than im2col and GEMM; rather than the direct
+    /// kernels (<paramref name="direct"/>: they may run and take the shape) from <see cref="Winograd{T}.MinChannelsOverDirect"/>
+    /// input channels, where it measured faster.
+    /// </summary>
+    private static bool PreferWinograd(ConvGeometry g, int fn, bool direct) =>
+        Winograd<T>.Supports(g, fn) && (!direct || g.C >= Winograd<T>.MinChannelsOverDirect);
+
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels (rather than GEMM and col2im).</summary>
     public bool RanDirectInputGradient { get; private set; }
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd (the flipped convolution).</summary>
+    public bool RanWinogradInputGradient { get; private set; }
 
     /// <summary>
     /// For stride 1 and square filters padded by at most FH − 1, ∂L/∂x is itself a stride-1 convolution:

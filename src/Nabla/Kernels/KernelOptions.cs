@@ -22,4 +22,12 @@ public sealed record KernelOptions
 
     /// <summary>Whether a convolution may run the direct stride-1 kernels instead of im2col and GEMM. Default true.</summary>
     public bool AllowDirectConvolution { get; init; } = true;
+
+    /// <summary>
+    /// Whether a 3×3, stride-1 convolution (and the ∂L/∂x of one, itself such a convolution) may run Winograd's
+    /// F(2×2, 3×3) where it pays, instead of the direct kernels or im2col and GEMM. It computes the same sums through
+    /// transforms, so its rounding differs from the direct sum's (by a few units in the last place of the largest
+    /// terms). Default true.
+    /// </summary>
+    public bool AllowWinograd { get; init; } = true;
 }

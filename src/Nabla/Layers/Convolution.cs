@@ -6,7 +6,7 @@ namespace Nabla.Layers;
 /// <summary>
 /// 2-D convolution (chapter 7): W is FN×C×FH×FW, b has FN entries, input N×C×H×W, output N×FN×OH×OW.
 /// Backward gives dW, db and ∂L/∂x. As in the book the products are im2col and one GEMM (col2im for ∂L/∂x); the kernel
-/// choice — direct stride-1 kernels where they apply — is made below the layer (<see cref="Convolution2D{T}"/>).
+/// choice — Winograd or direct stride-1 kernels where they apply — is made below the layer (<see cref="Convolution2D{T}"/>).
 /// </summary>
 public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -49,6 +49,12 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
 
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels rather than GEMM and col2im.</summary>
     internal bool LastInputGradientWasDirect => _kernel.RanDirectInputGradient;
+
+    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3).</summary>
+    internal bool LastForwardWasWinograd => _kernel.RanWinograd;
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(2×2, 3×3).</summary>
+    internal bool LastInputGradientWasWinograd => _kernel.RanWinogradInputGradient;
 
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];

@@ -49,6 +49,9 @@ public class ConvolutionTests
 
     private static void Check(ILayer<double> layer, Tensor<double> x, Random rng, double tol = 1e-7) => LayerCheck.Run(layer, x, rng, tol);
 
+    /// <summary>The direct kernels' tests turn Winograd off (it would take their 3×3 shapes; WinogradTests cover it).</summary>
+    private static readonly KernelOptions NoWinograd = KernelOptions.Default with { AllowWinograd = false };
+
     [Theory]
     [InlineData(2, 3, 5, 7, 4, 3, 1, 0)]
     [InlineData(1, 2, 7, 7, 3, 3, 2, 1)]
@@ -75,7 +78,7 @@ public class ConvolutionTests
     public void DirectKernelsBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int f, int pad)
     {
         var rng = new Random(n * 5 + c + w);
-        var conv = new Convolution<double>(Rand(rng, fn, c, f, f), Rand(rng, fn), 1, pad);
+        var conv = new Convolution<double>(Rand(rng, fn, c, f, f), Rand(rng, fn), 1, pad) { Options = NoWinograd };
         Assert.True(DirectConv<double>.Supports(new ConvGeometry(n, c, h, w, f, f, 1, pad), fn), "this case should use the direct kernels");
         Check(conv, Rand(rng, n, c, h, w), rng);
         bool flippedFits = pad <= f - 1 && DirectConv<double>.Supports(new ConvGeometry(n, fn, h + 2 * pad - f + 1, w + 2 * pad - f + 1, f, f, 1, f - 1 - pad), c);
@@ -117,8 +120,8 @@ public class ConvolutionTests
         var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
         var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, fh, fw);
         var b = Tensor<T>.RandomNormal(rng, T.One, fn);
-        var direct = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad);
-        var gemm = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = false } };
+        var direct = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = NoWinograd };
+        var gemm = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = false, AllowWinograd = false } };
         var o1 = direct.Forward(x).Clone();
         var o2 = gemm.Forward(x).Clone();
         Assert.True(direct.LastForwardWasDirect);
@@ -145,20 +148,28 @@ public class ConvolutionTests
     }
 
     /// <summary>
-    /// Once warm, a convolution's forward and backward (direct forward, grouped 3×3 dW, flipped ∂L/∂x, on both cores)
-    /// and a pooling's allocate nothing on the calling thread: the buffers are the layer's own and kept between calls.
+    /// Once warm, a convolution's forward and backward (direct forward, grouped 3×3 dW, flipped ∂L/∂x, on both cores;
+    /// with Winograd allowed, its forward and flipped ∂L/∂x) and a pooling's allocate nothing on the calling thread:
+    /// the buffers are the layer's own and kept between calls.
     /// </summary>
-    [Fact]
-    public void ConvolutionAndPoolingAllocateNothingOnceWarm()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ConvolutionAndPoolingAllocateNothingOnceWarm(bool winograd)
     {
         var rng = new Random(5);
-        var conv = new Convolution<float>(Tensor<float>.RandomNormal(rng, 0.1f, 32, 16, 3, 3), Tensor<float>.Zeros(32), 1, 1);
+        int c = winograd ? 32 : 16;   // Winograd takes 32 channels over the direct kernels
+        var conv = new Convolution<float>(Tensor<float>.RandomNormal(rng, 0.1f, 32, c, 3, 3), Tensor<float>.Zeros(32), 1, 1)
+        {
+            Options = KernelOptions.Default with { AllowWinograd = winograd },
+        };
         var pool = new Pooling<float>(2, 2, 2);
-        var x = Tensor<float>.RandomNormal(rng, 1f, 20, 16, 14, 14);
+        var x = Tensor<float>.RandomNormal(rng, 1f, 20, c, 14, 14);
         var dout = Tensor<float>.RandomNormal(rng, 1f, 20, 32, 7, 7);
         void Step() { pool.ForwardWithRelu(conv.Forward(x)); conv.Backward(pool.Backward(dout)); }
         for (int i = 0; i < 3; i++) Step();
-        Assert.True(conv.LastForwardWasDirect && conv.LastInputGradientWasDirect);
+        if (winograd) Assert.True(conv.LastForwardWasWinograd && conv.LastInputGradientWasWinograd);
+        else Assert.True(conv.LastForwardWasDirect && conv.LastInputGradientWasDirect);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 3; i++) Step();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

@@ -1,0 +1,120 @@
+using BenchmarkDotNet.Attributes;
+using Nabla.Kernels;
+using Nabla.Layers;
+
+namespace Nabla.Bench.Kernels;
+
+/// <summary>
+/// 3×3 stride-1 convolution forward, float32, batch 100: Winograd F(2×2, 3×3) (the kernel called directly, whatever the
+/// dispatch would choose) against the direct kernels and im2col + GEMM (through the layer, Winograd off; where the direct
+/// kernels do not take a shape, "Direct" is im2col + GEMM too). The shapes are DeepConvNet's six forward convolutions,
+/// the ∂L/∂x convolutions of its conv3–conv5 (dout with the flipped filters: FN channels in, C filters out, 2 − pad),
+/// fewer input channels (where the transforms stop paying), a map narrower than a vector and few filters.
+/// </summary>
+public class WinogradBenchmarks
+{
+    public static IEnumerable<ConvShape> Shapes =>
+    [
+        new("conv1 1x28x28 16 p1", 100, 1, 28, 28, 16, 3, 1),
+        new("2x28x28 16 p1", 100, 2, 28, 28, 16, 3, 1),
+        new("4x28x28 16 p1", 100, 4, 28, 28, 16, 3, 1),
+        new("8x28x28 16 p1", 100, 8, 28, 28, 16, 3, 1),
+        new("conv2 16x28x28 16 p1", 100, 16, 28, 28, 16, 3, 1),
+        new("conv3 16x14x14 32 p1", 100, 16, 14, 14, 32, 3, 1),
+        new("conv4 32x14x14 32 p2", 100, 32, 14, 14, 32, 3, 2),
+        new("conv5 32x8x8 64 p1", 100, 32, 8, 8, 64, 3, 1),
+        new("conv6 64x8x8 64 p1", 100, 64, 8, 8, 64, 3, 1),
+        new("dx3 32x14x14 16 p1", 100, 32, 14, 14, 16, 3, 1),
+        new("dx4 32x16x16 32 p0", 100, 32, 16, 16, 32, 3, 0),
+        new("dx5 64x8x8 32 p1", 100, 64, 8, 8, 32, 3, 1),
+        new("narrow 16x7x7 32 p1", 100, 16, 7, 7, 32, 3, 1),
+        new("2 filters 16x14x14 2 p1", 100, 16, 14, 14, 2, 3, 1),
+    ];
+
+    [ParamsSource(nameof(Shapes))]
+    public ConvShape Shape { get; set; } = null!;
+
+    private Convolution<float> _direct = null!, _im2col = null!;
+    private readonly Winograd<float> _winograd = new();
+    private Tensor<float> _x = null!, _w = null!, _b = null!;
+    private float[] _out = [];
+    private ConvGeometry _g;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var s = Shape;
+        var rng = new Random(1);
+        _w = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, s.FN, s.C, s.F, s.F);
+        _b = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, s.FN);
+        _x = Tensor<float>.RandomUniform(rng, 0f, 1f, s.N, s.C, s.H, s.W);
+        _direct = Layer(_w, _b, s.Pad, direct: true);
+        _im2col = Layer(_w, _b, s.Pad, direct: false);
+        _g = new ConvGeometry(s.N, s.C, s.H, s.W, s.F, s.F, 1, s.Pad);
+        _out = new float[s.N * s.FN * _g.OH * _g.OW];
+        if (!Winograd<float>.Supports(_g, s.FN)) throw new InvalidOperationException($"Winograd does not take {s}.");
+        Direct(); Im2Col(); Winograd();
+    }
+
+    [Benchmark(Baseline = true)]
+    public Tensor<float> Im2Col() => _im2col.Forward(_x);
+
+    [Benchmark]
+    public Tensor<float> Direct() => _direct.Forward(_x);
+
+    [Benchmark]
+    public float[] Winograd()
+    {
+        _winograd.Forward(_x.Span, _w.Span, _b.Span, _out, _g, Shape.FN);
+        return _out;
+    }
+
+    private static Convolution<float> Layer(Tensor<float> w, Tensor<float> b, int pad, bool direct) =>
+        new(w, b, stride: 1, pad: pad) { Options = KernelOptions.Default with { AllowDirectConvolution = direct, AllowWinograd = false }, ComputeInputGradient = false };
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern unsafe int ClockGetTime(int clock, long* time);
+
+    private static unsafe double ProcessCpuSeconds()
+    {
+        long* t = stackalloc long[2];
+        return ClockGetTime(2, t) == 0 ? t[0] + t[1] * 1e-9 : double.NaN;
+    }
+
+    /// <summary>
+    /// <c>winograd [ROUNDS] [--wall]</c>: for each shape, the three forwards in turn, ROUNDS times (default 15), each call
+    /// timed in the process's CPU time (on a machine shared with other work the wall clock counts their turns), or with
+    /// <c>--wall</c> in wall-clock time (what a training step sees, all cores working); prints the medians
+    /// and minima in ms and Winograd's ratio to the faster of the other two. Run with <c>DOTNET_PROCESSOR_COUNT=1</c> for one
+    /// core's kernel speed (with two, the spinning worker's CPU time counts too).
+    /// </summary>
+    public static int Probe(string[] args)
+    {
+        int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 15;
+        bool wall = args.Contains("--wall");
+        Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
+        foreach (var shape in Shapes)
+        {
+            var b = new WinogradBenchmarks { Shape = shape };
+            b.Setup();
+            Action[] runs = [() => b.Im2Col(), () => b.Direct(), () => b.Winograd()];
+            var samples = new double[3][];
+            for (int k = 0; k < 3; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < 3; k++)
+                {
+                    double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+                    runs[k]();
+                    double c1 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+                    samples[k][r] = (c1 - c0) * 1e3;
+                }
+            bool takesDirect = DirectConv<float>.Supports(b._g, shape.FN);
+            foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
+            {
+                double im2col = stat(samples[0]), direct = stat(samples[1]), wino = stat(samples[2]);
+                Console.WriteLine($"{shape.Name,-26} {what,-6} im2col {im2col,8:F2}  direct {(takesDirect ? direct.ToString("F2") : "-"),8}  winograd {wino,8:F2}  winograd/best {wino / Math.Min(im2col, takesDirect ? direct : im2col):F2}");
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,474 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016): each 2×2 block of
+/// output comes from a 4×4 tile of the (padded) input with 16 multiplications per filter and channel instead of 36.
+/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes. One instance belongs to one layer (or
+/// to the ∂L/∂x of one) and reuses its buffers.
+/// </summary>
+/// <remarks>
+/// <para>The transforms: U = G g Gᵀ for each filter and channel (once per call), V = Bᵀ d B for each input tile and
+/// channel, then for each of the 16 transform positions ξ the product over channels M[ξ](f, tile) = Σ_c U[ξ](f, c) ·
+/// V[ξ](c, tile), and the output Y = Aᵀ M A. With
+/// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1]
+/// every coefficient is 0, ±1, ±½ or ±¼, exact in binary; the rounding differs from the direct sum only through the
+/// transforms' additions (a few units in the last place of the largest terms, see the tests' tolerance).</para>
+/// <para>Tiles are numbered by (image, tile row, tile column); a tile row of one image is a "unit". The filters are
+/// transformed first (shared among the cores by blocks of 4 filters when there are many). The rest goes in blocks of
+/// whole units, shared among the cores, sized so that one position's V (C × tiles) stays in L1 and the block's M
+/// (16 × FN × tiles) in L2. In a block: the padded input rows are built once per image, each row split into its even
+/// and odd columns, so that the tiles of a row (which start every second column) read contiguous vectors: one vector
+/// holds one transform entry of L consecutive tiles (of two tile rows, when a tile row is half a vector). The product
+/// then goes position by position, and for each keeps 4 filters × 3 vectors of tiles in 12 registers and adds every
+/// channel (3 loads of V and 4 broadcasts of U feed 12 FMAs). Last the output transform, filter by filter, its two
+/// output columns interleaved back into rows. Filter counts that are not a multiple of 4 get zero filters in U (their
+/// M is never read); tile counts that are not a multiple of the vector compute a few lanes that are never stored.</para>
+/// </remarks>
+internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int FilterBlock = 4, Positions = 16;
+    private static int L => Vector256<T>.Count;
+
+    private ConvGeometry _g;
+    private int _fn, _fb, _tw, _th, _s, _units, _blockUnits, _blocks, _tasks, _ntp;
+    private long _vPosition, _mPosition, _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
+    private T* _x, _out, _b, _u, _scratch;
+    private T[] _transformed = [], _buffers = [];
+    private FilterJob? _filterJob;
+
+    /// <summary><see cref="TransformFilters"/> shared among the cores by filter blocks.</summary>
+    private sealed class FilterJob : IParallelJob
+    {
+        private T* _w, _u;
+        private int _fn, _c, _fb, _tasks;
+
+        public void Set(T* w, T* u, int fn, int c, int fb, int tasks) { _w = w; _u = u; _fn = fn; _c = c; _fb = fb; _tasks = tasks; }
+
+        public void Execute(int task)
+        {
+            int b0 = (int)((long)task * _fb / _tasks), b1 = (int)((long)(task + 1) * _fb / _tasks);
+            TransformFilters(_w, _u, _fn, _c, _fb, b0, b1);
+        }
+    }
+
+    /// <summary>
+    /// Whether this kernel handles the geometry: 3×3 filters, stride 1, padding 0–2, float or double, on a processor
+    /// with AVX2 and FMA (the interleaving shuffles are AVX instructions).
+    /// </summary>
+    public static bool Supports(ConvGeometry g, int filterCount) =>
+        Avx2.IsSupported && Fma.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) &&
+        g.FH == 3 && g.FW == 3 && g.Stride == 1 && g.Pad is >= 0 and <= 2 && g.OH >= 1 && g.OW >= 1 && filterCount >= 1 && g.C >= 1;
+
+    /// <summary>
+    /// The fewest input channels for which <see cref="Convolution2D{T}"/> prefers this kernel to the direct kernels (where
+    /// those take the shape too): with fewer, the transforms of every tile and channel outweigh the products they save.
+    /// Measured with <c>Nabla.Bench winograd --wall</c> (docs/benchmarks.md, issue 19).
+    /// </summary>
+    internal const int MinChannelsOverDirect = 32;
+
+    /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b.</summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
+    {
+        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd does not handle {g} with {filterCount} filters.");
+        if (x.Length < (long)g.N * g.C * g.H * g.W || w.Length < (long)filterCount * g.C * 9 || b.Length < filterCount ||
+            output.Length < (long)g.N * filterCount * g.OH * g.OW)
+            throw new ArgumentException($"Winograd: buffers too small for {g} with {filterCount} filters.");
+        Plan(g, filterCount);
+        fixed (T* px = x, pw = w, pb = b, po = output)
+        fixed (T* pu = _transformed, ps = _buffers)
+        {
+            // The filters on all cores too where there are many (64 × 64: a tenth of the layer on one core).
+            var filters = _filterJob ??= new FilterJob();
+            int filterTasks = (long)_fb * g.C >= 512 ? Math.Min(_fb, WorkerPool.Concurrency) : 1;
+            filters.Set(pw, pu, filterCount, g.C, _fb, filterTasks);
+            if (filterTasks == 1) filters.Execute(0);
+            else WorkerPool.Run(filters, filterTasks);
+            filters.Set(null, null, 0, 0, 0, 1);
+            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
+            try
+            {
+                if (_tasks == 1) Execute(0);
+                else WorkerPool.Run(this, _tasks);
+            }
+            finally { _x = _out = _b = _u = _scratch = null; }
+        }
+    }
+
+    /// <summary>Sizes the blocks and the per-task buffers for this geometry, growing the buffers if needed.</summary>
+    private void Plan(ConvGeometry g, int fn)
+    {
+        int l = L, tsize = Unsafe.SizeOf<T>();
+        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        _tw = (g.OW + 1) / 2; _th = (g.OH + 1) / 2;
+        int twv = RoundUp(_tw, l);
+        _s = twv + l;                                           // one split row: even columns, then odd, S each
+        _units = g.N * _th;
+        // A block's tiles: one position's V (C × tiles) in about 12 KB, so it stays in L1 while every filter block
+        // multiplies it, and the block's M (16 × FN × tiles) in about 256 KB of L2.
+        int fp = _fb * FilterBlock;
+        int targetTiles = Math.Clamp(Math.Min(12_288 / (g.C * tsize), 16_384 / (fp * tsize)), 3 * l, 256);
+        _blockUnits = Math.Max(1, targetTiles / _tw);
+        _blocks = (_units + _blockUnits - 1) / _blockUnits;
+        long macs = (long)g.N * fn * g.OH * g.OW * g.C * 9;
+        int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
+        _tasks = Math.Max(1, Math.Min(_blocks, threads == 1 ? 1 : 4 * threads));
+        // Tile capacity: the product's 3 vectors, and the input transform's last stores that overlap the next unit's tiles.
+        _ntp = Math.Max(RoundUp(_blockUnits * _tw, 3 * l), RoundUp(_blockUnits * _tw + l, l));
+        // The 16 positions of V are 16 store streams: one cache line more than C·ntp apart, so that they fall in different
+        // L1 sets (a multiple of 4 KB put all 16 in one set: 64 × 64 filters on 8×8 maps).
+        _vPosition = (long)g.C * _ntp + 64 / tsize;
+        _vSize = Positions * _vPosition;
+        _mPosition = (long)fp * _ntp + 64 / tsize;
+        _mSize = Positions * _mPosition;
+        _rowsSize = (long)g.C * (2 * _blockUnits + 2) * 2 * _s;
+        _outRowSize = 2 * (2L * twv + 2 * l);
+        _taskSize = RoundUp((int)(_vSize + _mSize + _rowsSize + _outRowSize), 64 / tsize);
+        long total = _taskSize * _tasks;
+        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
+        long uSize = (long)Positions * _fb * g.C * FilterBlock;
+        if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
+    }
+
+    private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
+
+    /// <summary>
+    /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3), for the filter blocks [b0, b1); the
+    /// filters past the last one of a block are zero. The 4 filters of a block sit side by side, the order the product
+    /// broadcasts them in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformFilters(T* w, T* u, int fn, int c, int fb, int b0, int b1)
+    {
+        T half = T.One / (T.One + T.One);
+        long position = (long)fb * c * FilterBlock;
+        T* m = stackalloc T[12];
+        for (int f = b0 * FilterBlock; f < b1 * FilterBlock; f++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                T* dst = u + ((long)(f / FilterBlock) * c + ci) * FilterBlock + f % FilterBlock;
+                if (f >= fn)
+                {
+                    for (int p = 0; p < Positions; p++) dst[p * position] = T.Zero;
+                    continue;
+                }
+                T* g = w + ((long)f * c + ci) * 9;
+                // G g: 4 rows of 3.
+                for (int j = 0; j < 3; j++)
+                {
+                    T g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                    m[j] = g0; m[3 + j] = (g0 + g1 + g2) * half; m[6 + j] = (g0 - g1 + g2) * half; m[9 + j] = g2;
+                }
+                // (G g) Gᵀ: each row (a, b, c) → (a, (a + b + c)/2, (a − b + c)/2, c).
+                for (int i = 0; i < 4; i++)
+                {
+                    T a = m[3 * i], b = m[3 * i + 1], cc = m[3 * i + 2];
+                    dst[(4 * i) * position] = a;
+                    dst[(4 * i + 1) * position] = (a + b + cc) * half;
+                    dst[(4 * i + 2) * position] = (a - b + cc) * half;
+                    dst[(4 * i + 3) * position] = cc;
+                }
+            }
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int task)
+    {
+        int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
+        T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, outRows = rows + _rowsSize;
+        for (int blk = b0; blk < b1; blk++)
+        {
+            int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
+            TransformInput(u0, u1, v, rows);
+            int tiles = (u1 - u0) * _tw;
+            Multiply(_u, v, m, _g.C, _fb, tiles, _ntp, _vPosition, _mPosition);
+            TransformOutput(u0, u1, m, outRows);
+        }
+    }
+
+    /// <summary>V for the units [u0, u1): per image among them, its padded rows split into even and odd columns, then the tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformInput(int u0, int u1, T* v, T* rows)
+    {
+        var g = _g;
+        int s = _s, th = _th;
+        for (int u = u0; u < u1;)
+        {
+            int n = u / th, ty0 = u % th, ty1 = Math.Min(th, ty0 + (u1 - u));   // this image's tile rows [ty0, ty1)
+            int rowCount = 2 * (ty1 - ty0) + 2;
+            for (int c = 0; c < g.C; c++)
+            {
+                T* src = _x + ((long)n * g.C + c) * g.H * g.W;
+                for (int r = 0; r < rowCount; r++)
+                {
+                    T* dst = rows + ((long)c * rowCount + r) * 2 * s;
+                    // Zeroed with vector stores: a library clear (rep stos) just before SplitRow's vector stores to the same
+                    // lines made the row building several times slower.
+                    for (int q = 0; q < 2 * s; q += L) Vector256<T>.Zero.Store(dst + q);
+                    int y = 2 * ty0 + r - g.Pad;
+                    if (y >= 0 && y < g.H) SplitRow(src + (long)y * g.W, dst, dst + s, g.W, g.Pad);
+                }
+            }
+            for (int ty = ty0; ty < ty1; ty++)
+            {
+                // Tile rows half a vector long (8×8 float maps): two of them, one after the other in V, per vector.
+                bool pair = 2 * _tw == L && ty + 1 < ty1;
+                for (int c = 0; c < g.C; c++)
+                {
+                    T* r = rows + ((long)c * rowCount + 2 * (ty - ty0)) * 2 * s, vt = v + (long)c * _ntp + (long)(u - u0 + ty - ty0) * _tw;
+                    if (pair) TransformRowPair(r, s, vt, _vPosition);
+                    else TransformRow(r, s, vt, _vPosition, _tw);
+                }
+                if (pair) ty++;
+            }
+            u += ty1 - ty0;
+        }
+    }
+
+    /// <summary>
+    /// A padded row (pad zeros, the w values of src, zeros) split into its even columns e and odd columns o: column px of
+    /// the padded row holds src[px − pad]. e and o are already zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitRow(T* src, T* e, T* o, int w, int pad)
+    {
+        // src's even entries go to e + pad/2 (pad even) or o (pad 1); its odd ones to o + pad/2 or e + 1.
+        T* evens = pad == 1 ? o : e + pad / 2;
+        T* odds = pad == 1 ? e + 1 : o + pad / 2;
+        int l = L, k = 0;
+        for (; 2 * k + 2 * l <= w; k += l)
+        {
+            var a = Vector256.Load(src + 2 * k);
+            var b = Vector256.Load(src + 2 * k + l);
+            Deinterleave(a, b, out var even, out var odd);
+            even.Store(evens + k);
+            odd.Store(odds + k);
+        }
+        if (2 * k + l <= w)
+        {
+            // One more vector of input (L/2 even and L/2 odd entries; the other lanes zeros that the loop below overwrites).
+            Deinterleave(Vector256.Load(src + 2 * k), Vector256<T>.Zero, out var even, out var odd);
+            even.Store(evens + k);
+            odd.Store(odds + k);
+            k += l / 2;
+        }
+        for (int x = 2 * k; x < w; x += 2)
+        {
+            evens[x / 2] = src[x];
+            if (x + 1 < w) odds[x / 2] = src[x + 1];
+        }
+    }
+
+    /// <summary>(a, b) = values 0 … 2L − 1 → their even entries and their odd entries, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(Vector256<T> a, Vector256<T> b, out Vector256<T> even, out Vector256<T> odd)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // Within each 128-bit half: (a0 a2 b0 b2), then the 64-bit pairs reordered across the halves.
+            var e = Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00);
+            var o = Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01);
+            even = Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).As<double, T>();
+            odd = Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).As<double, T>();
+        }
+        else
+        {
+            var e = Avx.UnpackLow(a.AsDouble(), b.AsDouble());    // a0 b0 a2 b2
+            var o = Avx.UnpackHigh(a.AsDouble(), b.AsDouble());   // a1 b1 a3 b3
+            even = Avx2.Permute4x64(e, 0b11_01_10_00).As<double, T>();
+            odd = Avx2.Permute4x64(o, 0b11_01_10_00).As<double, T>();
+        }
+    }
+
+    /// <summary>(e, o) → e0 o0 e1 o1 …: the first L values in lo, the next L in hi.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(Vector256<T> e, Vector256<T> o, out Vector256<T> lo, out Vector256<T> hi)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var p = Avx.UnpackLow(e.AsSingle(), o.AsSingle());    // e0 o0 e1 o1 | e4 o4 e5 o5
+            var q = Avx.UnpackHigh(e.AsSingle(), o.AsSingle());   // e2 o2 e3 o3 | e6 o6 e7 o7
+            lo = Avx.Permute2x128(p, q, 0x20).As<float, T>();
+            hi = Avx.Permute2x128(p, q, 0x31).As<float, T>();
+        }
+        else
+        {
+            var p = Avx.UnpackLow(e.AsDouble(), o.AsDouble());    // e0 o0 | e2 o2
+            var q = Avx.UnpackHigh(e.AsDouble(), o.AsDouble());   // e1 o1 | e3 o3
+            lo = Avx.Permute2x128(p, q, 0x20).As<double, T>();
+            hi = Avx.Permute2x128(p, q, 0x31).As<double, T>();
+        }
+    }
+
+    /// <summary>
+    /// The tw tiles of one tile row and one channel: rows (4 split rows of 2·s, even columns then odd) → V, entry ξ of
+    /// tile t at v[ξ·position + t]. The tile at column 2t covers columns e[t], o[t], e[t+1], o[t+1].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformRow(T* rows, int s, T* v, long position, int tw)
+    {
+        long stride = 2L * s;
+        T* r0 = rows, r1 = rows + stride, r2 = rows + 2 * stride, r3 = rows + 3 * stride;
+        for (int k = 0; k < tw; k += L)
+        {
+            // Bᵀ d down the columns: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, for each of the 4 columns.
+            Column(r0 + k, r1 + k, r2 + k, r3 + k, out var e00, out var e01, out var e02, out var e03);              // e[k]
+            Column(r0 + s + k, r1 + s + k, r2 + s + k, r3 + s + k, out var o00, out var o01, out var o02, out var o03); // o[k]
+            Column(r0 + k + 1, r1 + k + 1, r2 + k + 1, r3 + k + 1, out var e10, out var e11, out var e12, out var e13);  // e[k+1]
+            Column(r0 + s + k + 1, r1 + s + k + 1, r2 + s + k + 1, r3 + s + k + 1, out var o10, out var o11, out var o12, out var o13);
+            // … B across: (c0 − c2, c1 + c2, c2 − c1, c1 − c3) with columns (e[k], o[k], e[k+1], o[k+1]).
+            Across(v + k, position, 0, e00, o00, e10, o10);
+            Across(v + k, position, 4, e01, o01, e11, o11);
+            Across(v + k, position, 8, e02, o02, e12, o12);
+            Across(v + k, position, 12, e03, o03, e13, o13);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TransformRow"/> for two tile rows of L/2 tiles each (the second one's split rows 2 rows below the
+    /// first's): each vector holds the first's tiles in its lower half, the second's in its upper half.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformRowPair(T* rows, int s, T* v, long position)
+    {
+        long stride = 2L * s, next = 2 * stride;
+        T* r0 = rows, r1 = rows + stride, r2 = rows + 2 * stride, r3 = rows + 3 * stride;
+        ColumnPair(r0, r1, r2, r3, next, out var e00, out var e01, out var e02, out var e03);
+        ColumnPair(r0 + s, r1 + s, r2 + s, r3 + s, next, out var o00, out var o01, out var o02, out var o03);
+        ColumnPair(r0 + 1, r1 + 1, r2 + 1, r3 + 1, next, out var e10, out var e11, out var e12, out var e13);
+        ColumnPair(r0 + s + 1, r1 + s + 1, r2 + s + 1, r3 + s + 1, next, out var o10, out var o11, out var o12, out var o13);
+        Across(v, position, 0, e00, o00, e10, o10);
+        Across(v, position, 4, e01, o01, e11, o11);
+        Across(v, position, 8, e02, o02, e12, o12);
+        Across(v, position, 12, e03, o03, e13, o13);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnPair(T* p0, T* p1, T* p2, T* p3, long next, out Vector256<T> t0, out Vector256<T> t1, out Vector256<T> t2, out Vector256<T> t3)
+    {
+        var d0 = Vector256.Create(Vector128.Load(p0), Vector128.Load(p0 + next));
+        var d1 = Vector256.Create(Vector128.Load(p1), Vector128.Load(p1 + next));
+        var d2 = Vector256.Create(Vector128.Load(p2), Vector128.Load(p2 + next));
+        var d3 = Vector256.Create(Vector128.Load(p3), Vector128.Load(p3 + next));
+        t0 = d0 - d2; t1 = d1 + d2; t2 = d2 - d1; t3 = d1 - d3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(T* p0, T* p1, T* p2, T* p3, out Vector256<T> t0, out Vector256<T> t1, out Vector256<T> t2, out Vector256<T> t3)
+    {
+        var d0 = Vector256.Load(p0); var d1 = Vector256.Load(p1); var d2 = Vector256.Load(p2); var d3 = Vector256.Load(p3);
+        t0 = d0 - d2; t1 = d1 + d2; t2 = d2 - d1; t3 = d1 - d3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Across(T* v, long position, int xi, Vector256<T> c0, Vector256<T> c1, Vector256<T> c2, Vector256<T> c3)
+    {
+        (c0 - c2).Store(v + xi * position);
+        (c1 + c2).Store(v + (xi + 1) * position);
+        (c2 - c1).Store(v + (xi + 2) * position);
+        (c1 - c3).Store(v + (xi + 3) * position);
+    }
+
+    /// <summary>
+    /// M[ξ][f][t] = Σ_c U[ξ][f][c] · V[ξ][c][t] for every filter (fb blocks of 4) and the tiles [0, tiles) rounded up to 3
+    /// vectors. Position by position, so that one position's V stays in L1 while every filter block reads it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition)
+    {
+        int l = L, step = 3 * l;
+        long uPosition = (long)fb * c * FilterBlock;
+        for (int xi = 0; xi < Positions; xi++)
+        for (int f0 = 0; f0 < fb; f0++)
+        {
+            T* ux = u + xi * uPosition + (long)f0 * c * FilterBlock, vx = v + xi * vPosition, mx = m + xi * mPosition + (long)f0 * FilterBlock * ntp;
+            for (int t = 0; t < tiles; t += step)
+            {
+                Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+                Vector256<T> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
+                T* vp = vx + t, up = ux;
+                for (int ci = 0; ci < c; ci++, vp += ntp, up += FilterBlock)
+                {
+                    var v0 = Vector256.Load(vp); var v1 = Vector256.Load(vp + l); var v2 = Vector256.Load(vp + 2 * l);
+                    var k = Vector256.Create(up[0]);
+                    a0 = Simd.Fma(k, v0, a0); a1 = Simd.Fma(k, v1, a1); a2 = Simd.Fma(k, v2, a2);
+                    k = Vector256.Create(up[1]);
+                    b0 = Simd.Fma(k, v0, b0); b1 = Simd.Fma(k, v1, b1); b2 = Simd.Fma(k, v2, b2);
+                    k = Vector256.Create(up[2]);
+                    c0 = Simd.Fma(k, v0, c0); c1 = Simd.Fma(k, v1, c1); c2 = Simd.Fma(k, v2, c2);
+                    k = Vector256.Create(up[3]);
+                    d0 = Simd.Fma(k, v0, d0); d1 = Simd.Fma(k, v1, d1); d2 = Simd.Fma(k, v2, d2);
+                }
+                T* mp = mx + t;
+                a0.Store(mp); a1.Store(mp + l); a2.Store(mp + 2 * l); mp += ntp;
+                b0.Store(mp); b1.Store(mp + l); b2.Store(mp + 2 * l); mp += ntp;
+                c0.Store(mp); c1.Store(mp + l); c2.Store(mp + 2 * l); mp += ntp;
+                d0.Store(mp); d1.Store(mp + l); d2.Store(mp + 2 * l);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A plus the bias for every filter and the units [u0, u1): each unit's two output rows are assembled in
+    /// outRows (the even and odd columns interleaved) and copied into the output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformOutput(int u0, int u1, T* m, T* outRows)
+    {
+        var g = _g;
+        int tw = _tw, th = _th, l = L, ow = g.OW, oh = g.OH, fn = _fn;
+        long mPosition = _mPosition, plane = (long)oh * ow;
+        T* row0 = outRows, row1 = outRows + _outRowSize / 2;
+        for (int k = 0; k < fn; k++)
+        {
+            var bias = Vector256.Create(_b[k]);
+            T* mk = m + (long)k * _ntp;
+            for (int u = u0; u < u1; u++)
+            {
+                int n = u / th, ty = u % th;
+                T* mt = mk + (long)(u - u0) * tw;
+                T* o = _out + ((long)n * fn + k) * plane + (long)(2 * ty) * ow;
+                bool second = 2 * ty + 1 < oh;   // an odd OH leaves the last tile row one output row
+                int tail = ow;                    // where the columns stored through outRows begin
+                for (int t = 0; t < tw; t += l)
+                {
+                    T* p = mt + t;
+                    // Aᵀ down: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (rows of the 4×4), for each of the 4 columns.
+                    Down(p, mPosition, 0, out var s00, out var s10);
+                    Down(p, mPosition, 1, out var s01, out var s11);
+                    Down(p, mPosition, 2, out var s02, out var s12);
+                    Down(p, mPosition, 3, out var s03, out var s13);
+                    // … A across: y0 = s0 + s1 + s2, y1 = s1 − s2 − s3.
+                    var y00 = s00 + s01 + s02 + bias; var y01 = s01 - s02 - s03 + bias;
+                    var y10 = s10 + s11 + s12 + bias; var y11 = s11 - s12 - s13 + bias;
+                    Interleave(y00, y01, out var lo0, out var hi0);
+                    Interleave(y10, y11, out var lo1, out var hi1);
+                    // Whole in the row: straight into the output; the last, partial piece through outRows.
+                    T* r0 = o + 2 * t, r1 = o + ow + 2 * t;
+                    if (2 * t + 2 * l > ow) { tail = 2 * t; r0 = row0 + 2 * t; r1 = row1 + 2 * t; }
+                    lo0.Store(r0); hi0.Store(r0 + l);
+                    if (second) { lo1.Store(r1); hi1.Store(r1 + l); }
+                }
+                if (tail < ow)
+                {
+                    Simd.CopyRow(row0 + tail, o + tail, ow - tail);
+                    if (second) Simd.CopyRow(row1 + tail, o + ow + tail, ow - tail);
+                }
+            }
+        }
+    }
+
+    /// <summary>Column j of a tile's M (entries j, 4 + j, 8 + j, 12 + j): s0 = m0 + m1 + m2, s1 = m1 − m2 − m3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Down(T* p, long position, int j, out Vector256<T> s0, out Vector256<T> s1)
+    {
+        var m0 = Vector256.Load(p + j * position); var m1 = Vector256.Load(p + (4 + j) * position);
+        var m2 = Vector256.Load(p + (8 + j) * position); var m3 = Vector256.Load(p + (12 + j) * position);
+        s0 = m0 + m1 + m2; s1 = m1 - m2 - m3;
+    }
+}
