@@ -8,7 +8,7 @@ namespace Nabla.Kernels;
 /// <summary>
 /// 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016): each 2×2 block of
 /// output comes from a 4×4 tile of the (padded) input with 16 multiplications per filter and channel instead of 36.
-/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes. One instance belongs to one layer (or
+/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes; also the filter gradient (<see cref="FilterGradient"/>). One instance belongs to one layer (or
 /// to the ∂L/∂x of one) and reuses its buffers.
 /// </summary>
 /// <remarks>
