@@ -15,7 +15,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 {
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
-    private Winograd<T>? _winograd, _winogradInput;
+    private Winograd<T>? _winograd, _winogradInput, _winogradFilter;
     private bool _directAllowed, _winogradAllowed, _colFilled;
 
     /// <summary>Whether the last forward pass ran the direct kernels.</summary>
@@ -26,9 +26,22 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>
     /// Whether dW, db go to the direct kernels: they may run (<see cref="KernelOptions.AllowDirectConvolution"/>) and
-    /// handle the shape. Winograd computes only the forward product, so this holds whichever kernel ran the forward.
+    /// handle the shape, and Winograd does not take it (<see cref="WinogradFilterGradient"/>). Either holds whichever
+    /// kernel ran the forward.
     /// </summary>
-    private bool DirectFilterGradient => _directAllowed && DirectConv<T>.Supports(_geometry, _fn);
+    private bool DirectFilterGradient => !WinogradFilterGradient && _directAllowed && DirectConv<T>.Supports(_geometry, _fn);
+
+    /// <summary>
+    /// Whether dW, db go to Winograd F(3×3, 2×2) (<see cref="Winograd{T}.FilterGradient"/>): allowed
+    /// (<see cref="KernelOptions.AllowWinograd"/>), handled, and rather than the direct kernels (where they may run and
+    /// take the shape) from <see cref="Winograd{T}.MinChannelsForFilterGradient"/> input channels; always rather than im2col.
+    /// </summary>
+    private bool WinogradFilterGradient =>
+        _winogradAllowed && Winograd<T>.Supports(_geometry, _fn) &&
+        (!(_directAllowed && DirectConv<T>.Supports(_geometry, _fn)) || _geometry.C >= Winograd<T>.MinChannelsForFilterGradient);
+
+    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 2×2).</summary>
+    public bool RanWinogradFilterGradient { get; private set; }
 
     private ConvGeometry _geometry;
     private int _fn;
@@ -69,7 +82,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     public void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> w, Span<T> dw, Span<T> db, Span<T> dx, ConvGeometry g, int fn)
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
-        bool inputGradient = !dx.IsEmpty, directFilter = DirectFilterGradient;
+        bool inputGradient = !dx.IsEmpty, winogradFilter = WinogradFilterGradient, directFilter = DirectFilterGradient;
+        RanWinogradFilterGradient = winogradFilter;
         // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: on the direct kernels when
         // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
         var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
@@ -80,12 +94,13 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
-        if (!directFilter || (inputGradient && !directInput && !winogradInput))
+        if ((!directFilter && !winogradFilter) || (inputGradient && !directInput && !winogradInput))
         {
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        else if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
         {
             if (!_colFilled) { Im2Col.Forward<T>(x, Buffer(ref _col, rows * cols), g); _colFilled = true; }

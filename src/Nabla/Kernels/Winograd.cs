@@ -8,7 +8,7 @@ namespace Nabla.Kernels;
 /// <summary>
 /// 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016): each 2×2 block of
 /// output comes from a 4×4 tile of the (padded) input with 16 multiplications per filter and channel instead of 36.
-/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes. One instance belongs to one layer (or
+/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes; also the filter gradient (<see cref="FilterGradient"/>). One instance belongs to one layer (or
 /// to the ∂L/∂x of one) and reuses its buffers.
 /// </summary>
 /// <remarks>
@@ -40,6 +40,11 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
     private FilterJob? _filterJob;
+    // dW (FilterGradient): whether Execute runs its tasks, where dout and its transform Y' lie, and the per-task M.
+    private bool _filterGradientMode;
+    private long _yPosition, _ySize, _mdwSize;
+    private T* _dout;
+    private T[] _partialM = [];
 
     /// <summary><see cref="TransformFilters"/> shared among the cores by filter blocks.</summary>
     private sealed class FilterJob : IParallelJob
@@ -70,6 +75,13 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// Measured with <c>Nabla.Bench winograd --wall</c> (docs/benchmarks.md, issue 19).
     /// </summary>
     internal const int MinChannelsOverDirect = 32;
+
+    /// <summary>
+    /// The fewest input channels for which <see cref="Convolution2D{T}"/> computes dW with <see cref="FilterGradient"/>
+    /// rather than the direct kernels (where those take the shape). Measured with <c>bench/ab.sh … conv 10 --deep</c>
+    /// (docs/benchmarks.md, issue 19).
+    /// </summary>
+    internal const int MinChannelsForFilterGradient = 32;
 
     /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b.</summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
@@ -179,6 +191,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task)
     {
+        if (_filterGradientMode) { ExecuteFilterGradient(task); return; }
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
         T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, outRows = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
@@ -470,5 +483,237 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         var m0 = Vector256.Load(p + j * position); var m1 = Vector256.Load(p + (4 + j) * position);
         var m2 = Vector256.Load(p + (8 + j) * position); var m3 = Vector256.Load(p + (12 + j) * position);
         s0 = m0 + m1 + m2; s1 = m1 - m2 - m3;
+    }
+
+    /// <summary>
+    /// dW (FN, C, 3, 3) and db (FN) of the convolution out = x ⋆ w + b with stride 1, given x (N, C, H, W) and ∂L/∂out
+    /// (N, FN, OH, OW), by Winograd F(3×3, 2×2): dW[f, c] is the correlation of the padded x with dout[f], a 3×3 "output"
+    /// from a 2×2 "filter".
+    /// </summary>
+    /// <remarks>
+    /// <para>dout is split into the forward's 2×2 output tiles, each matched with the same 4×4 padded input tile, which
+    /// gets the forward's input transform V = Bᵀ d B. Each dout tile g gets Y' = G' g G'ᵀ with G' = [1 0; ½ ½; ½ −½; 0 1];
+    /// for each of the 16 positions ξ, M[ξ](f, c) = Σ over images and tiles of Y'[ξ](f, tile) · V[ξ](c, tile); and dW[f, c]
+    /// = A'ᵀ M A' with A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 −1]. (In one dimension, v = (d0 − d2, d1 + d2, d2 − d1, d1 − d3) and
+    /// u = (g0, (g0 + g1)/2, (g0 − g1)/2, g1) give m0 + m1 + m2 = g0 d0 + g1 d1, m1 − m2 = g0 d1 + g1 d2 and m1 + m2 − m3
+    /// = g0 d2 + g1 d3.) Dout tiles past an odd edge are zero. Every coefficient is exact in binary.</para>
+    /// <para>The tiles are shared among the cores (one task per core, each summing its own M, added at the end), and go
+    /// in blocks of whole tile rows sized so that one position's V and Y' (C and FN rows of the block's tiles) stay in L2
+    /// while every 4-filter × 3-channel block of M reads them: 12 vector sums in registers over the tiles, added into M
+    /// once per block.</para>
+    /// </remarks>
+    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, Span<T> db, ConvGeometry g, int filterCount)
+    {
+        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd does not handle {g} with {filterCount} filters.");
+        if (x.Length < (long)g.N * g.C * g.H * g.W || dout.Length < (long)g.N * filterCount * g.OH * g.OW ||
+            dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
+            throw new ArgumentException($"Winograd: buffers too small for the filter gradient of {g} with {filterCount} filters.");
+        PlanFilterGradient(g, filterCount);
+        int fp = _fb * FilterBlock, c = g.C;
+        long mPosition = (long)fp * c;
+        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM)
+        {
+            new Span<T>(pm, (int)(_mdwSize * _tasks)).Clear();
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _filterGradientMode = true;
+            try
+            {
+                if (_tasks == 1) Execute(0);
+                else WorkerPool.Run(this, _tasks);
+            }
+            finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
+            for (int t = 1; t < _tasks; t++)
+                System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<T>(pm, (int)_mdwSize), new ReadOnlySpan<T>(pm + t * _mdwSize, (int)_mdwSize), new Span<T>(pm, (int)_mdwSize));
+            T* s = stackalloc T[12];
+            for (int f = 0; f < filterCount; f++)
+                for (int ci = 0; ci < c; ci++)
+                {
+                    T* mp = pm + (long)f * c + ci;
+                    // A'ᵀ down each column q: (m0 + m1 + m2, m1 − m2, m1 + m2 − m3) …
+                    for (int q = 0; q < 4; q++)
+                    {
+                        T m0 = mp[q * mPosition], m1 = mp[(4 + q) * mPosition], m2 = mp[(8 + q) * mPosition], m3 = mp[(12 + q) * mPosition];
+                        s[q] = m0 + m1 + m2; s[4 + q] = m1 - m2; s[8 + q] = m1 + m2 - m3;
+                    }
+                    // … and A' across each of the 3 rows.
+                    Span<T> d = dw.Slice((f * c + ci) * 9, 9);
+                    for (int i = 0; i < 3; i++)
+                    {
+                        T a0 = s[4 * i], a1 = s[4 * i + 1], a2 = s[4 * i + 2], a3 = s[4 * i + 3];
+                        d[3 * i] = a0 + a1 + a2; d[3 * i + 1] = a1 - a2; d[3 * i + 2] = a1 + a2 - a3;
+                    }
+                }
+        }
+        int plane = g.OH * g.OW;
+        for (int f = 0; f < filterCount; f++) db[f] = T.Zero;
+        for (int n = 0; n < g.N; n++)
+            for (int f = 0; f < filterCount; f++)
+                db[f] += System.Numerics.Tensors.TensorPrimitives.Sum(dout.Slice((n * filterCount + f) * plane, plane));
+    }
+
+    /// <summary><see cref="Plan"/> for <see cref="FilterGradient"/>: blocks of tile rows, one task per core.</summary>
+    private void PlanFilterGradient(ConvGeometry g, int fn)
+    {
+        int l = L, tsize = Unsafe.SizeOf<T>();
+        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        int fp = _fb * FilterBlock;
+        _tw = (g.OW + 1) / 2; _th = (g.OH + 1) / 2;
+        int twv = RoundUp(_tw, l);
+        _s = twv + l;
+        _units = g.N * _th;
+        // One position's V and Y' ((C + FN) × tiles) in about 128 KB of L2; long enough runs of tiles that adding the
+        // 12 sums into M once per block costs little beside the products.
+        int targetTiles = Math.Clamp(131_072 / ((g.C + fp) * tsize), 4 * l, 1024);
+        _blockUnits = Math.Max(1, targetTiles / _tw);
+        long macs = (long)g.N * fn * g.OH * g.OW * g.C * 9;
+        int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
+        _tasks = Math.Max(1, Math.Min(_units, threads));
+        _blockUnits = Math.Min(_blockUnits, (_units + _tasks - 1) / _tasks);
+        // Tile capacity: the transforms' last stores run up to a vector past the block's tiles.
+        _ntp = RoundUp(_blockUnits * _tw + l, l);
+        _vPosition = (long)g.C * _ntp + 64 / tsize;
+        _vSize = Positions * _vPosition;
+        _yPosition = (long)fp * _ntp + 64 / tsize;
+        _ySize = Positions * _yPosition;
+        _rowsSize = Math.Max((long)g.C * (2 * Math.Min(_blockUnits, _th) + 2) * 2 * _s, 4L * _s);
+        _taskSize = RoundUp((int)(_vSize + _ySize + _rowsSize), 64 / tsize);
+        _mdwSize = RoundUp(Positions * fp * g.C, 64 / tsize);
+        long total = _taskSize * _tasks;
+        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
+        if (_partialM.Length < _mdwSize * _tasks) _partialM = GC.AllocateArray<T>((int)(_mdwSize * _tasks), pinned: true);
+    }
+
+    /// <summary>One task of <see cref="FilterGradient"/>: its share of the tile rows, block by block, into its own M (at _u).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ExecuteFilterGradient(int task)
+    {
+        int ut0 = (int)((long)task * _units / _tasks), ut1 = (int)((long)(task + 1) * _units / _tasks);
+        T* v = _scratch + task * _taskSize, y = v + _vSize, rows = y + _ySize, m = _u + task * _mdwSize;
+        int fp = _fb * FilterBlock, c = _g.C;
+        for (int u0 = ut0; u0 < ut1; u0 += _blockUnits)
+        {
+            int u1 = Math.Min(ut1, u0 + _blockUnits);
+            TransformInput(u0, u1, v, rows);
+            TransformDout(u0, u1, y, rows);
+            int tiles = (u1 - u0) * _tw, kt = RoundUp(tiles, L);
+            // The lanes past the last tile: zero in both (stale values of an earlier block, or of an earlier call, times zero
+            // could still be NaN).
+            for (int p = 0; p < Positions; p++)
+            {
+                for (int ci = 0; ci < c; ci++)
+                    for (int t = tiles; t < kt; t++) v[p * _vPosition + (long)ci * _ntp + t] = T.Zero;
+                for (int f = 0; f < fp; f++)
+                    for (int t = tiles; t < kt; t++) y[p * _yPosition + (long)f * _ntp + t] = T.Zero;
+            }
+            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition);
+        }
+    }
+
+    /// <summary>
+    /// Y' for the units [u0, u1) and every filter (zero for the filters past the last of a block): each unit's two dout
+    /// rows split into even and odd columns (the tile at column 2t covers e[t], o[t]), then Y' = G' g G'ᵀ, entry ξ of
+    /// tile t at y[ξ·position + f·ntp + t].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformDout(int u0, int u1, T* y, T* rows)
+    {
+        var g = _g;
+        int s = _s, th = _th, tw = _tw, oh = g.OH, ow = g.OW, fn = _fn, fp = _fb * FilterBlock, l = L;
+        long position = _yPosition, ntp = _ntp;
+        T half = T.One / (T.One + T.One);
+        var h = Vector256.Create(half);
+        T* e0 = rows, o0 = rows + s, e1 = rows + 2 * s, o1 = rows + 3 * s;
+        for (int u = u0; u < u1; u++)
+        {
+            int n = u / th, ty = u % th;
+            T* yt = y + (long)(u - u0) * tw;
+            for (int f = 0; f < fp; f++)
+            {
+                T* dst = yt + f * ntp;
+                if (f >= fn)
+                {
+                    for (int k = 0; k < tw; k += l)
+                        for (int p = 0; p < Positions; p++) Vector256<T>.Zero.Store(dst + p * position + k);
+                    continue;
+                }
+                for (int q = 0; q < 4 * s; q += l) Vector256<T>.Zero.Store(rows + q);
+                T* src = _dout + (((long)n * fn + f) * oh + 2 * ty) * ow;
+                SplitRow(src, e0, o0, ow, 0);
+                if (2 * ty + 1 < oh) SplitRow(src + ow, e1, o1, ow, 0);   // an odd OH: the last tile row's second row is zero
+                for (int k = 0; k < tw; k += l)
+                {
+                    // G' down each column (rows a, b): (a, (a + b)/2, (a − b)/2, b) …
+                    var ea = Vector256.Load(e0 + k); var eb = Vector256.Load(e1 + k);
+                    var oa = Vector256.Load(o0 + k); var ob = Vector256.Load(o1 + k);
+                    var e1v = (ea + eb) * h; var e2v = (ea - eb) * h;
+                    var o1v = (oa + ob) * h; var o2v = (oa - ob) * h;
+                    // … and across each row (e, o): (e, (e + o)/2, (e − o)/2, o).
+                    Across2(dst + k, position, 0, ea, oa, h);
+                    Across2(dst + k, position, 4, e1v, o1v, h);
+                    Across2(dst + k, position, 8, e2v, o2v, h);
+                    Across2(dst + k, position, 12, eb, ob, h);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Across2(T* y, long position, int xi, Vector256<T> e, Vector256<T> o, Vector256<T> half)
+    {
+        e.Store(y + xi * position);
+        ((e + o) * half).Store(y + (xi + 1) * position);
+        ((e - o) * half).Store(y + (xi + 2) * position);
+        o.Store(y + (xi + 3) * position);
+    }
+
+    /// <summary>
+    /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the fb blocks of 4 filters:
+    /// 4 filters × 3 channels of vector sums in 12 registers (3 loads of V and 4 of Y' feed 12 FMAs), added into M at the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition)
+    {
+        int l = L;
+        long mPosition = (long)fb * FilterBlock * c;
+        for (int xi = 0; xi < Positions; xi++)
+            for (int f0 = 0; f0 < fb; f0++)
+            {
+                T* y0 = y + xi * yPosition + (long)f0 * FilterBlock * ntp, y1 = y0 + ntp, y2 = y1 + ntp, y3 = y2 + ntp;
+                T* vx = v + xi * vPosition, m0 = m + xi * mPosition + (long)f0 * FilterBlock * c, m1 = m0 + c, m2 = m1 + c, m3 = m2 + c;
+                int ci = 0;
+                for (; ci + 3 <= c; ci += 3)
+                {
+                    T* p0 = vx + (long)ci * ntp, p1 = p0 + ntp, p2 = p1 + ntp;
+                    Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+                    Vector256<T> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
+                    for (int t = 0; t < kt; t += l)
+                    {
+                        var v0 = Vector256.Load(p0 + t); var v1 = Vector256.Load(p1 + t); var v2 = Vector256.Load(p2 + t);
+                        var k = Vector256.Load(y0 + t);
+                        a0 = Simd.Fma(k, v0, a0); a1 = Simd.Fma(k, v1, a1); a2 = Simd.Fma(k, v2, a2);
+                        k = Vector256.Load(y1 + t);
+                        b0 = Simd.Fma(k, v0, b0); b1 = Simd.Fma(k, v1, b1); b2 = Simd.Fma(k, v2, b2);
+                        k = Vector256.Load(y2 + t);
+                        c0 = Simd.Fma(k, v0, c0); c1 = Simd.Fma(k, v1, c1); c2 = Simd.Fma(k, v2, c2);
+                        k = Vector256.Load(y3 + t);
+                        d0 = Simd.Fma(k, v0, d0); d1 = Simd.Fma(k, v1, d1); d2 = Simd.Fma(k, v2, d2);
+                    }
+                    m0[ci] += Vector256.Sum(a0); m0[ci + 1] += Vector256.Sum(a1); m0[ci + 2] += Vector256.Sum(a2);
+                    m1[ci] += Vector256.Sum(b0); m1[ci + 1] += Vector256.Sum(b1); m1[ci + 2] += Vector256.Sum(b2);
+                    m2[ci] += Vector256.Sum(c0); m2[ci + 1] += Vector256.Sum(c1); m2[ci + 2] += Vector256.Sum(c2);
+                    m3[ci] += Vector256.Sum(d0); m3[ci + 1] += Vector256.Sum(d1); m3[ci + 2] += Vector256.Sum(d2);
+                }
+                for (; ci < c; ci++)
+                {
+                    T* p0 = vx + (long)ci * ntp;
+                    Vector256<T> a0 = default, b0 = default, c0 = default, d0 = default;
+                    for (int t = 0; t < kt; t += l)
+                    {
+                        var v0 = Vector256.Load(p0 + t);
+                        a0 = Simd.Fma(Vector256.Load(y0 + t), v0, a0); b0 = Simd.Fma(Vector256.Load(y1 + t), v0, b0);
+                        c0 = Simd.Fma(Vector256.Load(y2 + t), v0, c0); d0 = Simd.Fma(Vector256.Load(y3 + t), v0, d0);
+                    }
+                    m0[ci] += Vector256.Sum(a0); m1[ci] += Vector256.Sum(b0); m2[ci] += Vector256.Sum(c0); m3[ci] += Vector256.Sum(d0);
+                }
+            }
     }
 }

@@ -56,6 +56,9 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(2×2, 3×3).</summary>
     internal bool LastInputGradientWasWinograd => _kernel.RanWinogradInputGradient;
 
+    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 2×2).</summary>
+    internal bool LastFilterGradientWasWinograd => _kernel.RanWinogradFilterGradient;
+
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
 
