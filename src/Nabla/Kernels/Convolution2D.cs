@@ -104,10 +104,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         else
         {
             if (!_colFilled) { Im2Col.Forward<T>(x, Buffer(ref _col, rows * cols), g); _colFilled = true; }
-            // db sums each channel's plane of dout: contiguous runs in NCHW, one vector sum per (image, filter).
-            db.Clear();
-            for (int n = 0; n < g.N; n++)
-                for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(dout.Slice((n * fn + f) * plane, plane));
+            ConvolutionBias.Gradient(dout, db, g.N, fn, plane);
             Gemm.Multiply<T>(d2s, _col.AsSpan(0, rows * cols), dw, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         }
         if (!inputGradient) return;
@@ -201,5 +198,20 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
                     for (int p = 0; p < plane; p++) di[(long)p * fn + f] = sp[p];
                 }
             }
+    }
+}
+
+/// <summary>∂L/∂b of a convolution, for the kernels whose dW leaves db to a separate pass (im2col + GEMM, Winograd).</summary>
+internal static class ConvolutionBias
+{
+    /// <summary>
+    /// db[f] = Σ over images and positions of dout (N, FN, plane): each (image, filter) plane is a contiguous run in
+    /// NCHW, one vector sum each.
+    /// </summary>
+    public static void Gradient<T>(ReadOnlySpan<T> dout, Span<T> db, int n, int fn, int plane) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        db[..fn].Clear();
+        for (int i = 0; i < n; i++)
+            for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum(dout.Slice((i * fn + f) * plane, plane));
     }
 }

@@ -115,19 +115,14 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private void Plan(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
-        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
-        _tw = (g.OW + 1) / 2; _th = (g.OH + 1) / 2;
-        int twv = RoundUp(_tw, l);
-        _s = twv + l;                                           // one split row: even columns, then odd, S each
-        _units = g.N * _th;
+        int twv = PlanTiles(g, fn);
         // A block's tiles: one position's V (C × tiles) in about 12 KB, so it stays in L1 while every filter block
         // multiplies it, and the block's M (16 × FN × tiles) in about 256 KB of L2.
         int fp = _fb * FilterBlock;
         int targetTiles = Math.Clamp(Math.Min(12_288 / (g.C * tsize), 16_384 / (fp * tsize)), 3 * l, 256);
         _blockUnits = Math.Max(1, targetTiles / _tw);
         _blocks = (_units + _blockUnits - 1) / _blockUnits;
-        long macs = (long)g.N * fn * g.OH * g.OW * g.C * 9;
-        int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
+        int threads = Threads(g, fn);
         _tasks = Math.Max(1, Math.Min(_blocks, threads == 1 ? 1 : 4 * threads));
         // Tile capacity: the product's 3 vectors, and the input transform's last stores that overlap the next unit's tiles.
         _ntp = Math.Max(RoundUp(_blockUnits * _tw, 3 * l), RoundUp(_blockUnits * _tw + l, l));
@@ -145,6 +140,24 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         long uSize = (long)Positions * _fb * g.C * FilterBlock;
         if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
     }
+
+    /// <summary>
+    /// The tiling both products share: the filter blocks, the 2×2 output tiles (tile rows of one image are the "units"),
+    /// and the split row's length S (even columns, then odd, S each); returns the tiles of a row rounded up to the vector.
+    /// </summary>
+    private int PlanTiles(ConvGeometry g, int fn)
+    {
+        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        _tw = (g.OW + 1) / 2; _th = (g.OH + 1) / 2;
+        int twv = RoundUp(_tw, L);
+        _s = twv + L;
+        _units = g.N * _th;
+        return twv;
+    }
+
+    /// <summary>All the cores from about 200,000 multiply-adds of the direct sum, else the calling thread alone.</summary>
+    private static int Threads(ConvGeometry g, int fn) =>
+        (long)g.N * fn * g.OH * g.OW * g.C * 9 >= 200_000 ? WorkerPool.Concurrency : 1;
 
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
@@ -543,30 +556,20 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                     }
                 }
         }
-        int plane = g.OH * g.OW;
-        for (int f = 0; f < filterCount; f++) db[f] = T.Zero;
-        for (int n = 0; n < g.N; n++)
-            for (int f = 0; f < filterCount; f++)
-                db[f] += System.Numerics.Tensors.TensorPrimitives.Sum(dout.Slice((n * filterCount + f) * plane, plane));
+        ConvolutionBias.Gradient(dout, db, g.N, filterCount, g.OH * g.OW);
     }
 
     /// <summary><see cref="Plan"/> for <see cref="FilterGradient"/>: blocks of tile rows, one task per core.</summary>
     private void PlanFilterGradient(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
-        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        PlanTiles(g, fn);
         int fp = _fb * FilterBlock;
-        _tw = (g.OW + 1) / 2; _th = (g.OH + 1) / 2;
-        int twv = RoundUp(_tw, l);
-        _s = twv + l;
-        _units = g.N * _th;
         // One position's V and Y' ((C + FN) × tiles) in about 128 KB of L2; long enough runs of tiles that adding the
         // 12 sums into M once per block costs little beside the products.
         int targetTiles = Math.Clamp(131_072 / ((g.C + fp) * tsize), 4 * l, 1024);
         _blockUnits = Math.Max(1, targetTiles / _tw);
-        long macs = (long)g.N * fn * g.OH * g.OW * g.C * 9;
-        int threads = macs >= 200_000 ? WorkerPool.Concurrency : 1;
-        _tasks = Math.Max(1, Math.Min(_units, threads));
+        _tasks = Math.Max(1, Math.Min(_units, Threads(g, fn)));
         _blockUnits = Math.Min(_blockUnits, (_units + _tasks - 1) / _tasks);
         // Tile capacity: the transforms' last stores run up to a vector past the block's tiles.
         _ntp = RoundUp(_blockUnits * _tw + l, l);
