@@ -11,8 +11,6 @@ namespace Nabla.Tests.Kernels;
 /// </summary>
 public class WinogradFilterGradientTests
 {
-    private static readonly KernelOptions Reference = KernelOptions.Default with { AllowDirectConvolution = false, AllowWinograd = false };
-
     /// <summary>Every padding, odd and even sizes (half-vector and partial tile rows), channel and filter counts 1 to 33.</summary>
     public static IEnumerable<object[]> Shapes()
     {
@@ -69,7 +67,7 @@ public class WinogradFilterGradientTests
         var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
         var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, 3, 3);
         var b = Tensor<T>.RandomNormal(rng, T.One, fn);
-        var reference = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = Reference };
+        var reference = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = WinogradTests.Reference };
         reference.Forward(x);
         var dout = Tensor<T>.RandomNormal(rng, T.One, n, fn, g.OH, g.OW);
         reference.Backward(dout);
@@ -165,7 +163,7 @@ public class WinogradFilterGradientTests
         var wt = Tensor<float>.RandomNormal(rng, 1f, fn, c, 3, 3);
         var b = Tensor<float>.RandomNormal(rng, 1f, fn);
         var layer = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = allowDirect, AllowWinograd = allowWinograd } };
-        var reference = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = Reference };
+        var reference = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = WinogradTests.Reference };
         var o = layer.Forward(x);
         reference.Forward(x);
         var dout = Tensor<float>.RandomNormal(rng, 1f, o.Shape.ToArray());
@@ -173,17 +171,8 @@ public class WinogradFilterGradientTests
         Assert.Equal(expected, layer.LastFilterGradientWasWinograd);
         Assert.False(reference.LastFilterGradientWasWinograd);
         // Relative to the largest entry: sums of N·OH·OW products (at most 2·16·16 here) in float.
-        Close(layer.DW, reference.DW, 1e-4f);
-        Close(layer.DB, reference.DB, 1e-4f);
-    }
-
-    private static void Close(Tensor<float> a, Tensor<float> e, float tol)
-    {
-        Assert.Equal(e.Shape.ToArray(), a.Shape.ToArray());
-        float scale = 1;
-        for (int i = 0; i < e.Length; i++) scale = Math.Max(scale, Math.Abs(e.Span[i]));
-        for (int i = 0; i < e.Length; i++)
-            Assert.True(Math.Abs(a.Span[i] - e.Span[i]) <= tol * scale, $"[{i}]: {a.Span[i]} vs {e.Span[i]}");
+        WinogradTests.Close(layer.DW, reference.DW, 1e-4f);
+        WinogradTests.Close(layer.DB, reference.DB, 1e-4f);
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Nabla.Tests.Kernels;
 /// </summary>
 public class WinogradTests
 {
-    private static readonly KernelOptions Reference = KernelOptions.Default with { AllowDirectConvolution = false, AllowWinograd = false };
+    /// <summary>im2col + GEMM only: the reference the Winograd tests compare with.</summary>
+    internal static readonly KernelOptions Reference = KernelOptions.Default with { AllowDirectConvolution = false, AllowWinograd = false };
 
     /// <summary>Every padding, odd and even sizes, channel counts 1 to 33 and filter counts 1 to 16.</summary>
     public static IEnumerable<object[]> Shapes()
@@ -156,7 +157,8 @@ public class WinogradTests
         Close(wino.DW, reference.DW, 1e-4f); Close(wino.DB, reference.DB, 1e-4f);
     }
 
-    private static void Close(Tensor<float> a, Tensor<float> e, float tol)
+    /// <summary>Every entry of <paramref name="a"/> within <paramref name="tol"/> of <paramref name="e"/>'s largest magnitude (at least 1).</summary>
+    internal static void Close(Tensor<float> a, Tensor<float> e, float tol)
     {
         Assert.Equal(e.Shape.ToArray(), a.Shape.ToArray());
         float scale = 1;
