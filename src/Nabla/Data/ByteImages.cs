@@ -161,7 +161,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
             if ((double)_nonZeros / _pixels.Length > maxDensity) return null;
             if (!_indexBuilt)
             {
-                _index = NonZeroIndex.Build(_pixels, RowSize, _nonZeros);
+                _index = NonZeroIndex.Build(_pixels, RowSize);
                 _indexBuilt = true;
             }
             return _index;

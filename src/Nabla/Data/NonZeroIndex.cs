@@ -15,14 +15,14 @@ internal sealed class NonZeroIndex
     /// <summary>Columns per group whose start is recorded (block boundaries of the sparse product are multiples of it).</summary>
     public const int Group = 16;
 
-    private NonZeroIndex(int count, int rowSize, long entries)
+    private NonZeroIndex(int count, int rowSize, int[] start)
     {
         Count = count;
         RowSize = rowSize;
         Groups = (rowSize + Group - 1) / Group;
-        Start = new int[count + 1];
-        Cols = new ushort[entries];
-        Values = new byte[entries];
+        Start = start;
+        Cols = new ushort[start[count]];
+        Values = new byte[start[count]];
         GroupStarts = new ushort[(long)count * (Groups + 1)];
     }
 
@@ -63,43 +63,91 @@ internal sealed class NonZeroIndex
     }
 
     /// <summary>
-    /// Indexes <paramref name="pixels"/> (images of <paramref name="rowSize"/> bytes, <paramref name="nonZeros"/> of them
-    /// not zero when the caller has counted them already); null when the images are too wide for ushort columns or hold
-    /// more entries than an array can.
+    /// Indexes <paramref name="pixels"/> (images of <paramref name="rowSize"/> bytes); null when the images are too wide for
+    /// ushort columns or hold more entries than an array can. Two passes over the images, each shared among the cores by
+    /// ranges of images for a large set: each image's non-zero count (where its entries begin), then its entries.
     /// </summary>
-    public static NonZeroIndex? Build(ReadOnlySpan<byte> pixels, int rowSize, long? nonZeros = null)
+    /// <param name="pixels">The images, one after another.</param>
+    /// <param name="rowSize">Bytes per image.</param>
+    /// <param name="tasks">How many ranges of images to split each pass into (tests force a split); by default one per
+    /// core from about a megabyte of pixels, else one.</param>
+    public static unsafe NonZeroIndex? Build(ReadOnlySpan<byte> pixels, int rowSize, int? tasks = null)
     {
         if (rowSize <= 0 || rowSize > ushort.MaxValue || pixels.Length % rowSize != 0) return null;
         int count = pixels.Length / rowSize;
-        long entries = nonZeros ?? CountNonZeros(pixels);
-        if (entries > Array.MaxLength - 64) return null;
-        var index = new NonZeroIndex(count, rowSize, entries);
-        int p = 0, stride = index.Groups + 1;
-        var cols = index.Cols; var values = index.Values; var groupStarts = index.GroupStarts;
-        for (int i = 0; i < count; i++)
+        int split = Math.Clamp(tasks ?? (pixels.Length >= 1 << 20 ? Kernels.WorkerPool.Concurrency : 1), 1, Math.Max(1, count));
+        var start = new int[count + 1];
+        fixed (byte* px = pixels)
         {
-            index.Start[i] = p;
-            var row = pixels.Slice(i * rowSize, rowSize);
-            int first = p, gs = i * stride;
-            for (int g = 0; g < index.Groups; g++)
+            var job = new BuildJob(px, rowSize, count, split, start);
+            Kernels.WorkerPool.Run(job, split);
+            // Where each image's entries begin: the running sum of the counts the first pass left in start[i + 1].
+            long total = 0;
+            for (int i = 0; i < count; i++)
             {
-                groupStarts[gs + g] = (ushort)(p - first);
-                int j1 = Math.Min(rowSize, (g + 1) * Group);
-                // Most groups of an MNIST image are blank: one vector compare skips them.
-                if (j1 - g * Group == Group && Vector128.IsHardwareAccelerated
-                    && Vector128.Create(row.Slice(g * Group, Group)) == Vector128<byte>.Zero) continue;
-                for (int j = g * Group; j < j1; j++)
-                {
-                    byte v = row[j];
-                    if (v == 0) continue;
-                    cols[p] = (ushort)j;
-                    values[p++] = v;
-                }
+                total += start[i + 1];
+                if (total > Array.MaxLength - 64) return null;
+                start[i + 1] = (int)total;
             }
-            groupStarts[gs + index.Groups] = (ushort)(p - first);
+            var index = new NonZeroIndex(count, rowSize, start);
+            job.Fill(index);
+            Kernels.WorkerPool.Run(job, split);
+            return index;
         }
-        index.Start[count] = p;
-        return index;
+    }
+
+    /// <summary>
+    /// <see cref="Build"/>'s two passes over a range of images per task: first each image's non-zero count (into
+    /// <c>start[i + 1]</c>), then, once <see cref="Fill"/> has given the index, the entries and group starts.
+    /// </summary>
+    private sealed unsafe class BuildJob(byte* pixels, int rowSize, int count, int tasks, int[] start) : Kernels.IParallelJob
+    {
+        private NonZeroIndex? _index;
+
+        public void Fill(NonZeroIndex index) => _index = index;
+
+        public void Execute(int task)
+        {
+            int i0 = (int)((long)task * count / tasks), i1 = (int)((long)(task + 1) * count / tasks);
+            if (_index is null)
+                for (int i = i0; i < i1; i++) start[i + 1] = (int)CountNonZeros(new ReadOnlySpan<byte>(pixels + (long)i * rowSize, rowSize));
+            else Entries(_index, i0, i1);
+        }
+
+        /// <summary>Images i0 … i1 − 1's entries, group by group of 16 columns.</summary>
+        private void Entries(NonZeroIndex index, int i0, int i1)
+        {
+            int groups = index.Groups, stride = groups + 1;
+            fixed (ushort* cols = index.Cols, groupStarts = index.GroupStarts)
+            fixed (byte* values = index.Values)
+                for (int i = i0; i < i1; i++)
+                {
+                    byte* row = pixels + (long)i * rowSize;
+                    int p = start[i], first = p;
+                    ushort* gs = groupStarts + (long)i * stride;
+                    for (int g = 0; g < groups; g++)
+                    {
+                        gs[g] = (ushort)(p - first);
+                        int j0 = g * Group, j1 = Math.Min(rowSize, j0 + Group);
+                        if (j1 - j0 == Group)
+                        {
+                            // One compare gives the group's non-zero columns as bits (most groups of an MNIST image have
+                            // none); each set bit is one entry, in column order, with no branch per pixel.
+                            uint mask = ~Vector128.Equals(Vector128.Load(row + j0), Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                            for (; mask != 0; mask &= mask - 1)
+                            {
+                                int j = j0 + BitOperations.TrailingZeroCount(mask);
+                                cols[p] = (ushort)j;
+                                values[p++] = row[j];
+                            }
+                        }
+                        else
+                            for (int j = j0; j < j1; j++)
+                                if (row[j] != 0) { cols[p] = (ushort)j; values[p++] = row[j]; }
+                    }
+                    gs[groups] = (ushort)(p - first);
+                }
+        }
     }
 
     /// <summary>

@@ -28,15 +28,19 @@ public class NonZeroIndexTests
         return bytes;
     }
 
-    [Fact]
-    public void IndexHoldsEveryNonZeroPixelInColumnOrderWithGroupStarts()
+    [Theory]
+    [InlineData(40, 50, null)]   // three whole groups of 16 and a partial one, one task
+    [InlineData(40, 50, 3)]      // the same split into three ranges of images
+    [InlineData(1500, 784, null)] // MNIST's width, over a megabyte: one task per core
+    [InlineData(1500, 784, 7)]
+    [InlineData(5, 17, 9)]       // more tasks asked for than images
+    public void IndexHoldsEveryNonZeroPixelInColumnOrderWithGroupStarts(int n, int width, int? tasks)
     {
-        const int width = 50; // three whole groups of 16 and a partial one
-        var bytes = SparseBytes(40, width, 1);
-        var index = NonZeroIndex.Build(bytes, width)!;
-        Assert.Equal(40, index.Count);
-        Assert.Equal(4, index.Groups);
-        for (int i = 0; i < 40; i++)
+        var bytes = SparseBytes(n, width, 1);
+        var index = NonZeroIndex.Build(bytes, width, tasks)!;
+        Assert.Equal(n, index.Count);
+        Assert.Equal((width + 15) / 16, index.Groups);
+        for (int i = 0; i < n; i++)
         {
             var row = bytes.AsSpan(i * width, width);
             var rebuilt = new byte[width];
@@ -57,7 +61,8 @@ public class NonZeroIndexTests
         }
         Assert.Equal(0, index.Start[1] - index.Start[0]);
         Assert.Equal(width, index.Start[2] - index.Start[1]);
-        Assert.Equal(bytes.Count(b => b != 0), index.Start[40]);
+        Assert.Equal(bytes.Count(b => b != 0), index.Start[n]);
+        Assert.Equal(index.Start[n], index.Cols.Length);
         Assert.Equal(bytes.Count(b => b != 0), NonZeroIndex.CountNonZeros(bytes));
     }
 
