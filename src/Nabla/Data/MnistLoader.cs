@@ -46,12 +46,25 @@ public static class MnistLoader
     {
         ArgumentNullException.ThrowIfNull(location);
         options ??= new MnistOptions();
-        (ByteImages<T> X, Tensor<T> T, int[] Labels) train;
+        (ByteImages<T> X, Tensor<T> T, int[] Labels) train, test;
         if (options.TestOnly)
+        {
             train = (new ByteImages<T>([], ImageShape(0, options.Flatten), options.Normalize), new Tensor<T>(LabelShape(0, options.OneHot)), []);
+            test = ReadPair<T>(location, MnistFiles.TestImages, MnistFiles.TestLabels, options);
+        }
         else
-            train = ReadPair<T>(location, MnistFiles.TrainImages, MnistFiles.TrainLabels, options);
-        var test = ReadPair<T>(location, MnistFiles.TestImages, MnistFiles.TestLabels, options);
+        {
+            // The test files are decompressed on another core while this one does the six times larger training files.
+            var testRead = Task.Run(() => ReadPair<T>(location, MnistFiles.TestImages, MnistFiles.TestLabels, options));
+            try { train = ReadPair<T>(location, MnistFiles.TrainImages, MnistFiles.TrainLabels, options); }
+            catch
+            {
+                // The training files' error is the one reported (as when the files were read one after the other).
+                try { testRead.Wait(); } catch (AggregateException) { }
+                throw;
+            }
+            test = testRead.GetAwaiter().GetResult();
+        }
         return new MnistDataset<T>(location.Kind, location, train.X, train.T, train.Labels, test.X, test.T, test.Labels);
     }
 
