@@ -52,6 +52,10 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     private bool _valid;
     private Phase _phase;
     private T* _x, _w, _c;
+    // W's padding, shared among a product's tasks: the next block to claim, and the product (generation) each block was
+    // last padded for.
+    private int _padNext, _padGeneration;
+    private int[] _padded = [];
     // MultiplyCompressed: the operand's group starts, and which fill of it the block table was made from.
     private int[] _groupStarts = [];
     private int _groups, _groupWidth, _version = -1;
@@ -107,7 +111,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
             _x = px; _w = pw; _c = pc;
             try
             {
-                PadW(pw, cols, n, np);
+                StartPadding();
                 RunPhase(Phase.Build, tasks);
             }
             finally { _x = _w = _c = null; }
@@ -144,7 +148,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
             _w = pw; _c = pc; _fill = fill;
             try
             {
-                PadW(pw, cols, n, _np);
+                StartPadding();
                 RunPhase(Phase.Compressed, tasks);
             }
             finally { _w = _c = null; _fill = null; }
@@ -207,11 +211,38 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
         GrowPinned(ref _cPad, _rowsPerTask * tasks * np);
     }
 
-    /// <summary>W padded on this thread: a row copy is a handful of vector moves.</summary>
-    private void PadW(T* pw, int cols, int n, int np)
+    /// <summary>
+    /// Opens the padding of W (<see cref="_w"/>) for a product: its blocks of rows are padded by the product's tasks
+    /// (<see cref="PadBlocks"/>), on every core, rather than all of W on the calling thread while the other cores wait.
+    /// </summary>
+    private void StartPadding()
+    {
+        if (_padded.Length < _nb) _padded = new int[_nb];
+        _padNext = 0;
+        _padGeneration++;
+    }
+
+    /// <summary>
+    /// Pads blocks of W's rows into the aligned copy until none is left unclaimed: each block goes to the first task that
+    /// claims it, which copies it at once and marks it done, so a task that waits for a block (<see cref="WaitPadded"/>)
+    /// waits only on a copy in progress.
+    /// </summary>
+    private void PadBlocks()
     {
         T* wp = Aligned(_wPad);
-        for (int k = 0; k < cols; k++) Simd.CopyRow(pw + (long)k * n, wp + (long)k * np, n);
+        int n = _n, np = _np, generation = _padGeneration;
+        for (int b = Interlocked.Increment(ref _padNext) - 1; b < _nb; b = Interlocked.Increment(ref _padNext) - 1)
+        {
+            int k1 = Math.Min(_colsCount, (b + 1) * _blockRows);
+            for (int k = b * _blockRows; k < k1; k++) Simd.CopyRow(_w + (long)k * n, wp + (long)k * np, n);
+            Volatile.Write(ref _padded[b], generation);
+        }
+    }
+
+    /// <summary>Waits until block <paramref name="b"/> of W is padded for this product (its copy has been claimed already).</summary>
+    private void WaitPadded(int b)
+    {
+        while (Volatile.Read(ref _padded[b]) != _padGeneration) Thread.SpinWait(4);
     }
 
     /// <summary>C (cols × n) = Xᵀ·D for D (rows × n), from the X of the last successful <see cref="TryMultiply"/>, <see cref="MultiplyCompressed"/> or <see cref="Describe"/>.</summary>
@@ -304,16 +335,20 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
         int n = _n, np = _np;
         T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)task * _rowsPerTask * np;
         int nb = _nb, stride = nb + 1;
+        PadBlocks();
         fixed (int* colBase = _xc, blocks = _blocks)
         fixed (T* valBase = _xv)
         {
             // C = X·W one block of W's rows at a time, so the block is read from L1 by every row of the task.
             for (int b = 0; b < nb; b++)
+            {
+                WaitPadded(b);
                 for (int i = r0; i < r1; i++)
                 {
                     int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
                     if (b == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: b > 0, _wide);
                 }
+            }
             for (int i = r0; i < r1; i++) Simd.CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
     }
