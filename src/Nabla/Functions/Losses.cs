@@ -25,7 +25,8 @@ public static class Losses
         {
             var yr = y.Slice(i * classes, classes);
             T z = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
-            System.Numerics.Tensors.TensorPrimitives.Divide(yr, z, yr);
+            if (!Kernels.RowwiseKernel<T>.Short(classes)) System.Numerics.Tensors.TensorPrimitives.Divide(yr, z, yr);
+            else for (int j = 0; j < classes; j++) yr[j] /= z; // a short row: the same quotients without the call
             sum += T.Log(z) - (x[i * classes + labels[i]] - rowMax[i]);
         }
         return sum / T.CreateChecked(n);

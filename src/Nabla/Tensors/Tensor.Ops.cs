@@ -121,8 +121,7 @@ public sealed partial class Tensor<T>
     {
         if (Rank == 0 || row.Rank != 1 || row._shape[0] != _shape[^1])
             throw new ArgumentException($"AddToEachRow: {ShapeString(row._shape)} is not a row of {ShapeString(_shape)}.");
-        var s = Span; var r = row.Span;
-        for (int o = 0; o < s.Length; o += r.Length) TP.Add(s.Slice(o, r.Length), r, s.Slice(o, r.Length));
+        Kernels.RowwiseKernel<T>.AddToEachRow(Span, row.Span);
         return this;
     }
     /// <summary>In place: <c>this *= s</c>.</summary>

@@ -87,17 +87,8 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>Sums <paramref name="src"/> viewed as (outer, n, inner) over n into <paramref name="dst"/> (outer, inner).</summary>
-    internal static void SumInto(ReadOnlySpan<T> src, Span<T> dst, int outer, int n, int inner)
-    {
-        for (int o = 0; o < outer; o++)
-        {
-            var d = dst.Slice(o * inner, inner);
-            if (inner == 1) { d[0] = TP.Sum<T>(src.Slice(o * n, n)); continue; }
-            if (n == 0) { d.Clear(); continue; }
-            src.Slice(o * n * inner, inner).CopyTo(d);
-            for (int j = 1; j < n; j++) TP.Add(d, src.Slice((o * n + j) * inner, inner), d);
-        }
-    }
+    internal static void SumInto(ReadOnlySpan<T> src, Span<T> dst, int outer, int n, int inner) =>
+        Kernels.RowwiseKernel<T>.SumRows(src, dst, outer, n, inner);
 
     private (int outer, int n, int inner, int[] shape) ReduceGeometry(int axis, bool keepDims)
     {

@@ -1,0 +1,118 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// Row-by-row operations on a batch (N rows of n): adding a bias row to each row, summing the rows, a row's maximum. The
+/// book's layers do them on rows of 10–50 values, where one library call per row costs more than the row's arithmetic;
+/// here the whole batch goes in one loop, a vector at a time with the row's last values one by one. Every result is the
+/// one the per-row calls give, bit for bit: the same additions in the same order.
+/// </summary>
+internal static unsafe class RowwiseKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Rows at least this long keep one library call per row (its loop is as fast, and no call costs much then).</summary>
+    private static int LongRow => 8 * Vector256<T>.Count;
+
+    /// <summary>Whether a row of <paramref name="n"/> values is done here rather than by a library call of its own.</summary>
+    public static bool Short(int n) => n < LongRow;
+
+    /// <summary>s[i, j] += r[j] for each of the s.Length / r.Length rows of s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddToEachRow(Span<T> s, ReadOnlySpan<T> r)
+    {
+        int n = r.Length;
+        if (n == 0) return;
+        if (n >= LongRow || !Vector256.IsHardwareAccelerated)
+        {
+            for (int o = 0; o < s.Length; o += n) TP.Add(s.Slice(o, n), r, s.Slice(o, n));
+            return;
+        }
+        int l = Vector256<T>.Count, rows = s.Length / n;
+        fixed (T* ps = s, pr = r)
+            for (int i = 0; i < rows; i++)
+            {
+                T* row = ps + (long)i * n;
+                if (n < l)
+                {
+                    for (int j = 0; j < n; j++) row[j] += pr[j];
+                    continue;
+                }
+                // The row's last vector is summed from the row as it was, before the vectors it overlaps are stored, so
+                // the columns they share get the same sum twice.
+                var last = Vector256.Load(row + n - l) + Vector256.Load(pr + n - l);
+                for (int j = 0; j <= n - l; j += l) (Vector256.Load(row + j) + Vector256.Load(pr + j)).Store(row + j);
+                last.Store(row + n - l);
+            }
+    }
+
+    /// <summary>
+    /// dst[o, j] = Σ_k src[o, k, j] over the n rows of each of the <paramref name="outer"/> blocks of (n, inner): the first row
+    /// copied, then each next row added, in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SumRows(ReadOnlySpan<T> src, Span<T> dst, int outer, int n, int inner)
+    {
+        Span<int> at = stackalloc int[8]; // where each vector of a short row's columns begins
+        for (int o = 0; o < outer; o++)
+        {
+            var d = dst.Slice(o * inner, inner);
+            if (inner == 1) { d[0] = TP.Sum<T>(src.Slice(o * n, n)); continue; }
+            if (n == 0) { d.Clear(); continue; }
+            var block = src.Slice(o * n * inner, n * inner);
+            block[..inner].CopyTo(d);
+            if (inner >= LongRow || !Vector256.IsHardwareAccelerated)
+            {
+                for (int k = 1; k < n; k++) TP.Add(d, block.Slice(k * inner, inner), d);
+                continue;
+            }
+            int l = Vector256<T>.Count;
+            if (inner < l)
+            {
+                for (int k = 1; k < n; k++)
+                    for (int j = 0; j < inner; j++) d[j] += block[k * inner + j];
+                continue;
+            }
+            // The row as vectors of columns — the last one ending at the row's end, overlapping the one before it, whose
+            // shared columns it sums in the very same order — summed down the rows four at a time, so that four chains
+            // of additions are in flight rather than one.
+            at.Clear();
+            int vectors = 0;
+            for (int j = 0; j + l <= inner; j += l) at[vectors++] = j;
+            if (inner % l != 0) at[vectors++] = inner - l;
+            fixed (T* pd = d, pb = block)
+                for (int v = 0; v < vectors; v += 4)
+                {
+                    int j0 = at[v], j1 = at[Math.Min(v + 1, vectors - 1)], j2 = at[Math.Min(v + 2, vectors - 1)], j3 = at[Math.Min(v + 3, vectors - 1)];
+                    Vector256<T> a0 = Vector256.Load(pb + j0), a1 = Vector256.Load(pb + j1), a2 = Vector256.Load(pb + j2), a3 = Vector256.Load(pb + j3);
+                    for (int k = 1; k < n; k++)
+                    {
+                        T* r = pb + (long)k * inner;
+                        a0 += Vector256.Load(r + j0); a1 += Vector256.Load(r + j1); a2 += Vector256.Load(r + j2); a3 += Vector256.Load(r + j3);
+                    }
+                    a0.Store(pd + j0); a1.Store(pd + j1); a2.Store(pd + j2); a3.Store(pd + j3);
+                }
+        }
+    }
+
+    /// <summary>
+    /// The largest value of a row as <see cref="TP.Max{T}(ReadOnlySpan{T})"/> gives it (IEEE 754 maximum: a NaN if there is
+    /// one, +0 above −0), without the call for a short row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Max(ReadOnlySpan<T> row)
+    {
+        if (row.Length >= LongRow) return TP.Max(row);
+        T m = row[0];
+        if (T.IsNaN(m)) return m;
+        for (int j = 1; j < row.Length; j++)
+        {
+            T v = row[j];
+            if (T.IsNaN(v)) return v;
+            if (v > m || (v == m && T.IsNegative(m) && !T.IsNegative(v))) m = v;
+        }
+        return m;
+    }
+}

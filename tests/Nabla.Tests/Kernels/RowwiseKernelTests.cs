@@ -1,0 +1,93 @@
+using System.Numerics;
+using Nabla.Kernels;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Nabla.Tests.Kernels;
+
+/// <summary>
+/// The row-by-row kernels must give the very bits of the per-row library calls they replace (the book's numbers and
+/// every pinned result rest on that), for rows shorter than a vector, of whole vectors, with a partial last vector, and
+/// long enough to keep the calls; in float and double.
+/// </summary>
+public class RowwiseKernelTests
+{
+    public static TheoryData<int, int> Shapes => new()
+    {
+        { 1, 1 }, { 7, 3 }, { 5, 4 }, { 100, 8 }, { 100, 10 }, { 13, 16 }, { 9, 17 }, { 100, 50 }, { 3, 63 }, { 4, 64 }, { 6, 70 }, { 0, 10 },
+    };
+
+    private static T[] Random<T>(int length, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        // Values of many magnitudes, so that the order of the additions shows in the rounding.
+        return Enumerable.Range(0, length).Select(_ => T.CreateChecked((rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-3, 4)))).ToArray();
+    }
+
+    private static void AssertBits<T>(T[] expected, T[] actual) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(expected[i].Equals(actual[i]) && T.IsNegative(expected[i]) == T.IsNegative(actual[i]),
+                $"element {i}: expected {expected[i]}, got {actual[i]}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void AddToEachRowGivesThePerRowSums(int rows, int n)
+    {
+        Check<float>(rows, n);
+        Check<double>(rows, n);
+
+        static void Check<T>(int rows, int n) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var s = Random<T>(rows * n, 1); var r = Random<T>(n, 2);
+            var expected = (T[])s.Clone();
+            for (int o = 0; o < expected.Length; o += n) TP.Add(expected.AsSpan(o, n), r, expected.AsSpan(o, n));
+            RowwiseKernel<T>.AddToEachRow(s, r);
+            AssertBits(expected, s);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void SumRowsAddsTheRowsInOrder(int rows, int n)
+    {
+        Check<float>(rows, n);
+        Check<double>(rows, n);
+
+        static void Check<T>(int rows, int n) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            // Two blocks of (rows, n), as the reductions over a middle axis see them.
+            var src = Random<T>(2 * rows * n, 3);
+            var expected = new T[2 * n];
+            for (int o = 0; o < 2; o++)
+            {
+                var d = expected.AsSpan(o * n, n);
+                if (rows == 0) continue;
+                src.AsSpan(o * rows * n, n).CopyTo(d);
+                for (int k = 1; k < rows; k++) TP.Add(d, src.AsSpan((o * rows + k) * n, n), d);
+            }
+            var actual = Enumerable.Repeat(T.CreateChecked(99), 2 * n).ToArray();
+            RowwiseKernel<T>.SumRows(src, actual, 2, rows, n);
+            AssertBits(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void MaxIsTheIeeeMaximum()
+    {
+        float nan = float.NaN;
+        float[][] rows =
+        [
+            [1, 3, 2], [-0f, 0f], [0f, -0f], [-0f, -0f], [-5, -3, -4], [2, nan, 7], [nan], [float.NegativeInfinity, -1e30f],
+            [.. Enumerable.Range(0, 10).Select(i => (float)Math.Sin(i))], [.. Enumerable.Range(0, 100).Select(i => (float)Math.Cos(i))],
+        ];
+        foreach (var row in rows)
+        {
+            float expected = TP.Max<float>(row), actual = RowwiseKernel<float>.Max(row);
+            Assert.True(expected.Equals(actual) && float.IsNegative(expected) == float.IsNegative(actual), $"[{string.Join(", ", row)}]: expected {expected}, got {actual}");
+        }
+        var doubles = Random<double>(37, 4);
+        for (int n = 1; n <= doubles.Length; n++) Assert.Equal(TP.Max<double>(doubles.AsSpan(0, n)), RowwiseKernel<double>.Max(doubles.AsSpan(0, n)));
+    }
+}
