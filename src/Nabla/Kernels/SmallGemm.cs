@@ -38,47 +38,98 @@ internal static unsafe class SmallGemm<T> where T : unmanaged, IFloatingPointIee
             else Simd.CopyRow(b + (long)p * n, d, n);
             for (int j = n; j < np; j++) d[j] = T.Zero;
         }
-        // Eight rows of C at a time, one vector of columns, summed in registers over the depth: eight independent
-        // chains of FMAs (enough to hide their latency) share each load of op(B).
+        // Four rows of C at a time by up to three vectors of columns, summed in registers over the depth: twelve
+        // independent chains of FMAs (enough to hide their latency), and each load of op(B) or broadcast of op(A) feeds
+        // three or four of them. Every element is the same chain of FMAs in depth order however the block is cut.
         long sa = transA ? 1 : k, sp = transA ? m : 1; // A(i, p) = a[i·sa + p·sp]
-        int i0 = 0;
-        for (; i0 <= m - 8; i0 += 8)
-        {
-            T* a0 = a + i0 * sa;
-            for (int j = 0; j < np; j += l)
+        int nv = np / l, i0 = 0;
+        for (; i0 <= m - 4; i0 += 4)
+            for (int v = 0; v < nv; v += 3)
             {
-                Vector256<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-                T* ap = a0;
-                for (int p = 0; p < k; p++, ap += sp)
+                T* a0 = a + i0 * sa, b0 = bp + v * l, c0 = cp + (long)i0 * np + v * l;
+                switch (nv - v)
                 {
-                    var bv = Vector256.Load(bp + (long)p * np + j);
-                    c0 = Simd.Fma(Vector256.Create(ap[0]), bv, c0);
-                    c1 = Simd.Fma(Vector256.Create(ap[sa]), bv, c1);
-                    c2 = Simd.Fma(Vector256.Create(ap[2 * sa]), bv, c2);
-                    c3 = Simd.Fma(Vector256.Create(ap[3 * sa]), bv, c3);
-                    c4 = Simd.Fma(Vector256.Create(ap[4 * sa]), bv, c4);
-                    c5 = Simd.Fma(Vector256.Create(ap[5 * sa]), bv, c5);
-                    c6 = Simd.Fma(Vector256.Create(ap[6 * sa]), bv, c6);
-                    c7 = Simd.Fma(Vector256.Create(ap[7 * sa]), bv, c7);
+                    case 1: Block<Rows4, Vectors1>(a0, sa, sp, b0, np, k, c0); break;
+                    case 2: Block<Rows4, Vectors2>(a0, sa, sp, b0, np, k, c0); break;
+                    default: Block<Rows4, Vectors3>(a0, sa, sp, b0, np, k, c0); break;
                 }
-                T* cr = cp + (long)i0 * np + j;
-                c0.Store(cr); c1.Store(cr + np); c2.Store(cr + 2 * np); c3.Store(cr + 3 * np);
-                c4.Store(cr + 4 * np); c5.Store(cr + 5 * np); c6.Store(cr + 6 * np); c7.Store(cr + 7 * np);
             }
-        }
         for (; i0 < m; i0++)
-            for (int j = 0; j < np; j += l)
+            for (int v = 0; v < nv; v += 3)
             {
-                Vector256<T> c0 = default;
-                T* ap = a + i0 * sa;
-                for (int p = 0; p < k; p++, ap += sp) c0 = Simd.Fma(Vector256.Create(ap[0]), Vector256.Load(bp + (long)p * np + j), c0);
-                c0.Store(cp + (long)i0 * np + j);
+                T* a0 = a + i0 * sa, b0 = bp + v * l, c0 = cp + (long)i0 * np + v * l;
+                switch (nv - v)
+                {
+                    case 1: Block<Rows1, Vectors1>(a0, sa, sp, b0, np, k, c0); break;
+                    case 2: Block<Rows1, Vectors2>(a0, sa, sp, b0, np, k, c0); break;
+                    default: Block<Rows1, Vectors3>(a0, sa, sp, b0, np, k, c0); break;
+                }
             }
         for (int i = 0; i < m; i++)
         {
             T* src = cp + (long)i * np, dst = c + (long)i * n;
             if (accumulate) for (int j = 0; j < n; j++) dst[j] += src[j];
             else Simd.CopyRow(src, dst, n);
+        }
+    }
+
+    private interface ICount { static abstract int Count { get; } }
+    private struct Rows1 : ICount { public static int Count => 1; }
+    private struct Rows4 : ICount { public static int Count => 4; }
+    private struct Vectors1 : ICount { public static int Count => 1; }
+    private struct Vectors2 : ICount { public static int Count => 2; }
+    private struct Vectors3 : ICount { public static int Count => 3; }
+
+    /// <summary>
+    /// C's block of TR rows (1 or 4) by TV vectors (1–3) at <paramref name="c"/> = Σ over the depth of op(A)'s column
+    /// times op(B)'s padded row, in depth order; a count known per instantiation, so the unused registers fold away.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block<TR, TV>(T* a, long sa, long sp, T* b, int np, int k, T* c) where TR : struct, ICount where TV : struct, ICount
+    {
+        int l = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        T* ap = a, bq = b;
+        for (int p = 0; p < k; p++, ap += sp, bq += np)
+        {
+            var b0 = Vector256.Load(bq);
+            var b1 = TV.Count > 1 ? Vector256.Load(bq + l) : default;
+            var b2 = TV.Count > 2 ? Vector256.Load(bq + 2 * l) : default;
+            var x = Vector256.Create(ap[0]);
+            c00 = Simd.Fma(x, b0, c00);
+            if (TV.Count > 1) c01 = Simd.Fma(x, b1, c01);
+            if (TV.Count > 2) c02 = Simd.Fma(x, b2, c02);
+            if (TR.Count > 1)
+            {
+                x = Vector256.Create(ap[sa]);
+                c10 = Simd.Fma(x, b0, c10);
+                if (TV.Count > 1) c11 = Simd.Fma(x, b1, c11);
+                if (TV.Count > 2) c12 = Simd.Fma(x, b2, c12);
+                x = Vector256.Create(ap[2 * sa]);
+                c20 = Simd.Fma(x, b0, c20);
+                if (TV.Count > 1) c21 = Simd.Fma(x, b1, c21);
+                if (TV.Count > 2) c22 = Simd.Fma(x, b2, c22);
+                x = Vector256.Create(ap[3 * sa]);
+                c30 = Simd.Fma(x, b0, c30);
+                if (TV.Count > 1) c31 = Simd.Fma(x, b1, c31);
+                if (TV.Count > 2) c32 = Simd.Fma(x, b2, c32);
+            }
+        }
+        c00.Store(c);
+        if (TV.Count > 1) c01.Store(c + l);
+        if (TV.Count > 2) c02.Store(c + 2 * l);
+        if (TR.Count > 1)
+        {
+            c10.Store(c + np);
+            if (TV.Count > 1) c11.Store(c + np + l);
+            if (TV.Count > 2) c12.Store(c + np + 2 * l);
+            c20.Store(c + 2 * np);
+            if (TV.Count > 1) c21.Store(c + 2 * np + l);
+            if (TV.Count > 2) c22.Store(c + 2 * np + 2 * l);
+            c30.Store(c + 3 * np);
+            if (TV.Count > 1) c31.Store(c + 3 * np + l);
+            if (TV.Count > 2) c32.Store(c + 3 * np + 2 * l);
         }
     }
 }

@@ -68,6 +68,53 @@ public class GemmTests
                     Check<double>(m, n, k, ta, tb, acc, 1e-14);
     }
 
+    /// <summary>
+    /// The small products (the book's second layer and its backward products, and odd sizes around them) give each
+    /// element as one chain of fused multiply-adds in depth order, bit for bit, however the kernel blocks rows and columns.
+    /// </summary>
+    [Theory]
+    [InlineData(100, 10, 50)]
+    [InlineData(50, 10, 100)]
+    [InlineData(100, 50, 10)]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 7, 5)]
+    [InlineData(5, 9, 4)]
+    [InlineData(13, 17, 9)]
+    [InlineData(9, 24, 11)]
+    [InlineData(7, 56, 3)]
+    [InlineData(6, 64, 2)]
+    [InlineData(11, 33, 13)]
+    public void SmallProductsAreOneFusedChainPerElement(int m, int n, int k)
+    {
+        Check<float>(m, n, k);
+        Check<double>(m, n, k);
+
+        static void Check<T>(int m, int n, int k) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            Assert.Equal(Vector256.IsHardwareAccelerated, SmallGemm<T>.Handles(m, n, k));
+            if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return; // the chain is only fused where the FMA instruction is
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    foreach (bool acc in new[] { false, true })
+                    {
+                        var rng = new Random(m * 131 + n * 17 + k);
+                        var a = Random<T>(rng, m * k); var b = Random<T>(rng, k * n);
+                        var c = Random<T>(rng, m * n); var expected = (T[])c.Clone();
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < n; j++)
+                            {
+                                T s = T.Zero;
+                                for (int p = 0; p < k; p++)
+                                    s = T.FusedMultiplyAdd(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], s);
+                                expected[i * n + j] = acc ? expected[i * n + j] + s : s;
+                            }
+                        Gemm.Multiply<T>(a, b, c, m, n, k, ta, tb, acc);
+                        for (int e = 0; e < c.Length; e++)
+                            Assert.True(expected[e].Equals(c[e]), $"({m}x{n}x{k}, tA={ta}, tB={tb}, acc={acc}) element {e}: {c[e]} vs {expected[e]}");
+                    }
+        }
+    }
+
     [Fact]
     public void EmptyDepthClearsOrKeepsC()
     {
