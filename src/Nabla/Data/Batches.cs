@@ -63,9 +63,6 @@ public static class Batches
 /// A reusable mini-batch: one index mask and two tensors allocated once, refilled each iteration
 /// from the training set, so the training loop does not allocate.
 /// </summary>
-/// <remarks>One-hot targets of a megabyte or more (MNIST's 60,000 × 10) are read once, when the mini-batch is made, as
-/// each row's class: a batch's target rows are then written from those, the same values, and changes made to the target
-/// tensor afterwards are not seen.</remarks>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -73,9 +70,6 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly ByteImages<T>? _images;
     private readonly Tensor<T> _t;
     private readonly Tensor<T>? _dense; // a gathered batch before compression, for sparse rows from a dense set
-    // A large one-hot target set as its class indices (a tenth of the bytes for MNIST's ten classes): a batch's targets
-    // then come from the caches instead of one memory access per row. Null for other targets, or small sets.
-    private readonly int[]? _classes;
 
     /// <summary>
     /// Prepares batches of <paramref name="batchSize"/> rows drawn from <paramref name="x"/> and <paramref name="t"/>, the inputs
@@ -92,7 +86,6 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
                 $"Inputs {Tensor<T>.ShapeString(x.Shape)} and targets {Tensor<T>.ShapeString(t.Shape)} must have the same number of rows.", nameof(t));
         _x = x;
         _t = t;
-        _classes = OneHotClasses(t);
         Rows = new int[batchSize];
         if (inputLayout == TensorLayout.SparseRows) _dense = new Tensor<T>(WithRows(x.Shape, batchSize));
         XBatch = Make(WithRows(x.Shape, batchSize), inputLayout);
@@ -116,7 +109,6 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
                 $"Images {Tensor<T>.ShapeString(images.Shape)} and targets {Tensor<T>.ShapeString(t.Shape)} must have the same number of rows.", nameof(t));
         _images = images;
         _t = t;
-        _classes = OneHotClasses(t);
         Rows = new int[batchSize];
         XBatch = Make(images.ShapeOfRows(batchSize), inputLayout);
         TBatch = new Tensor<T>(WithRows(t.Shape, batchSize));
@@ -158,46 +150,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
             XBatch.CompressFrom(_dense);
         }
         else Batches.Gather(_x!, Rows, XBatch);
-        if (_classes is null) Batches.Gather(_t, Rows, TBatch);
-        else
-        {
-            // The very rows Gather would copy: zeros and a one at the row's class.
-            var tb = TBatch.Span;
-            int c = TBatch.Shape[1];
-            tb.Clear();
-            for (int i = 0; i < Rows.Length; i++)
-            {
-                int r = Rows[i];
-                if ((uint)r >= (uint)_classes.Length)
-                    throw new ArgumentOutOfRangeException(nameof(Rows), $"Index {r} at position {i} is outside the {_classes.Length} rows of the targets.");
-                tb[i * c + _classes[r]] = T.One;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Each row's class when <paramref name="t"/> is one-hot (N, C) — every row all zeros but one exact 1 — and at least
-    /// a megabyte (past a core's L2); else null, and batches copy the target rows.
-    /// </summary>
-    private static int[]? OneHotClasses(Tensor<T> t)
-    {
-        if (t.Rank != 2 || (long)t.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < 1 << 20) return null;
-        int n = t.Shape[0], c = t.Shape[1];
-        var s = t.Span;
-        var classes = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            int one = -1;
-            for (int j = 0; j < c; j++)
-            {
-                T v = s[i * c + j];
-                if (v == T.One && one < 0) one = j;
-                else if (!T.IsZero(v) || T.IsNegative(v)) return null; // another 1, any other value, or −0 (kept as it is by a copy)
-            }
-            if (one < 0) return null;
-            classes[i] = one;
-        }
-        return classes;
+        Batches.Gather(_t, Rows, TBatch);
     }
 
     private static Tensor<T> Make(int[] shape, TensorLayout layout) => layout == TensorLayout.SparseRows

@@ -76,41 +76,4 @@ public class BatchesTests
         Assert.Equal(new[] { 9, 0, 1 }, mb.Rows);
         Assert.Throws<ArgumentException>(() => new MiniBatch<float>(x, new Tensor<float>(9), 3));
     }
-
-    /// <summary>
-    /// A large one-hot target set (kept as class indices by the mini-batch) gives the very target rows a copy gives; a
-    /// set that is not one-hot (a 0.5, a second 1, a −0) is copied row by row instead, and gives its rows too.
-    /// </summary>
-    [Theory]
-    [InlineData(null)]
-    [InlineData(0.5)]
-    [InlineData(1.0)]
-    [InlineData(-0.0)]
-    public void MiniBatchTargetsEqualTheRowsOfALargeTargetSet(double? spoiler)
-    {
-        const int n = 30_000, c = 10; // 1.2 MB of float targets
-        var rng = new Random(3);
-        var t = new Tensor<float>(n, c);
-        for (int i = 0; i < n; i++) t.Span[i * c + rng.Next(c)] = 1;
-        int spoiled = 12_345;
-        if (spoiler is double v)
-        {
-            int j = Array.FindIndex(t.Span.Slice(spoiled * c, c).ToArray(), e => e == 0);
-            t.Span[spoiled * c + j] = (float)v;
-        }
-        var x = new Tensor<float>(n, 1);
-        var mb = new MiniBatch<float>(x, t, 100);
-        var expected = new Tensor<float>(100, c);
-        for (int step = 0; step < 20; step++)
-        {
-            // The first batch holds the spoiled row (at position 7), the others are random.
-            if (step == 0) mb.Sequential(spoiled - 7);
-            else mb.Sample(rng);
-            t.TakeRows(mb.Rows, expected);
-            var got = mb.TBatch.Span.ToArray();
-            var want = expected.Span.ToArray();
-            for (int k = 0; k < want.Length; k++)
-                Assert.Equal(BitConverter.SingleToInt32Bits(want[k]), BitConverter.SingleToInt32Bits(got[k]));
-        }
-    }
 }
