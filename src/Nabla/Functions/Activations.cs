@@ -61,7 +61,7 @@ public static class Activations
         for (int o = 0, i = 0; o < x.Length; o += rowLength, i++)
         {
             var xr = x.Slice(o, rowLength); var yr = y.Slice(o, rowLength);
-            T max = Kernels.RowwiseKernel<T>.Max(xr);
+            T max = TP.Max(xr);
             if (!rowMax.IsEmpty) rowMax[i] = max;
             if (!Kernels.RowwiseKernel<T>.Short(rowLength)) TP.Subtract(xr, max, yr);
             else for (int j = 0; j < rowLength; j++) yr[j] = xr[j] - max; // a short row: the same differences without the call

@@ -6,7 +6,7 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// Row-by-row operations on a batch (N rows of n): adding a bias row to each row, summing the rows, a row's maximum. The
+/// Row-by-row operations on a batch (N rows of n): adding a bias row to each row, summing the rows. The
 /// book's layers do them on rows of 10–50 values, where one library call per row costs more than the row's arithmetic;
 /// here the whole batch goes in one loop, a vector at a time with the row's last values one by one. Every result is the
 /// one the per-row calls give, bit for bit: the same additions in the same order.
@@ -95,24 +95,5 @@ internal static unsafe class RowwiseKernel<T> where T : unmanaged, IFloatingPoin
                     a0.Store(pd + j0); a1.Store(pd + j1); a2.Store(pd + j2); a3.Store(pd + j3);
                 }
         }
-    }
-
-    /// <summary>
-    /// The largest value of a row as <see cref="TP.Max{T}(ReadOnlySpan{T})"/> gives it (IEEE 754 maximum: a NaN if there is
-    /// one, +0 above −0), without the call for a short row.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Max(ReadOnlySpan<T> row)
-    {
-        if (row.Length >= LongRow) return TP.Max(row);
-        T m = row[0];
-        if (T.IsNaN(m)) return m;
-        for (int j = 1; j < row.Length; j++)
-        {
-            T v = row[j];
-            if (T.IsNaN(v)) return v;
-            if (v > m || (v == m && T.IsNegative(m) && !T.IsNegative(v))) m = v;
-        }
-        return m;
     }
 }

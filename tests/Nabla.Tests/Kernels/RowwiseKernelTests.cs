@@ -72,22 +72,4 @@ public class RowwiseKernelTests
             AssertBits(expected, actual);
         }
     }
-
-    [Fact]
-    public void MaxIsTheIeeeMaximum()
-    {
-        float nan = float.NaN;
-        float[][] rows =
-        [
-            [1, 3, 2], [-0f, 0f], [0f, -0f], [-0f, -0f], [-5, -3, -4], [2, nan, 7], [nan], [float.NegativeInfinity, -1e30f],
-            [.. Enumerable.Range(0, 10).Select(i => (float)Math.Sin(i))], [.. Enumerable.Range(0, 100).Select(i => (float)Math.Cos(i))],
-        ];
-        foreach (var row in rows)
-        {
-            float expected = TP.Max<float>(row), actual = RowwiseKernel<float>.Max(row);
-            Assert.True(expected.Equals(actual) && float.IsNegative(expected) == float.IsNegative(actual), $"[{string.Join(", ", row)}]: expected {expected}, got {actual}");
-        }
-        var doubles = Random<double>(37, 4);
-        for (int n = 1; n <= doubles.Length; n++) Assert.Equal(TP.Max<double>(doubles.AsSpan(0, n)), RowwiseKernel<double>.Max(doubles.AsSpan(0, n)));
-    }
 }
