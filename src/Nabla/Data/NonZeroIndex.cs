@@ -216,8 +216,7 @@ internal sealed class NonZeroIndex
                     int p = go[0];
                     Kernels.Simd.Widen(srcCols + s, colsOut + p, count);
                     Kernels.ByteRows<T>.Convert(srcVals + s, valsOut + p, count, _normalize);
-                    ushort* gs = groupStarts + (long)img * stride;
-                    for (int g = 1; g < stride; g++) go[g] = p + gs[g];
+                    Kernels.Simd.WidenAdd(groupStarts + (long)img * stride + 1, p, go + 1, stride - 1);
                 }
             }
         }

@@ -70,6 +70,19 @@ internal static unsafe class Simd
         if (bytes > 0) Sse.Prefetch1(p + bytes - 1);
     }
 
+    /// <summary>dst[0..n) = <paramref name="offset"/> + src[0..n) widened to int, eight at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WidenAdd(ushort* src, int offset, int* dst, int n)
+    {
+        int j = 0;
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            var o = System.Runtime.Intrinsics.Vector256.Create(offset);
+            for (; j <= n - 8; j += 8) (System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(src + j) + o).Store(dst + j);
+        }
+        for (; j < n; j++) dst[j] = offset + src[j];
+    }
+
     /// <summary>dst[0..n) = src[0..n) widened to int, eight at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Widen(ushort* src, int* dst, int n)
