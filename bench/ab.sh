@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# A/B of two builds of Nabla.Bench: whole-process runs alternating old, new, old, new, …; prints each round's key
-# figure for both builds, their medians and the median of the per-round ratios new/old.
+# A/B of two builds of Nabla.Bench (or of the nabla tool): whole-process runs alternating old, new, old, new, …;
+# prints each round's key figures for both builds, their medians and the median of the per-round ratios new/old.
 #
 #   bench/ab.sh OLD_DLL NEW_DLL ROUNDS BENCH [ARGS...]
+#   bench/ab.sh OLD_NABLA NEW_NABLA ROUNDS tool --data DIR
 #
 # BENCH is a Nabla.Bench subcommand with a key figure:
 #   train  the chapter 5 loop's seconds (lower is better) and the peak working set in MB
 #   conv   SimpleConvNet training and inference images/s (higher is better)
+# or tool: OLD and NEW are nabla executables (a Native AOT publish), each run as `nabla train --no-progress ARGS` with
+#   NABLA_TIMINGS=1, whose figures are the whole process's seconds and its parts (lower is better).
 # ARGS go to the subcommand unchanged. Each run's full output is kept in a folder named at the end.
 #
 # Example (old build of main in /tmp/ab-old, the branch's build as new):
 #   dotnet build -c Release bench/Nabla.Bench -o /tmp/ab-new
 #   bench/ab.sh /tmp/ab-old/Nabla.Bench.dll /tmp/ab-new/Nabla.Bench.dll 5 train ../shared/data/mnist 1
 #   bench/ab.sh /tmp/ab-old/Nabla.Bench.dll /tmp/ab-new/Nabla.Bench.dll 5 conv
+#   bench/ab.sh /tmp/aot-old/Nabla.Cli /tmp/aot-new/Nabla.Cli 7 tool --data ../shared/data/mnist
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 if [ $# -lt 4 ]; then usage; exit 2; fi
 old=$1 new=$2 rounds=$3 bench=$4
 shift 4
@@ -29,7 +33,10 @@ done
 case "$bench" in
   train) names=("seconds" "peak MB"); regexes=('ch05 loop ([0-9.]+) s' 'peak working set ([0-9.]+) MB'); better=(lower lower) ;;
   conv)  names=("train img/s" "infer img/s"); regexes=('training ([0-9.]+) images/s' 'inference ([0-9.]+) images/s'); better=(higher higher) ;;
-  *) echo "ab.sh: BENCH must be train or conv, got '$bench'" >&2; exit 2 ;;
+  tool)  names=("total s" "loop s" "accuracy s" "load s" "index s")
+         regexes=('process total ([0-9.]+) s' 'loop ([0-9.]+) s' 'accuracy passes ([0-9.]+) s' 'data load ([0-9.]+) s' 'index build ([0-9.]+) s')
+         better=(lower lower lower lower lower) ;;
+  *) echo "ab.sh: BENCH must be train, conv or tool, got '$bench'" >&2; exit 2 ;;
 esac
 
 logs=$(mktemp -d "${TMPDIR:-/tmp}/nabla-ab.XXXXXX")
@@ -39,7 +46,8 @@ for ((r = 1; r <= rounds; r++)); do
   for side in old new; do
     dll=$old; [ "$side" = new ] && dll=$new
     log="$logs/$side-$r.log"
-    if ! dotnet "$dll" "$bench" "$@" > "$log" 2>&1; then
+    if [ "$bench" = tool ]; then run=(env NABLA_TIMINGS=1 "$dll" train --no-progress "$@"); else run=(dotnet "$dll" "$bench" "$@"); fi
+    if ! "${run[@]}" > "$log" 2>&1; then
       echo "ab.sh: round $r, $side build failed (exit $?); its output: $log" >&2
       tail -n 5 "$log" >&2
       exit 1
@@ -56,7 +64,8 @@ done
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo
-echo "A/B: dotnet DLL $bench $*   ($rounds rounds, old then new in each)"
+if [ "$bench" = tool ]; then echo "A/B: NABLA_TIMINGS=1 NABLA train --no-progress $*   ($rounds rounds, old then new in each)"
+else echo "A/B: dotnet DLL $bench $*   ($rounds rounds, old then new in each)"; fi
 echo "old: $old"
 echo "new: $new"
 for i in "${!names[@]}"; do

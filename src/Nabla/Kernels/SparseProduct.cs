@@ -219,7 +219,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     {
         if (_padded.Length < _nb) _padded = new int[_nb];
         _padNext = 0;
-        _padGeneration++;
+        if (++_padGeneration == 0) _padGeneration = 1; // 0 is a new table's "never padded"
     }
 
     /// <summary>
