@@ -5,10 +5,11 @@ using Nabla.Layers;
 namespace Nabla.Bench.Kernels;
 
 /// <summary>
-/// 3×3 stride-1 convolution forward, float32, batch 100: Winograd F(2×2, 3×3) (the kernel called directly, whatever the
-/// dispatch would choose) against the direct kernels and im2col + GEMM (through the layer, Winograd off; where the direct
+/// 3×3 stride-1 convolution forward, float32, batch 100: Winograd F(2×2, 3×3) and F(4×4, 3×3) (the kernels called
+/// directly, whatever the dispatch would choose) against the direct kernels and im2col + GEMM (through the layer, Winograd off; where the direct
 /// kernels do not take a shape, "Direct" is im2col + GEMM too). The shapes are DeepConvNet's six forward convolutions,
-/// the ∂L/∂x convolutions of its conv3–conv5 (dout with the flipped filters: FN channels in, C filters out, 2 − pad),
+/// the ∂L/∂x convolutions of its conv3–conv5 (dout with the flipped filters: FN channels in, C filters out, 2 − pad;
+/// conv2's and conv6's are their own forward shapes),
 /// fewer input channels (where the transforms stop paying), a map narrower than a vector and few filters.
 /// </summary>
 public class WinogradBenchmarks
@@ -36,6 +37,7 @@ public class WinogradBenchmarks
 
     private Convolution<float> _direct = null!, _im2col = null!;
     private readonly Winograd<float> _winograd = new();
+    private readonly Winograd4<float> _winograd4 = new();
     private Tensor<float> _x = null!, _w = null!, _b = null!;
     private float[] _out = [];
     private ConvGeometry _g;
@@ -53,7 +55,7 @@ public class WinogradBenchmarks
         _g = new ConvGeometry(s.N, s.C, s.H, s.W, s.F, s.F, 1, s.Pad);
         _out = new float[s.N * s.FN * _g.OH * _g.OW];
         if (!Winograd<float>.Supports(_g, s.FN)) throw new InvalidOperationException($"Winograd does not take {s}.");
-        Direct(); Im2Col(); Winograd();
+        Direct(); Im2Col(); Winograd(); Winograd4();
     }
 
     [Benchmark(Baseline = true)]
@@ -66,6 +68,13 @@ public class WinogradBenchmarks
     public float[] Winograd()
     {
         _winograd.Forward(_x.Span, _w.Span, _b.Span, _out, _g, Shape.FN);
+        return _out;
+    }
+
+    [Benchmark]
+    public float[] Winograd4()
+    {
+        _winograd4.Forward(_x.Span, _w.Span, _b.Span, _out, _g, Shape.FN);
         return _out;
     }
 
@@ -82,26 +91,29 @@ public class WinogradBenchmarks
     }
 
     /// <summary>
-    /// <c>winograd [ROUNDS] [--wall]</c>: for each shape, the three forwards in turn, ROUNDS times (default 15), each call
+    /// <c>winograd [ROUNDS] [--wall]</c>: for each shape, the four forwards in turn, ROUNDS times (default 15), each call
     /// timed in the process's CPU time (on a machine shared with other work the wall clock counts their turns), or with
     /// <c>--wall</c> in wall-clock time (what a training step sees, all cores working); prints the medians
-    /// and minima in ms and Winograd's ratio to the faster of the other two. Run with <c>DOTNET_PROCESSOR_COUNT=1</c> for one
+    /// and minima in ms, F(2×2, 3×3)'s ratio to the faster of im2col and direct, and F(4×4, 3×3)'s to the fastest of the other three. Run with <c>DOTNET_PROCESSOR_COUNT=1</c> for one
     /// core's kernel speed (with two, the spinning worker's CPU time counts too).
     /// </summary>
     public static int Probe(string[] args)
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 15;
         bool wall = args.Contains("--wall");
+        if (Environment.GetEnvironmentVariable("W4SKIP") is string sk) Winograd4<float>.Skip = int.Parse(sk);  // PROFILE-TEMP
+        if (Environment.GetEnvironmentVariable("W4V") is string sv) Winograd4<float>.VBudget = int.Parse(sv);  // PROFILE-TEMP
+        if (Environment.GetEnvironmentVariable("W4M") is string sm) Winograd4<float>.MBudget = int.Parse(sm);  // PROFILE-TEMP
         Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
         foreach (var shape in Shapes)
         {
             var b = new WinogradBenchmarks { Shape = shape };
             b.Setup();
-            Action[] runs = [() => b.Im2Col(), () => b.Direct(), () => b.Winograd()];
-            var samples = new double[3][];
-            for (int k = 0; k < 3; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+            Action[] runs = [() => b.Im2Col(), () => b.Direct(), () => b.Winograd(), () => b.Winograd4()];
+            var samples = new double[runs.Length][];
+            for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
             for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < 3; k++)
+                for (int k = 0; k < runs.Length; k++)
                 {
                     double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
                     runs[k]();
@@ -111,8 +123,9 @@ public class WinogradBenchmarks
             bool takesDirect = DirectConv<float>.Supports(b._g, shape.FN);
             foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
             {
-                double im2col = stat(samples[0]), direct = stat(samples[1]), wino = stat(samples[2]);
-                Console.WriteLine($"{shape.Name,-26} {what,-6} im2col {im2col,8:F2}  direct {(takesDirect ? direct.ToString("F2") : "-"),8}  winograd {wino,8:F2}  winograd/best {wino / Math.Min(im2col, takesDirect ? direct : im2col):F2}");
+                double im2col = stat(samples[0]), direct = stat(samples[1]), wino = stat(samples[2]), wino4 = stat(samples[3]);
+                double best = Math.Min(im2col, takesDirect ? direct : im2col);
+                Console.WriteLine($"{shape.Name,-26} {what,-6} im2col {im2col,8:F2}  direct {(takesDirect ? direct.ToString("F2") : "-"),8}  f23 {wino,8:F2}  f43 {wino4,8:F2}  f23/best {wino / best:F2}  f43/best {wino4 / Math.Min(best, wino):F2}");
             }
         }
         return 0;

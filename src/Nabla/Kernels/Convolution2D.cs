@@ -4,9 +4,10 @@ using System.Runtime.CompilerServices;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: 3×3 stride-1
-/// convolutions with many channels, or too narrow for the direct kernels, run Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>,
-/// unless <see cref="KernelOptions.AllowWinograd"/> is off); other stride-1 convolutions with rows of at least one vector
+/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen
+/// (<see cref="Choose"/>): 3×3 stride-1 convolutions run Winograd F(4×4, 3×3) (<see cref="Winograd4{T}"/>) or
+/// F(2×2, 3×3) (<see cref="Winograd{T}"/>) where those measured faster, unless <see cref="KernelOptions.AllowWinograd"/>
+/// is off; other stride-1 convolutions with rows of at least one vector
 /// run the direct kernels of <see cref="DirectConv{T}"/> on the N×C×H×W input, unless
 /// <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
 /// forward pass and its backward pass.
@@ -16,13 +17,17 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
     private Winograd<T>? _winograd, _winogradInput, _winogradFilter;
+    private Winograd4<T>? _winograd4, _winograd4Input;
     private bool _directAllowed, _winogradAllowed, _colFilled;
 
     /// <summary>Whether the last forward pass ran the direct kernels.</summary>
     public bool RanDirect { get; private set; }
 
-    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>).</summary>
+    /// <summary>Whether the last forward pass ran Winograd, F(2×2, 3×3) (<see cref="Winograd{T}"/>) or F(4×4, 3×3).</summary>
     public bool RanWinograd { get; private set; }
+
+    /// <summary>Whether the last forward pass ran Winograd F(4×4, 3×3) (<see cref="Winograd4{T}"/>).</summary>
+    public bool RanWinograd4 { get; private set; }
 
     /// <summary>
     /// Whether dW, db go to the direct kernels: they may run (<see cref="KernelOptions.AllowDirectConvolution"/>) and
@@ -52,9 +57,15 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _geometry = g; _fn = fn; _colFilled = false;
         _directAllowed = options.AllowDirectConvolution;
         _winogradAllowed = options.AllowWinograd;
-        bool direct = _directAllowed && DirectConv<T>.Supports(g, fn);
-        RanWinograd = _winogradAllowed && PreferWinograd(g, fn, direct);
-        RanDirect = !RanWinograd && direct;
+        var path = Choose(g, fn, _directAllowed && DirectConv<T>.Supports(g, fn), _winogradAllowed);
+        RanWinograd4 = path == Path.Winograd4;
+        RanWinograd = RanWinograd4 || path == Path.Winograd;
+        RanDirect = path == Path.Direct;
+        if (RanWinograd4)
+        {
+            (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn);
+            return;
+        }
         if (RanWinograd)
         {
             (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
@@ -88,9 +99,11 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
         var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
         bool directFits = gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
-        bool winogradInput = gx is { } gw && _winogradAllowed && PreferWinograd(gw, g.C, directFits);
-        bool directInput = !winogradInput && directFits;
+        var inputPath = gx is { } gw ? Choose(gw, g.C, directFits, _winogradAllowed) : Path.Im2Col;
+        bool winograd4Input = inputPath == Path.Winograd4, winogradInput = winograd4Input || inputPath == Path.Winograd;
+        bool directInput = inputPath == Path.Direct;
         RanWinogradInputGradient = winogradInput;
+        RanWinograd4InputGradient = winograd4Input;
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
@@ -114,7 +127,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
             var zeros = Buffer(ref _zeros, g.C);
             zeros.Clear();
-            if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            if (winograd4Input) (_winograd4Input ??= new Winograd4<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            else if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             else (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             return;
         }
@@ -123,19 +137,45 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         Im2Col.Backward<T>(dcol, dx, g);
     }
 
+    /// <summary>The kernels a convolution (a forward, or the flipped convolution of a ∂L/∂x) can run on.</summary>
+    private enum Path { Im2Col, Direct, Winograd, Winograd4 }
+
     /// <summary>
-    /// Whether a convolution that Winograd handles takes it: always rather than im2col and GEMM; rather than the direct
-    /// kernels (<paramref name="direct"/>: they may run and take the shape) from <see cref="Winograd{T}.MinChannelsOverDirect"/>
-    /// input channels, where it measured faster.
+    /// The one place that chooses a convolution's kernel, <paramref name="direct"/> telling whether the direct kernels may
+    /// run and take the shape. Where Winograd may run (<paramref name="winogradAllowed"/>) and handles the shape: F(4×4,
+    /// 3×3) where <see cref="PreferWinograd4"/> says it measured fastest; else F(2×2, 3×3) rather than im2col and GEMM
+    /// always, and rather than the direct kernels from <see cref="Winograd{T}.MinChannelsOverDirect"/> input channels.
+    /// Otherwise the direct kernels where they take the shape, else im2col and GEMM.
     /// </summary>
-    private static bool PreferWinograd(ConvGeometry g, int fn, bool direct) =>
-        Winograd<T>.Supports(g, fn) && (!direct || g.C >= Winograd<T>.MinChannelsOverDirect);
+    private static Path Choose(ConvGeometry g, int fn, bool direct, bool winogradAllowed)
+    {
+        if (winogradAllowed && Winograd<T>.Supports(g, fn))
+        {
+            if (PreferWinograd4(g)) return Path.Winograd4;
+            if (!direct || g.C >= Winograd<T>.MinChannelsOverDirect) return Path.Winograd;
+        }
+        return direct ? Path.Direct : Path.Im2Col;
+    }
+
+    /// <summary>
+    /// Whether a 3×3 stride-1 convolution that Winograd handles takes F(4×4, 3×3): with at least a vector of images (its
+    /// vectors hold one entry of L images) and <see cref="MinChannelsForWinograd4"/> input channels.
+    /// Measured with <c>Nabla.Bench winograd --wall</c> (docs/benchmarks.md, issue 19, F(4×4, 3×3)).
+    /// </summary>
+    private static bool PreferWinograd4(ConvGeometry g) =>
+        g.N >= System.Runtime.Intrinsics.Vector256<T>.Count && g.C >= MinChannelsForWinograd4;
+
+    /// <summary>The fewest input channels for which F(4×4, 3×3) is chosen (<see cref="PreferWinograd4"/>).</summary>
+    internal const int MinChannelsForWinograd4 = 16;
 
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels (rather than GEMM and col2im).</summary>
     public bool RanDirectInputGradient { get; private set; }
 
-    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd (the flipped convolution).</summary>
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd (the flipped convolution), either size.</summary>
     public bool RanWinogradInputGradient { get; private set; }
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(4×4, 3×3).</summary>
+    public bool RanWinograd4InputGradient { get; private set; }
 
     /// <summary>
     /// For stride 1 and square filters padded by at most FH − 1, ∂L/∂x is itself a stride-1 convolution:

@@ -1,0 +1,247 @@
+using System.Numerics;
+using Nabla.Kernels;
+using Nabla.Layers;
+using Nabla.Tests.Layers;
+
+namespace Nabla.Tests.Kernels;
+
+/// <summary>
+/// Winograd F(4×4, 3×3) (<see cref="Winograd4{T}"/>) against the book's im2col + GEMM in float and double, its ∂L/∂x
+/// through the layer against numerical gradients, its dispatch in <see cref="Convolution2D{T}"/>, and its buffers.
+/// </summary>
+public class Winograd4Tests
+{
+    /// <summary>Every padding; outputs 1×1 to 28×28, odd and not multiples of 4; channel and filter counts 1 to 64.</summary>
+    public static IEnumerable<object[]> Shapes()
+    {
+        // (H, W) for pad 1; the other pads shift the output size by ∓2.
+        (int H, int W)[] sizes = [(3, 3), (5, 7), (7, 5), (9, 9), (11, 6), (14, 14), (8, 8)];
+        (int C, int F)[] channels = [(1, 1), (3, 7), (7, 3), (17, 33), (33, 17), (64, 5), (1, 64)];
+        foreach (int pad in new[] { 0, 1, 2 })
+            foreach (var (h, w) in sizes)
+                foreach (var (c, f) in channels)
+                    if (h + 2 * pad >= 3 && w + 2 * pad >= 3)
+                        yield return [pad, h, w, c, f];
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ForwardMatchesIm2Col(int pad, int h, int w, int c, int fn)
+    {
+        int n = h * w * c > 4_000 ? 3 : 5;   // fewer images than a vector: a partial group
+        Compare<double>(n, c, h, w, fn, pad);
+        Compare<float>(n, c, h, w, fn, pad);
+    }
+
+    /// <summary>Several groups of images (a partial last one), several blocks per core; DeepConvNet's shapes.</summary>
+    [Theory]
+    [InlineData(37, 16, 28, 28, 16, 1)]   // conv2
+    [InlineData(21, 16, 14, 14, 32, 1)]   // conv3
+    [InlineData(23, 32, 14, 14, 32, 2)]   // conv4: 16×16 out
+    [InlineData(19, 32, 8, 8, 64, 1)]     // conv5
+    [InlineData(17, 64, 8, 8, 64, 1)]     // conv6
+    [InlineData(9, 32, 16, 16, 32, 0)]    // conv4's ∂L/∂x
+    [InlineData(11, 33, 7, 9, 7, 0)]
+    [InlineData(5, 130, 6, 7, 13, 1)]     // the filter transform shared among the cores, 13 filters (a partial last block)
+    public void ManyBlocksMatchIm2Col(int n, int c, int h, int w, int fn, int pad)
+    {
+        Compare<double>(n, c, h, w, fn, pad);
+        Compare<float>(n, c, h, w, fn, pad);
+    }
+
+    private static readonly double[,] Bt =
+    {
+        { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 },
+        { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 },
+    };
+    private static readonly double[,] G =
+    {
+        { 1 / 4.0, 0, 0 }, { 1 / 6.0, 1 / 6.0, 1 / 6.0 }, { 1 / 6.0, 1 / 6.0, 1 / 6.0 },
+        { 1 / 24.0, 1 / 12.0, 1 / 6.0 }, { 1 / 24.0, 1 / 12.0, 1 / 6.0 }, { 0, 0, 1 },
+    };   // |G|
+    private static readonly double[,] At = { { 1, 1, 1, 1, 1, 0 }, { 0, 1, 1, 2, 2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, 1, 8, 8, 1 } };   // |Aᵀ|
+
+    /// <summary>|M| |a| |N|ᵀ for a (r × r) and |M| (k × r), |N| (k × r): the transform done in absolute values.</summary>
+    private static double[,] AbsTransform(double[,] m, double[,] a, double[,] nn)
+    {
+        int k = m.GetLength(0), r = m.GetLength(1), k2 = nn.GetLength(0);
+        var t = new double[k, k2];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k2; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < r; p++)
+                    for (int q = 0; q < r; q++) s += Math.Abs(m[i, p]) * Math.Abs(a[p, q]) * Math.Abs(nn[j, q]);
+                t[i, j] = s;
+            }
+        return t;
+    }
+
+    /// <summary>
+    /// Runs the kernel itself (twice: the second call reuses the first one's buffers) and compares it with im2col + GEMM.
+    /// </summary>
+    /// <remarks>
+    /// The tolerance is a first-order rounding analysis of the two computations, with u the unit roundoff (2⁻²⁴ for
+    /// float, 2⁻⁵³ for double). Winograd's computation done in absolute values gives, for output (a, b) of a tile,
+    /// T = Σ_ξ |Aᵀ|[a, k]·|Aᵀ|[b, i] · Σ_c Ũ_c[ξ]·Ṽ_c[ξ] (ξ = (k, i)) with Ũ = |G| |g| |G|ᵀ and Ṽ = |Bᵀ| |d| |Bᵀ|ᵀ over
+    /// the 6×6 padded input tile: every intermediate value is at most its counterpart there. The longest chain of
+    /// roundings is C + 21 (3 in each of G's two passes and of Bᵀ's, C in the product's FMAs, 4 in each of Aᵀ's two
+    /// passes, 1 for the bias), so |winograd − exact| ≤ (C + 21)·u·T; we allow (C + 24)·u·T. The reference's dot
+    /// product of 9C terms is off by at most 9C·u·Σ|w||x| (over the 3×3 window), plus the bias's few u of the result.
+    /// T is much larger than the output (Bᵀ's 5s and Aᵀ's 8s): this bounds the worst case, and the float check is
+    /// tight only for few channels; the double check (u = 2⁻⁵³) catches any wrong coefficient or misplaced value.
+    /// </remarks>
+    private static void Compare<T>(int n, int c, int h, int w, int fn, int pad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new ConvGeometry(n, c, h, w, 3, 3, 1, pad);
+        if (!Winograd4<T>.Supports(g, fn)) return;   // no AVX2: nothing to compare
+        var rng = new Random(n * 1_000 + c * 37 + h * 11 + w + fn * 3 + pad);
+        var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
+        var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, 3, 3);
+        var b = Tensor<T>.RandomNormal(rng, T.One, fn);
+        var expected = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = WinogradTests.Reference }.Forward(x);
+        var actual = new T[n * fn * g.OH * g.OW];
+        var kernel = new Winograd4<T>();
+        for (int run = 0; run < 2; run++) kernel.Forward(x.Span, wt.Span, b.Span, actual, g, fn);
+        double u = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        // Ũ per (f, c); Ṽ per (image, c, tile).
+        var uAbs = new double[fn, c][,];
+        for (int f = 0; f < fn; f++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                var gf = new double[3, 3];
+                for (int k = 0; k < 9; k++) gf[k / 3, k % 3] = double.CreateChecked(wt[f, ci, k / 3, k % 3]);
+                uAbs[f, ci] = AbsTransform(G, gf, G);
+            }
+        int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4;
+        var vAbs = new double[n, c, th, tw][,];
+        for (int i = 0; i < n; i++)
+            for (int ci = 0; ci < c; ci++)
+                for (int ty = 0; ty < th; ty++)
+                    for (int tx = 0; tx < tw; tx++)
+                    {
+                        var d = new double[6, 6];
+                        for (int r = 0; r < 6; r++)
+                            for (int q = 0; q < 6; q++)
+                            {
+                                int yy = 4 * ty + r - pad, xx = 4 * tx + q - pad;
+                                if (yy >= 0 && yy < h && xx >= 0 && xx < w) d[r, q] = double.CreateChecked(x[i, ci, yy, xx]);
+                            }
+                        vAbs[i, ci, ty, tx] = AbsTransform(Bt, d, Bt);
+                    }
+        var m = new double[6, 6];
+        for (int i = 0; i < n; i++)
+            for (int f = 0; f < fn; f++)
+                for (int ty = 0; ty < th; ty++)
+                    for (int tx = 0; tx < tw; tx++)
+                    {
+                        // Σ_c Ũ_c ⊙ Ṽ_c for this tile and filter.
+                        for (int k = 0; k < 36; k++)
+                        {
+                            double s = 0;
+                            for (int ci = 0; ci < c; ci++) s += uAbs[f, ci][k / 6, k % 6] * vAbs[i, ci, ty, tx][k / 6, k % 6];
+                            m[k / 6, k % 6] = s;
+                        }
+                        for (int a = 0; a < 4 && 4 * ty + a < g.OH; a++)
+                            for (int bb = 0; bb < 4 && 4 * tx + bb < g.OW; bb++)
+                            {
+                                int y = 4 * ty + a, z = 4 * tx + bb;
+                                double t = 0, direct = 0;
+                                for (int k = 0; k < 6; k++)
+                                    for (int q = 0; q < 6; q++) t += At[a, k] * At[bb, q] * m[k, q];
+                                for (int ci = 0; ci < c; ci++)
+                                    for (int r = 0; r < 3; r++)
+                                        for (int q = 0; q < 3; q++)
+                                        {
+                                            int yy = y + r - pad, xx = z + q - pad;
+                                            if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                                                direct += Math.Abs(double.CreateChecked(wt[f, ci, r, q]) * double.CreateChecked(x[i, ci, yy, xx]));
+                                        }
+                                double e = double.CreateChecked(expected[i, f, y, z]);
+                                double av = double.CreateChecked(actual[((i * fn + f) * g.OH + y) * g.OW + z]);
+                                double tol = (c + 24) * u * t + 9.0 * c * u * direct + 4 * u * Math.Abs(e);
+                                Assert.True(Math.Abs(av - e) <= tol,
+                                    $"{typeof(T).Name} n={i} f={f} y={y} x={z}: winograd4 {av} vs im2col {e} (|Δ| {Math.Abs(av - e):G3} > {tol:G3})");
+                            }
+                    }
+    }
+
+    /// <summary>
+    /// ∂L/∂x (the flipped convolution, on F(4×4, 3×3) as the dispatch chooses: at least a vector of images, 4 doubles),
+    /// dW and db through the layer against numerical gradients in double.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 32, 8, 8, 64, 1)]     // DeepConvNet's conv5 shape, fewer images
+    [InlineData(4, 32, 9, 7, 33, 2)]     // odd sizes; pad 2: the flipped convolution has none
+    [InlineData(4, 33, 6, 5, 32, 0)]     // pad 0: the flipped convolution is padded by 2
+    public void LayerBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int pad)
+    {
+        var rng = new Random(n * 13 + c + w + pad);
+        var conv = new Convolution<double>(Tensor<double>.RandomNormal(rng, 1.0, fn, c, 3, 3), Tensor<double>.RandomNormal(rng, 1.0, fn), 1, pad);
+        LayerCheck.Run(conv, Tensor<double>.RandomNormal(rng, 1.0, n, c, h, w), rng, 1e-7);
+        if (!Winograd4<double>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
+        Assert.True(conv.LastForwardWasWinograd4);
+        Assert.True(conv.LastInputGradientWasWinograd4);
+    }
+
+    /// <summary>The layer's choice among F(4×4, 3×3), F(2×2, 3×3) and the direct kernels, and AllowWinograd turning both off.</summary>
+    [Theory]
+    [InlineData(true, 100, 32, 8, 8, 64, 1, true)]      // DeepConvNet's conv5
+    [InlineData(true, 100, 64, 8, 8, 64, 1, true)]      // conv6
+    [InlineData(false, 100, 64, 8, 8, 64, 1, false)]    // Winograd off: neither
+    public void DispatchReportsThePath(bool allowWinograd, int n, int c, int h, int w, int fn, int pad, bool winograd4)
+    {
+        if (!Winograd4<float>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
+        var rng = new Random(n + c + h + fn);
+        var x = Tensor<float>.RandomNormal(rng, 1f, n, c, h, w);
+        var wt = Tensor<float>.RandomNormal(rng, 1f, fn, c, 3, 3);
+        var b = Tensor<float>.RandomNormal(rng, 1f, fn);
+        var conv = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowWinograd = allowWinograd } };
+        var reference = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = WinogradTests.Reference };
+        var y = conv.Forward(x).Clone();
+        var expected = reference.Forward(x);
+        var dout = Tensor<float>.RandomNormal(rng, 1f, y.Shape.ToArray());
+        var dx = conv.Backward(dout).Clone();
+        var dxExpected = reference.Backward(dout);
+        Assert.Equal(winograd4, conv.LastForwardWasWinograd4);
+        Assert.Equal(winograd4, conv.LastInputGradientWasWinograd4);
+        Assert.Equal(allowWinograd, conv.LastForwardWasWinograd);
+        if (!allowWinograd) Assert.False(conv.LastInputGradientWasWinograd || conv.LastFilterGradientWasWinograd);
+        // Scaled like WinogradTests' dispatch comparison, looser by F(4×4, 3×3)'s larger transform coefficients.
+        WinogradTests.Close(y, expected, 1e-3f);
+        WinogradTests.Close(dx, dxExpected, 1e-3f);
+    }
+
+    /// <summary>Once warm, a forward allocates nothing (the buffers, the transformed filters and the job are kept).</summary>
+    [Fact]
+    public void AllocatesNothingOnceWarm()
+    {
+        var g = new ConvGeometry(20, 32, 8, 8, 3, 3, 1, 1);
+        if (!Winograd4<float>.Supports(g, 64)) return;
+        var rng = new Random(3);
+        var x = Tensor<float>.RandomNormal(rng, 1f, 20, 32, 8, 8);
+        var w = Tensor<float>.RandomNormal(rng, 1f, 64, 32, 3, 3);
+        var b = new float[64];
+        var output = new float[20 * 64 * 64];
+        var kernel = new Winograd4<float>();
+        kernel.Forward(x.Span, w.Span, b, output, g, 64);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        kernel.Forward(x.Span, w.Span, b, output, g, 64);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void RejectsShapesItDoesNotHandle()
+    {
+        var k = new Winograd4<float>();
+        var g5 = new ConvGeometry(1, 2, 8, 8, 5, 5, 1, 1);
+        var e1 = Assert.Throws<InvalidOperationException>(() => k.Forward(new float[128], new float[100], new float[2], new float[2 * 36], g5, 2));
+        Assert.Contains("F(4×4, 3×3) does not handle", e1.Message);
+        var g = new ConvGeometry(1, 2, 8, 8, 3, 3, 1, 1);
+        if (!Winograd4<float>.Supports(g, 2)) return;
+        var e = Assert.Throws<ArgumentException>(() => k.Forward(new float[100], new float[36], new float[2], new float[128], g, 2));
+        Assert.Contains("too small", e.Message);
+        Assert.False(Winograd4<float>.Supports(new ConvGeometry(1, 2, 8, 8, 3, 3, 2, 1), 2));   // stride 2
+        Assert.False(Winograd4<float>.Supports(new ConvGeometry(1, 2, 8, 8, 3, 3, 1, 3), 2));   // pad 3
+    }
+}
