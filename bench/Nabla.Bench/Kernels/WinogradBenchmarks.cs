@@ -101,9 +101,6 @@ public class WinogradBenchmarks
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 15;
         bool wall = args.Contains("--wall");
-        if (Environment.GetEnvironmentVariable("W4SKIP") is string sk) Winograd4<float>.Skip = int.Parse(sk);  // PROFILE-TEMP
-        if (Environment.GetEnvironmentVariable("W4V") is string sv) Winograd4<float>.VBudget = int.Parse(sv);  // PROFILE-TEMP
-        if (Environment.GetEnvironmentVariable("W4M") is string sm) Winograd4<float>.MBudget = int.Parse(sm);  // PROFILE-TEMP
         Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
         foreach (var shape in Shapes)
         {

@@ -154,7 +154,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         _taskSize = RoundUp((int)(_vSize + _mSize + _rowsSize + _outRowSize), 64 / tsize);
         long total = _taskSize * _tasks;
         if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
-        long uSize = (long)Positions * _fb * g.C * FilterBlock;
+        long uSize = Positions * UPosition(_fb, g.C);
         if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
     }
 
@@ -176,6 +176,13 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     internal static int Threads(ConvGeometry g, int fn) =>
         (long)g.N * fn * g.OH * g.OW * g.C * 9 >= 200_000 ? WorkerPool.Concurrency : 1;
 
+    /// <summary>
+    /// The distance between two positions of U: fb blocks of 4 filters by c channels, and a cache line more, so that
+    /// the filter transform's stores to every position (a multiple of 4 KB apart without it: 64 × 64 filters) fall in
+    /// different L1 sets.
+    /// </summary>
+    internal static long UPosition(int fb, int c) => (long)fb * c * FilterBlock + 64 / Unsafe.SizeOf<T>();
+
     internal static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>
@@ -187,7 +194,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     internal static void TransformFilters(T* w, T* u, int fn, int c, int fb, int b0, int b1)
     {
         T half = T.One / (T.One + T.One);
-        long position = (long)fb * c * FilterBlock;
+        long position = UPosition(fb, c);
         T* m = stackalloc T[12];
         for (int f = b0 * FilterBlock; f < b1 * FilterBlock; f++)
             for (int ci = 0; ci < c; ci++)
@@ -427,7 +434,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     internal static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition, int positions)
     {
         int l = L, step = 3 * l, end = RoundUp(tiles, l);
-        long uPosition = (long)fb * c * FilterBlock;
+        long uPosition = UPosition(fb, c);
         for (int xi = 0; xi < positions; xi++)
         for (int f0 = 0; f0 < fb; f0++)
         {

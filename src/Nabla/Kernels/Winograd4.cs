@@ -77,7 +77,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         // A block's tiles: one position's V (C × tiles) in about 12 KB of L1, the block's M (36 × FN × tiles) in about
         // 256 KB of L2; at least the product's 3 vectors of tiles.
         int fp = _fb * FilterBlock;
-        int targetVectors = Math.Clamp(Math.Min(VBudget / (g.C * tsize), MBudget / (36 * fp * tsize)), 3 * l, 256) / l;
+        int targetVectors = Math.Clamp(Math.Min(12_288 / (g.C * tsize), 258_048 / (Positions * fp * tsize)), 3 * l, 256) / l;
         _blockUnits = Math.Min(_units, Math.Max((3 + _tw - 1) / _tw, targetVectors / _tw));
         _blocks = (_units + _blockUnits - 1) / _blockUnits;
         int threads = Winograd<T>.Threads(g, fn);
@@ -93,19 +93,20 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         _taskSize = Winograd<T>.RoundUp((int)(_vSize + _mSize + _rowsSize + stageSize), 64 / tsize);
         long total = _taskSize * _tasks;
         if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
-        long uSize = (long)Positions * _fb * g.C * FilterBlock;
+        long uSize = Positions * Winograd<T>.UPosition(_fb, g.C);
         if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
     }
 
     /// <summary>
     /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3), ξ = 6·row + column, for the filter
-    /// blocks [b0, b1); the filters past the last one of a block are zero.
+    /// blocks [b0, b1); the filters past the last one of a block are zero. Multiplies by ⅙ rounded (no divisions: this
+    /// runs for every filter and channel on every call).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void TransformFilters(T* w, T* u, int fn, int c, int fb, int b0, int b1)
     {
-        long position = (long)fb * c * FilterBlock;
-        T* m = stackalloc T[18];
+        long position = Winograd<T>.UPosition(fb, c);
+        T two = T.One + T.One, quarter = T.One / (two + two), half = T.One / two, sixth = T.One / (two + two + two);
         for (int f = b0 * FilterBlock; f < b1 * FilterBlock; f++)
             for (int ci = 0; ci < c; ci++)
             {
@@ -116,26 +117,36 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
                     continue;
                 }
                 T* g = w + ((long)f * c + ci) * 9;
-                for (int j = 0; j < 3; j++) FilterColumn(g[j], g[3 + j], g[6 + j], m + j, 3);   // G g: 6 rows of 3
-                for (int i = 0; i < 6; i++) FilterColumn(m[3 * i], m[3 * i + 1], m[3 * i + 2], dst + 6 * i * position, position);   // (G g) Gᵀ
+                // G g: 6 rows of 3, one column of g at a time …
+                FilterColumn(g[0], g[3], g[6], quarter, half, sixth, out var m00, out var m10, out var m20, out var m30, out var m40, out var m50);
+                FilterColumn(g[1], g[4], g[7], quarter, half, sixth, out var m01, out var m11, out var m21, out var m31, out var m41, out var m51);
+                FilterColumn(g[2], g[5], g[8], quarter, half, sixth, out var m02, out var m12, out var m22, out var m32, out var m42, out var m52);
+                // … then (G g) Gᵀ: each of its rows through G.
+                FilterRow(m00, m01, m02, quarter, half, sixth, dst, position);
+                FilterRow(m10, m11, m12, quarter, half, sixth, dst + 6 * position, position);
+                FilterRow(m20, m21, m22, quarter, half, sixth, dst + 12 * position, position);
+                FilterRow(m30, m31, m32, quarter, half, sixth, dst + 18 * position, position);
+                FilterRow(m40, m41, m42, quarter, half, sixth, dst + 24 * position, position);
+                FilterRow(m50, m51, m52, quarter, half, sixth, dst + 30 * position, position);
             }
     }
 
-    /// <summary>G (a, b, c)ᵀ: (a/4, −(a + b + c)/6, −(a − b + c)/6, (a/4 + b/2 + c)/6, (a/4 − b/2 + c)/6, c), every stride-th entry of dst.</summary>
+    /// <summary>G (a, b, c)ᵀ = (a/4, −(a + b + c)/6, −(a − b + c)/6, (a/4 + b/2 + c)/6, (a/4 − b/2 + c)/6, c).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FilterColumn(T a, T b, T c, T* dst, long stride)
+    private static void FilterColumn(T a, T b, T c, T quarter, T half, T sixth, out T r0, out T r1, out T r2, out T r3, out T r4, out T r5)
     {
-        T two = T.One + T.One, four = two + two, six = four + two;
-        T q = a / four, h = b / two;
-        dst[0] = q;
-        dst[stride] = -(a + b + c) / six;
-        dst[2 * stride] = -(a - b + c) / six;
-        dst[3 * stride] = (q + h + c) / six;
-        dst[4 * stride] = (q - h + c) / six;
-        dst[5 * stride] = c;
+        T q = a * quarter, h = b * half, ac = a + c, qc = q + c;
+        r0 = q; r1 = -(ac + b) * sixth; r2 = -(ac - b) * sixth; r3 = (qc + h) * sixth; r4 = (qc - h) * sixth; r5 = c;
     }
 
-    internal static int Skip, VBudget = 12_288, MBudget = 258_048;  // PROFILE-TEMP
+    /// <summary><see cref="FilterColumn"/> of one row, into dst[0], dst[stride], … dst[5·stride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FilterRow(T a, T b, T c, T quarter, T half, T sixth, T* dst, long stride)
+    {
+        FilterColumn(a, b, c, quarter, half, sixth, out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
+        dst[0] = r0; dst[stride] = r1; dst[2 * stride] = r2; dst[3 * stride] = r3; dst[4 * stride] = r4; dst[5 * stride] = r5;
+    }
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task)
@@ -145,9 +156,9 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         for (int blk = b0; blk < b1; blk++)
         {
             int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
-            if ((Skip & 1) == 0) TransformInput(u0, u1, v, rows);
-            if ((Skip & 2) == 0) Winograd<T>.Multiply(_u, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _mPosition, Positions);
-            if ((Skip & 4) == 0) TransformOutput(u0, u1, m, stage);
+            TransformInput(u0, u1, v, rows);
+            Winograd<T>.Multiply(_u, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _mPosition, Positions);
+            TransformOutput(u0, u1, m, stage);
         }
     }
 
@@ -171,7 +182,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             for (int c = 0; c < g.C; c++)
             {
                 for (int k = 0; k < l; k++) src[k] = (nint)(_x + ((long)(n0 + Math.Min(k, valid - 1)) * g.C + c) * plane);
-                if ((Skip & 8) == 0) for (int r = 0; r < rowCount; r++) BuildRow(src, 4 * ty0 + r - g.Pad, rows + ((long)c * rowCount + r) * rs);
+                for (int r = 0; r < rowCount; r++) BuildRow(src, 4 * ty0 + r - g.Pad, rows + ((long)c * rowCount + r) * rs);
             }
             for (int ty = ty0; ty < ty1; ty++)
             {
@@ -179,7 +190,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
                 for (int c = 0; c < g.C; c++)
                 {
                     T* r = rows + ((long)c * rowCount + 4 * (ty - ty0)) * rs, vc = vt + (long)c * _ntp;
-                    if ((Skip & 16) == 0) for (int tx = 0; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, _vPosition, tmp);
+                    for (int tx = 0; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, _vPosition, tmp);
                 }
             }
             u += ty1 - ty0;

@@ -85,8 +85,9 @@ public class Winograd4Tests
     /// float, 2⁻⁵³ for double). Winograd's computation done in absolute values gives, for output (a, b) of a tile,
     /// T = Σ_ξ |Aᵀ|[a, k]·|Aᵀ|[b, i] · Σ_c Ũ_c[ξ]·Ṽ_c[ξ] (ξ = (k, i)) with Ũ = |G| |g| |G|ᵀ and Ṽ = |Bᵀ| |d| |Bᵀ|ᵀ over
     /// the 6×6 padded input tile: every intermediate value is at most its counterpart there. The longest chain of
-    /// roundings is C + 21 (3 in each of G's two passes and of Bᵀ's, C in the product's FMAs, 4 in each of Aᵀ's two
-    /// passes, 1 for the bias), so |winograd − exact| ≤ (C + 21)·u·T; we allow (C + 24)·u·T. The reference's dot
+    /// roundings is C + 23 (4 in each of G's two passes, counting ⅙'s own rounding; 3 in each of Bᵀ's; C in the
+    /// product's FMAs; 4 in each of Aᵀ's two passes; 1 for the bias), so |winograd − exact| ≤ (C + 23)·u·T to first
+    /// order; we allow (C + 24)·u·T. The reference's dot
     /// product of 9C terms is off by at most 9C·u·Σ|w||x| (over the 3×3 window), plus the bias's few u of the result.
     /// T is much larger than the output (Bᵀ's 5s and Aᵀ's 8s): this bounds the worst case, and the float check is
     /// tight only for few channels; the double check (u = 2⁻⁵³) catches any wrong coefficient or misplaced value.
@@ -184,30 +185,43 @@ public class Winograd4Tests
         Assert.True(conv.LastInputGradientWasWinograd4);
     }
 
-    /// <summary>The layer's choice among F(4×4, 3×3), F(2×2, 3×3) and the direct kernels, and AllowWinograd turning both off.</summary>
+    /// <summary>
+    /// The layer's choice among F(4×4, 3×3), F(2×2, 3×3), the direct kernels and im2col for the forward and for the
+    /// ∂L/∂x convolution (C and FN swapped), as measured (docs/benchmarks.md): F(4×4, 3×3) from 16 input channels and a
+    /// vector of images; AllowWinograd off turns both Winograds off. Every output and ∂L/∂x agrees with im2col.
+    /// </summary>
     [Theory]
-    [InlineData(true, 100, 32, 8, 8, 64, 1, true)]      // DeepConvNet's conv5
-    [InlineData(true, 100, 64, 8, 8, 64, 1, true)]      // conv6
-    [InlineData(false, 100, 64, 8, 8, 64, 1, false)]    // Winograd off: neither
-    public void DispatchReportsThePath(bool allowWinograd, int n, int c, int h, int w, int fn, int pad, bool winograd4)
+    [InlineData(true, true, 100, 32, 8, 8, 64, 1, "f43", "f43")]       // DeepConvNet's conv5 (∂L/∂x: 64 channels)
+    [InlineData(true, true, 100, 16, 28, 28, 16, 1, "f43", "f43")]     // conv2
+    [InlineData(true, true, 100, 1, 28, 28, 16, 1, "direct", "f43")]   // conv1: one channel; its ∂L/∂x has 16
+    [InlineData(true, true, 100, 8, 14, 14, 8, 1, "direct", "direct")] // 8 channels: the direct kernels
+    [InlineData(true, true, 4, 32, 8, 8, 64, 1, "f23", "f23")]         // fewer images than a vector: F(2×2, 3×3)
+    [InlineData(true, false, 100, 8, 14, 14, 8, 1, "f23", "f23")]      // direct off: F(2×2, 3×3) below 16 channels
+    [InlineData(false, true, 100, 64, 8, 8, 64, 1, "direct", "direct")] // Winograd off: neither
+    [InlineData(false, false, 100, 16, 8, 8, 16, 2, "im2col", "im2col")]
+    public void DispatchReportsThePath(bool allowWinograd, bool allowDirect, int n, int c, int h, int w, int fn, int pad, string forward, string inputGradient)
     {
         if (!Winograd4<float>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
         var rng = new Random(n + c + h + fn);
         var x = Tensor<float>.RandomNormal(rng, 1f, n, c, h, w);
         var wt = Tensor<float>.RandomNormal(rng, 1f, fn, c, 3, 3);
         var b = Tensor<float>.RandomNormal(rng, 1f, fn);
-        var conv = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = KernelOptions.Default with { AllowWinograd = allowWinograd } };
+        var conv = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad)
+        {
+            Options = KernelOptions.Default with { AllowWinograd = allowWinograd, AllowDirectConvolution = allowDirect },
+        };
         var reference = new Convolution<float>(wt.Clone(), b.Clone(), 1, pad) { Options = WinogradTests.Reference };
         var y = conv.Forward(x).Clone();
         var expected = reference.Forward(x);
         var dout = Tensor<float>.RandomNormal(rng, 1f, y.Shape.ToArray());
         var dx = conv.Backward(dout).Clone();
         var dxExpected = reference.Backward(dout);
-        Assert.Equal(winograd4, conv.LastForwardWasWinograd4);
-        Assert.Equal(winograd4, conv.LastInputGradientWasWinograd4);
-        Assert.Equal(allowWinograd, conv.LastForwardWasWinograd);
-        if (!allowWinograd) Assert.False(conv.LastInputGradientWasWinograd || conv.LastFilterGradientWasWinograd);
-        // Scaled like WinogradTests' dispatch comparison, looser by F(4×4, 3×3)'s larger transform coefficients.
+        string ranForward = conv.LastForwardWasWinograd4 ? "f43" : conv.LastForwardWasWinograd ? "f23" : conv.LastForwardWasDirect ? "direct" : "im2col";
+        string ranInput = conv.LastInputGradientWasWinograd4 ? "f43" : conv.LastInputGradientWasWinograd ? "f23" : conv.LastInputGradientWasDirect ? "direct" : "im2col";
+        Assert.Equal(forward, ranForward);
+        Assert.Equal(inputGradient, ranInput);
+        // Scaled like WinogradTests' dispatch comparison; F(4×4, 3×3)'s larger transform coefficients (5 in Bᵀ, 8 in Aᵀ)
+        // and up to 9 · 64 terms make its float rounding about ten times F(2×2, 3×3)'s.
         WinogradTests.Close(y, expected, 1e-3f);
         WinogradTests.Close(dx, dxExpected, 1e-3f);
     }
