@@ -81,6 +81,52 @@ public class WinogradBenchmarks
     private static Convolution<float> Layer(Tensor<float> w, Tensor<float> b, int pad, bool direct) =>
         new(w, b, stride: 1, pad: pad) { Options = KernelOptions.Default with { AllowDirectConvolution = direct, AllowWinograd = false }, ComputeInputGradient = false };
 
+    /// <summary>
+    /// <c>winograd [ROUNDS] [--wall] --dw</c>: dW and db of each forward shape (not the ∂L/∂x ones) by the direct kernels,
+    /// Winograd F(3×3, 2×2) and F(3×3, 4×4) (<see cref="Winograd4{T}.FilterGradient"/>), the kernels called directly,
+    /// alternating; medians and minima in ms.
+    /// </summary>
+    private static int ProbeFilterGradient(int rounds, bool wall)
+    {
+        Console.WriteLine($"3x3 stride-1 dW, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
+        foreach (var shape in Shapes.Where(s => !s.Name.StartsWith("dx")))
+        {
+            var rng = new Random(1);
+            var g = new ConvGeometry(shape.N, shape.C, shape.H, shape.W, 3, 3, 1, shape.Pad);
+            var x = Tensor<float>.RandomUniform(rng, 0f, 1f, shape.N, shape.C, shape.H, shape.W);
+            var dout = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, shape.N, shape.FN, g.OH, g.OW);
+            var dw = new float[shape.FN * shape.C * 9];
+            var db = new float[shape.FN];
+            var direct = new DirectConv<float>();
+            var f23 = new Winograd<float>();
+            var f43 = new Winograd4<float>();
+            bool takesDirect = DirectConv<float>.Supports(g, shape.FN);
+            Action[] runs =
+            [
+                () => { if (takesDirect) direct.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN); },
+                () => f23.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
+                () => f43.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
+            ];
+            var samples = new double[runs.Length][];
+            for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < runs.Length; k++)
+                {
+                    double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+                    runs[k]();
+                    double c1 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+                    samples[k][r] = (c1 - c0) * 1e3;
+                }
+            foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
+            {
+                double d = stat(samples[0]), w2 = stat(samples[1]), w4 = stat(samples[2]);
+                double best = takesDirect ? Math.Min(d, w2) : w2;
+                Console.WriteLine($"{shape.Name,-26} {what,-6} direct {(takesDirect ? d.ToString("F2") : "-"),8}  f32 {w2,8:F2}  f34 {w4,8:F2}  f34/best {w4 / best:F2}");
+            }
+        }
+        return 0;
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
     private static extern unsafe int ClockGetTime(int clock, long* time);
 
@@ -101,6 +147,7 @@ public class WinogradBenchmarks
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 15;
         bool wall = args.Contains("--wall");
+        if (args.Contains("--dw")) return ProbeFilterGradient(rounds, wall);
         Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
         foreach (var shape in Shapes)
         {

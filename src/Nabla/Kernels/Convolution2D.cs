@@ -17,7 +17,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
     private Winograd<T>? _winograd, _winogradInput, _winogradFilter;
-    private Winograd4<T>? _winograd4, _winograd4Input;
+    private Winograd4<T>? _winograd4, _winograd4Input, _winograd4Filter;
     private bool _directAllowed, _winogradAllowed, _colFilled;
 
     /// <summary>Whether the last forward pass ran the direct kernels.</summary>
@@ -45,8 +45,18 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _winogradAllowed && Winograd<T>.Supports(_geometry, _fn) &&
         (!(_directAllowed && DirectConv<T>.Supports(_geometry, _fn)) || _geometry.C >= Winograd<T>.MinChannelsForFilterGradient);
 
-    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 2×2).</summary>
+    /// <summary>Whether the last backward pass computed dW and db with Winograd, F(3×3, 2×2) or F(3×3, 4×4).</summary>
     public bool RanWinogradFilterGradient { get; private set; }
+
+    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 4×4) (<see cref="Winograd4{T}.FilterGradient"/>).</summary>
+    public bool RanWinograd4FilterGradient { get; private set; }
+
+    /// <summary>
+    /// Whether a Winograd dW (<see cref="WinogradFilterGradient"/>) runs F(3×3, 4×4) rather than F(3×3, 2×2): with at
+    /// least a vector of images, where it measured faster on every shape (<c>Nabla.Bench winograd --wall --dw</c>,
+    /// docs/benchmarks.md, issue 19, F(4×4, 3×3)).
+    /// </summary>
+    private static bool PreferWinograd4FilterGradient(ConvGeometry g) => g.N >= System.Runtime.Intrinsics.Vector256<T>.Count;
 
     private ConvGeometry _geometry;
     private int _fn;
@@ -94,7 +104,9 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
         bool inputGradient = !dx.IsEmpty, winogradFilter = WinogradFilterGradient, directFilter = DirectFilterGradient;
+        bool winograd4Filter = winogradFilter && PreferWinograd4FilterGradient(g);
         RanWinogradFilterGradient = winogradFilter;
+        RanWinograd4FilterGradient = winograd4Filter;
         // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: on the direct kernels when
         // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
         var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
@@ -112,7 +124,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        if (winograd4Filter) (_winograd4Filter ??= new Winograd4<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        else if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
         {

@@ -647,7 +647,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 for (int f = 0; f < fp; f++)
                     for (int t = tiles; t < kt; t++) y[p * _yPosition + (long)f * _ntp + t] = T.Zero;
             }
-            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition);
+            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition, Positions);
         }
     }
 
@@ -709,15 +709,17 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>
-    /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the fb blocks of 4 filters:
+    /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the positions ξ &lt;
+    /// <paramref name="positions"/> and the fb blocks of 4 filters:
     /// 4 filters × 3 channels of vector sums in 12 registers (3 loads of V and 4 of Y' feed 12 FMAs), added into M at the end.
     /// </summary>
+    /// <remarks>Shared with <see cref="Winograd4{T}.FilterGradient"/> (36 positions).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition)
+    internal static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition, int positions)
     {
         int l = L;
         long mPosition = (long)fb * FilterBlock * c;
-        for (int xi = 0; xi < Positions; xi++)
+        for (int xi = 0; xi < positions; xi++)
             for (int f0 = 0; f0 < fb; f0++)
             {
                 T* y0 = y + xi * yPosition + (long)f0 * FilterBlock * ntp, y1 = y0 + ntp, y2 = y1 + ntp, y3 = y2 + ntp;

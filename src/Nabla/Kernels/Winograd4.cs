@@ -41,6 +41,11 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
     private Winograd<T>.FilterJob? _filterJob;
+    // dW (FilterGradient): whether Execute runs its tasks, where dout and its transform Y' lie, and the per-task M.
+    private bool _filterGradientMode;
+    private long _yPosition, _ySize, _mdwSize;
+    private T* _dout;
+    private T[] _partialM = [];
 
     /// <summary>Whether this kernel handles the geometry: the same as <see cref="Winograd{T}.Supports"/>.</summary>
     public static bool Supports(ConvGeometry g, int filterCount) => Winograd<T>.Supports(g, filterCount);
@@ -151,6 +156,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task)
     {
+        if (_filterGradientMode) { ExecuteFilterGradient(task); return; }
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
         T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, stage = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
@@ -182,7 +188,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             for (int c = 0; c < g.C; c++)
             {
                 for (int k = 0; k < l; k++) src[k] = (nint)(_x + ((long)(n0 + Math.Min(k, valid - 1)) * g.C + c) * plane);
-                for (int r = 0; r < rowCount; r++) BuildRow(src, 4 * ty0 + r - g.Pad, rows + ((long)c * rowCount + r) * rs);
+                for (int r = 0; r < rowCount; r++) BuildRow(src, 4 * ty0 + r - g.Pad, rows + ((long)c * rowCount + r) * rs, g.H, g.W, g.Pad, _wp);
             }
             for (int ty = ty0; ty < ty1; ty++)
             {
@@ -198,14 +204,14 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     }
 
     /// <summary>
-    /// Padded row y (zero outside the map) of the L images at src, image-minor: dst[(pad + x)·L + k] = image k's x at
-    /// column x, zeros in the padding columns.
+    /// Padded row y (zero outside the h × w map) of the L images at src, image-minor: dst[(pad + x)·L + k] = image k's
+    /// x at column x, zeros in the padding columns up to wp.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void BuildRow(nint* src, int y, T* dst)
+    private static void BuildRow(nint* src, int y, T* dst, int h, int w, int pad, int wp)
     {
-        int l = L, w = _g.W, pad = _g.Pad, wp = _wp;
-        if (y < 0 || y >= _g.H)
+        int l = L;
+        if (y < 0 || y >= h)
         {
             for (int q = 0; q < wp * l; q += l) Vector256<T>.Zero.Store(dst + q);
             return;
@@ -348,6 +354,185 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         y1 = Simd.Fma(Vector256.Create(T.CreateTruncating(2)), d, b);
         y2 = Simd.Fma(Vector256.Create(T.CreateTruncating(4)), c, a);
         y3 = Simd.Fma(Vector256.Create(T.CreateTruncating(8)), d, b) + m5;
+    }
+
+    /// <summary>
+    /// dW (FN, C, 3, 3) and db (FN) of the convolution out = x ⋆ w + b with stride 1, given x (N, C, H, W) and ∂L/∂out
+    /// (N, FN, OH, OW): the same points transposed, F(3×3, 4×4). dW[f, c] is the correlation of the padded x with
+    /// dout[f]; split dout into the forward's 4×4 output tiles, each matched with its 6×6 padded input tile.
+    /// </summary>
+    /// <remarks>
+    /// The forward's identity y = Aᵀ[(G g) ⊙ (Bᵀ d)] read the other way (Σ_k δ_k y_k = Σ_ξ (A δ)_ξ (G g)_ξ (Bᵀ d)_ξ)
+    /// gives dW = Gᵀ M G with M[ξ](f, c) = Σ over images and tiles of Y'[ξ](f, tile) · V[ξ](c, tile), V = Bᵀ d B the
+    /// forward's input transform and Y' = A δ Aᵀ of each dout tile δ (A = (Aᵀ)ᵀ, 6×4:
+    /// rows (1 0 0 0), (1 1 1 1), (1 −1 1 −1), (1 2 4 8), (1 −2 4 −8), (0 0 0 1)). The input transform, its layout
+    /// (L images per vector) and blocks are the forward's; dout's rows are built image-minor the same way (the lanes of
+    /// a last partial group zero, so that they add nothing). The product is <see cref="Winograd{T}.MultiplyFilterGradient"/>
+    /// over 36 positions (sums over tiles and lanes), one task per core with its own M, added at the end.
+    /// </remarks>
+    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, Span<T> db, ConvGeometry g, int filterCount)
+    {
+        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd F(4×4, 3×3) does not handle {g} with {filterCount} filters.");
+        if (x.Length < (long)g.N * g.C * g.H * g.W || dout.Length < (long)g.N * filterCount * g.OH * g.OW ||
+            dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
+            throw new ArgumentException($"Winograd F(4×4, 3×3): buffers too small for the filter gradient of {g} with {filterCount} filters.");
+        PlanFilterGradient(g, filterCount);
+        int c = g.C;
+        long mPosition = (long)_fb * FilterBlock * c;
+        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM)
+        {
+            new Span<T>(pm, (int)(_mdwSize * _tasks)).Clear();
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _filterGradientMode = true;
+            try
+            {
+                if (_tasks == 1) Execute(0);
+                else WorkerPool.Run(this, _tasks);
+            }
+            finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
+            for (int t = 1; t < _tasks; t++)
+                System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<T>(pm, (int)_mdwSize), new ReadOnlySpan<T>(pm + t * _mdwSize, (int)_mdwSize), new Span<T>(pm, (int)_mdwSize));
+            T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
+            T* s = stackalloc T[18];
+            for (int f = 0; f < filterCount; f++)
+                for (int ci = 0; ci < c; ci++)
+                {
+                    T* mp = pm + (long)f * c + ci;
+                    // Gᵀ down each column q of M …
+                    for (int q = 0; q < 6; q++)
+                    {
+                        GradientSix(mp[q * mPosition], mp[(6 + q) * mPosition], mp[(12 + q) * mPosition], mp[(18 + q) * mPosition],
+                            mp[(24 + q) * mPosition], mp[(30 + q) * mPosition], quarter, sixth, twelfth, out s[q], out s[6 + q], out s[12 + q]);
+                    }
+                    // … and G across each of the 3 rows.
+                    Span<T> d = dw.Slice((f * c + ci) * 9, 9);
+                    for (int i = 0; i < 3; i++)
+                    {
+                        GradientSix(s[6 * i], s[6 * i + 1], s[6 * i + 2], s[6 * i + 3], s[6 * i + 4], s[6 * i + 5], quarter, sixth, twelfth,
+                            out var a0, out var a1, out var a2);
+                        d[3 * i] = a0; d[3 * i + 1] = a1; d[3 * i + 2] = a2;
+                    }
+                }
+        }
+        ConvolutionBias.Gradient(dout, db, g.N, filterCount, g.OH * g.OW);
+    }
+
+    /// <summary>Gᵀ (m0 … m5): m0/4 − (m1 + m2)/6 + (m3 + m4)/24, (m2 − m1)/6 + (m3 − m4)/12, (m3 + m4 − m1 − m2)/6 + m5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientSix(T m0, T m1, T m2, T m3, T m4, T m5, T quarter, T sixth, T twelfth, out T r0, out T r1, out T r2)
+    {
+        T a = m1 + m2, b = m3 + m4;
+        r0 = m0 * quarter - a * sixth + b * (twelfth / (T.One + T.One));
+        r1 = (m2 - m1) * sixth + (m3 - m4) * twelfth;
+        r2 = (b - a) * sixth + m5;
+    }
+
+    /// <summary><see cref="Plan"/> for <see cref="FilterGradient"/>: blocks of units, one task per core.</summary>
+    private void PlanFilterGradient(ConvGeometry g, int fn)
+    {
+        int l = L, tsize = Unsafe.SizeOf<T>();
+        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        _tw = (g.OW + 3) / 4; _th = (g.OH + 3) / 4; _wp = 4 * _tw + 2;
+        _units = (g.N + l - 1) / l * _th;
+        int fp = _fb * FilterBlock;
+        // One position's V and Y' ((C + FN) × tiles) in about 128 KB of L2, where every 4-filter × 3-channel block of M
+        // reads them.
+        int targetVectors = Math.Clamp(131_072 / ((g.C + fp) * tsize), 4 * l, 1024) / l;
+        _tasks = Math.Max(1, Math.Min(_units, Winograd<T>.Threads(g, fn)));
+        _blockUnits = Math.Min(Math.Max(1, targetVectors / _tw), (_units + _tasks - 1) / _tasks);
+        _ntp = _blockUnits * _tw * l;
+        _vPosition = (long)g.C * _ntp + 64 / tsize;
+        _vSize = Positions * _vPosition;
+        _yPosition = (long)fp * _ntp + 64 / tsize;
+        _ySize = Positions * _yPosition;
+        _rowsSize = Math.Max((long)g.C * (4 * Math.Min(_blockUnits, _th) + 2) * _wp * l, 16L * _tw * l);
+        _taskSize = Winograd<T>.RoundUp((int)(_vSize + _ySize + _rowsSize), 64 / tsize);
+        _mdwSize = Winograd<T>.RoundUp(Positions * fp * g.C, 64 / tsize);
+        long total = _taskSize * _tasks;
+        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
+        if (_partialM.Length < _mdwSize * _tasks) _partialM = GC.AllocateArray<T>((int)(_mdwSize * _tasks), pinned: true);
+    }
+
+    /// <summary>One task of <see cref="FilterGradient"/>: its share of the units, block by block, into its own M (at _u).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ExecuteFilterGradient(int task)
+    {
+        int ut0 = (int)((long)task * _units / _tasks), ut1 = (int)((long)(task + 1) * _units / _tasks);
+        T* v = _scratch + task * _taskSize, y = v + _vSize, rows = y + _ySize, m = _u + task * _mdwSize;
+        for (int u0 = ut0; u0 < ut1; u0 += _blockUnits)
+        {
+            int u1 = Math.Min(ut1, u0 + _blockUnits);
+            TransformInput(u0, u1, v, rows);
+            TransformDout(u0, u1, y, rows);
+            Winograd<T>.MultiplyFilterGradient(y, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _yPosition, Positions);
+        }
+    }
+
+    /// <summary>
+    /// Y' = A δ Aᵀ for the units [u0, u1) and every filter (zero for the filters past the last of a block): per filter
+    /// and unit its 4 dout rows image-minor in rows (zero past the map and in the lanes past the last image), then each
+    /// tile's transform; entry ξ of tile t (in vectors) of filter f at y[ξ·position + f·ntp + t·L].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformDout(int u0, int u1, T* y, T* rows)
+    {
+        var g = _g;
+        int l = L, th = _th, tw = _tw, fn = _fn, fp = _fb * FilterBlock, oh = g.OH, ow = g.OW, wd = 4 * tw;
+        long position = _yPosition, rs = (long)wd * l, plane = (long)oh * ow;
+        nint* src = stackalloc nint[l];
+        var tmp = stackalloc Vector256<T>[24];
+        for (int f = 0; f < fp; f++)
+            for (int u = u0; u < u1; u++)
+            {
+                T* yt = y + (long)f * _ntp + (long)(u - u0) * tw * l;
+                if (f >= fn)
+                {
+                    for (int t = 0; t < tw; t++)
+                        for (int p = 0; p < Positions; p++) Vector256<T>.Zero.Store(yt + p * position + t * l);
+                    continue;
+                }
+                int n0 = u / th * l, ty = u % th, valid = Math.Min(l, g.N - n0);
+                for (int k = 0; k < l; k++) src[k] = (nint)(_dout + ((long)(n0 + Math.Min(k, valid - 1)) * fn + f) * plane);
+                for (int i = 0; i < 4; i++)
+                {
+                    T* row = rows + i * rs;
+                    BuildRow(src, 4 * ty + i, row, oh, ow, 0, wd);
+                    for (int q = 0; q < wd && valid < l; q++)
+                        for (int k = valid; k < l; k++) row[q * l + k] = T.Zero;
+                }
+                for (int t = 0; t < tw; t++) DoutTile(rows + 4 * t * l, rs, yt + t * l, position, tmp);
+            }
+    }
+
+    /// <summary>Y' = A δ Aᵀ of one 4×4 dout tile (rows rs apart, columns L apart): A across each row into tmp, then down each column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DoutTile(T* d, long rs, T* y, long position, Vector256<T>* tmp)
+    {
+        int l = L;
+        for (int r = 0; r < 4; r++)
+        {
+            T* p = d + r * rs;
+            DoutSix(Vector256.Load(p), Vector256.Load(p + l), Vector256.Load(p + 2 * l), Vector256.Load(p + 3 * l),
+                out tmp[6 * r], out tmp[6 * r + 1], out tmp[6 * r + 2], out tmp[6 * r + 3], out tmp[6 * r + 4], out tmp[6 * r + 5]);
+        }
+        for (int i = 0; i < 6; i++)
+        {
+            DoutSix(tmp[i], tmp[6 + i], tmp[12 + i], tmp[18 + i], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+            t0.Store(y + i * position); t1.Store(y + (6 + i) * position); t2.Store(y + (12 + i) * position);
+            t3.Store(y + (18 + i) * position); t4.Store(y + (24 + i) * position); t5.Store(y + (30 + i) * position);
+        }
+    }
+
+    /// <summary>A (δ0 … δ3): δ0, (δ0 + δ2) ± (δ1 + δ3), (δ0 + 4δ2) ± 2(δ1 + 4δ3), δ3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DoutSix(Vector256<T> d0, Vector256<T> d1, Vector256<T> d2, Vector256<T> d3,
+        out Vector256<T> t0, out Vector256<T> t1, out Vector256<T> t2, out Vector256<T> t3, out Vector256<T> t4, out Vector256<T> t5)
+    {
+        var four = Vector256.Create(T.CreateTruncating(4));
+        var two = Vector256.Create(T.CreateTruncating(2));
+        var a = d0 + d2; var b = d1 + d3;
+        var e = Simd.Fma(four, d2, d0); var h = Simd.Fma(four, d3, d1);
+        t0 = d0; t1 = a + b; t2 = a - b;
+        t3 = Simd.Fma(two, h, e); t4 = e - two * h; t5 = d3;
     }
 
     /// <summary>Vector k of L from src[k] + offset, transposed: vector i (image values of column i) to dst + i·L.</summary>

@@ -167,9 +167,124 @@ public class Winograd4Tests
                     }
     }
 
+    /// <summary>dW and db by the transposed points, F(3×3, 4×4), over pads, odd sizes, and channel counts off the vector.</summary>
+    [Theory]
+    [InlineData(3, 1, 5, 7, 1, 0)]
+    [InlineData(5, 3, 7, 5, 7, 1)]
+    [InlineData(9, 7, 9, 9, 3, 2)]
+    [InlineData(11, 17, 6, 11, 33, 1)]
+    [InlineData(4, 33, 8, 8, 17, 0)]
+    [InlineData(13, 32, 8, 8, 64, 1)]     // DeepConvNet's conv5, two groups of images (one partial)
+    [InlineData(10, 16, 14, 14, 32, 2)]   // conv4-like: 16×16 out
+    [InlineData(5, 130, 6, 7, 13, 1)]
+    public void FilterGradientMatchesIm2Col(int n, int c, int h, int w, int fn, int pad)
+    {
+        CompareFilterGradient<double>(n, c, h, w, fn, pad);
+        CompareFilterGradient<float>(n, c, h, w, fn, pad);
+    }
+
+    /// <summary>
+    /// Runs <see cref="Winograd4{T}.FilterGradient"/> twice and compares dW with im2col + GEMM, db with the plain sum.
+    /// </summary>
+    /// <remarks>
+    /// As for the forward: with Ỹ = |A| |δ| |A|ᵀ of each 4×4 dout tile and Ṽ = |Bᵀ| |d| |Bᵀ|ᵀ of its 6×6 padded input
+    /// tile, T[j, l] = Σ_ξ |Gᵀ|[j, k]·|G|[q, l] · Σ over images and tiles of Ỹ[ξ]·Ṽ[ξ] bounds every intermediate value
+    /// taken in absolute values. The longest chain of roundings is K + 22 (K = images × tiles added, in whatever order
+    /// lanes, blocks and cores add them; 3 in each of A's passes and Bᵀ's, 1 for the product, 4 in each of Gᵀ's passes
+    /// counting ⅙'s rounding), so the error is at most (K + 22)·u·T; we allow (K + 24)·u·T, plus the reference's
+    /// N·OH·OW·u·Σ|δ||x| (its dot product over the positions).
+    /// </remarks>
+    private static void CompareFilterGradient<T>(int n, int c, int h, int w, int fn, int pad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new ConvGeometry(n, c, h, w, 3, 3, 1, pad);
+        if (!Winograd4<T>.Supports(g, fn)) return;
+        var rng = new Random(n * 1_000 + c * 37 + h * 11 + w + fn * 3 + pad);
+        var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
+        var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, 3, 3);
+        var b = Tensor<T>.RandomNormal(rng, T.One, fn);
+        var reference = new Convolution<T>(wt.Clone(), b.Clone(), 1, pad) { Options = WinogradTests.Reference, ComputeInputGradient = false };
+        reference.Forward(x);
+        var dout = Tensor<T>.RandomNormal(rng, T.One, n, fn, g.OH, g.OW);
+        reference.Backward(dout);
+        var dw = new T[fn * c * 9];
+        var db = new T[fn];
+        var kernel = new Winograd4<T>();
+        for (int run = 0; run < 2; run++) kernel.FilterGradient(x.Span, dout.Span, dw, db, g, fn);
+        double u = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, k = n * th * tw;
+        var aAbs = new double[6, 4];   // |A| = |Aᵀ|ᵀ
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 4; j++) aAbs[i, j] = At[j, i];
+        // Ṽ per (image, c, tile), Ỹ per (image, f, tile).
+        var vAbs = new double[n, c, th, tw][,];
+        var yAbs = new double[n, fn, th, tw][,];
+        for (int i = 0; i < n; i++)
+            for (int ty = 0; ty < th; ty++)
+                for (int tx = 0; tx < tw; tx++)
+                {
+                    for (int ci = 0; ci < c; ci++)
+                    {
+                        var d = new double[6, 6];
+                        for (int r = 0; r < 6; r++)
+                            for (int q = 0; q < 6; q++)
+                            {
+                                int yy = 4 * ty + r - pad, xx = 4 * tx + q - pad;
+                                if (yy >= 0 && yy < h && xx >= 0 && xx < w) d[r, q] = double.CreateChecked(x[i, ci, yy, xx]);
+                            }
+                        vAbs[i, ci, ty, tx] = AbsTransform(Bt, d, Bt);
+                    }
+                    for (int f = 0; f < fn; f++)
+                    {
+                        var d = new double[4, 4];
+                        for (int r = 0; r < 4; r++)
+                            for (int q = 0; q < 4; q++)
+                            {
+                                int yy = 4 * ty + r, xx = 4 * tx + q;
+                                if (yy < g.OH && xx < g.OW) d[r, q] = double.CreateChecked(dout[i, f, yy, xx]);
+                            }
+                        yAbs[i, f, ty, tx] = AbsTransform(aAbs, d, aAbs);
+                    }
+                }
+        for (int f = 0; f < fn; f++)
+        {
+            double dbSum = 0, dbAbs = 0;
+            for (int i = 0; i < n; i++)
+                for (int p = 0; p < g.OH * g.OW; p++) { double v = double.CreateChecked(dout[i, f, p / g.OW, p % g.OW]); dbSum += v; dbAbs += Math.Abs(v); }
+            Assert.True(Math.Abs(double.CreateChecked(db[f]) - dbSum) <= 2 * g.N * g.OH * g.OW * u * dbAbs + 1e-300, $"db[{f}]");
+            for (int ci = 0; ci < c; ci++)
+            {
+                var m = new double[6, 6];
+                for (int i = 0; i < n; i++)
+                    for (int ty = 0; ty < th; ty++)
+                        for (int tx = 0; tx < tw; tx++)
+                            for (int e = 0; e < 36; e++) m[e / 6, e % 6] += yAbs[i, f, ty, tx][e / 6, e % 6] * vAbs[i, ci, ty, tx][e / 6, e % 6];
+                for (int j = 0; j < 3; j++)
+                    for (int l = 0; l < 3; l++)
+                    {
+                        double t = 0, direct = 0;
+                        for (int p = 0; p < 6; p++)
+                            for (int q = 0; q < 6; q++) t += G[p, j] * G[q, l] * m[p, q];
+                        for (int i = 0; i < n; i++)
+                            for (int y = 0; y < g.OH; y++)
+                                for (int z = 0; z < g.OW; z++)
+                                {
+                                    int yy = y + j - pad, xx = z + l - pad;
+                                    if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                                        direct += Math.Abs(double.CreateChecked(dout[i, f, y, z]) * double.CreateChecked(x[i, ci, yy, xx]));
+                                }
+                        double e = double.CreateChecked(reference.DW[f, ci, j, l]);
+                        double a = double.CreateChecked(dw[(f * c + ci) * 9 + 3 * j + l]);
+                        double tol = (k + 24) * u * t + g.N * g.OH * g.OW * u * direct;
+                        Assert.True(Math.Abs(a - e) <= tol,
+                            $"{typeof(T).Name} dW[{f},{ci},{j},{l}]: winograd4 {a} vs im2col {e} (|Δ| {Math.Abs(a - e):G3} > {tol:G3})");
+                    }
+            }
+        }
+    }
+
     /// <summary>
     /// ∂L/∂x (the flipped convolution, on F(4×4, 3×3) as the dispatch chooses: at least a vector of images, 4 doubles),
-    /// dW and db through the layer against numerical gradients in double.
+    /// dW and db (on F(3×3, 4×4)) through the layer against numerical gradients in double.
     /// </summary>
     [Theory]
     [InlineData(5, 32, 8, 8, 64, 1)]     // DeepConvNet's conv5 shape, fewer images
@@ -183,23 +298,27 @@ public class Winograd4Tests
         if (!Winograd4<double>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
         Assert.True(conv.LastForwardWasWinograd4);
         Assert.True(conv.LastInputGradientWasWinograd4);
+        Assert.True(conv.LastFilterGradientWasWinograd4);   // 32 or more channels: a Winograd dW
     }
 
     /// <summary>
     /// The layer's choice among F(4×4, 3×3), F(2×2, 3×3), the direct kernels and im2col for the forward and for the
     /// ∂L/∂x convolution (C and FN swapped), as measured (docs/benchmarks.md): F(4×4, 3×3) from 16 input channels and a
-    /// vector of images; AllowWinograd off turns both Winograds off. Every output and ∂L/∂x agrees with im2col.
+    /// vector of images; and for dW ("f34": F(3×3, 4×4), "f32": F(3×3, 2×2), "other": direct or im2col) F(3×3, 4×4)
+    /// wherever a Winograd dW runs with a vector of images. AllowWinograd off turns every Winograd off. Every output and
+    /// gradient agrees with im2col.
     /// </summary>
     [Theory]
-    [InlineData(true, true, 100, 32, 8, 8, 64, 1, "f43", "f43")]       // DeepConvNet's conv5 (∂L/∂x: 64 channels)
-    [InlineData(true, true, 100, 16, 28, 28, 16, 1, "f43", "f43")]     // conv2
-    [InlineData(true, true, 100, 1, 28, 28, 16, 1, "direct", "f43")]   // conv1: one channel; its ∂L/∂x has 16
-    [InlineData(true, true, 100, 8, 14, 14, 8, 1, "direct", "direct")] // 8 channels: the direct kernels
-    [InlineData(true, true, 4, 32, 8, 8, 64, 1, "f23", "f23")]         // fewer images than a vector: F(2×2, 3×3)
-    [InlineData(true, false, 100, 8, 14, 14, 8, 1, "f23", "f23")]      // direct off: F(2×2, 3×3) below 16 channels
-    [InlineData(false, true, 100, 64, 8, 8, 64, 1, "direct", "direct")] // Winograd off: neither
-    [InlineData(false, false, 100, 16, 8, 8, 16, 2, "im2col", "im2col")]
-    public void DispatchReportsThePath(bool allowWinograd, bool allowDirect, int n, int c, int h, int w, int fn, int pad, string forward, string inputGradient)
+    [InlineData(true, true, 100, 32, 8, 8, 64, 1, "f43", "f43", "f34")]          // DeepConvNet's conv5 (∂L/∂x: 64 channels)
+    [InlineData(true, true, 100, 16, 28, 28, 16, 1, "f43", "f43", "other")]     // conv2: dW direct below 32 channels
+    [InlineData(true, true, 100, 1, 28, 28, 16, 1, "direct", "f43", "other")]   // conv1: one channel; its ∂L/∂x has 16
+    [InlineData(true, true, 100, 8, 14, 14, 8, 1, "direct", "direct", "other")] // 8 channels: the direct kernels
+    [InlineData(true, true, 4, 32, 8, 8, 64, 1, "f23", "f23", "f32")]            // fewer images than a vector: F(2×2, 3×3)
+    [InlineData(true, false, 100, 8, 14, 14, 8, 1, "f23", "f23", "f34")]         // direct off: F(2×2, 3×3) below 16 channels
+    [InlineData(true, true, 100, 16, 7, 7, 3, 1, "f43", "f23", "f34")]           // too narrow for the direct kernels; ∂L/∂x has 3 channels
+    [InlineData(false, true, 100, 64, 8, 8, 64, 1, "direct", "direct", "other")] // Winograd off: none
+    [InlineData(false, false, 100, 16, 8, 8, 16, 2, "im2col", "im2col", "other")]
+    public void DispatchReportsThePath(bool allowWinograd, bool allowDirect, int n, int c, int h, int w, int fn, int pad, string forward, string inputGradient, string filterGradient)
     {
         if (!Winograd4<float>.Supports(new ConvGeometry(n, c, h, w, 3, 3, 1, pad), fn)) return;
         var rng = new Random(n + c + h + fn);
@@ -220,13 +339,17 @@ public class Winograd4Tests
         string ranInput = conv.LastInputGradientWasWinograd4 ? "f43" : conv.LastInputGradientWasWinograd ? "f23" : conv.LastInputGradientWasDirect ? "direct" : "im2col";
         Assert.Equal(forward, ranForward);
         Assert.Equal(inputGradient, ranInput);
+        string ranFilter = conv.LastFilterGradientWasWinograd4 ? "f34" : conv.LastFilterGradientWasWinograd ? "f32" : "other";
+        Assert.Equal(filterGradient, ranFilter);
+        WinogradTests.Close(conv.DW, reference.DW, 1e-3f);
+        WinogradTests.Close(conv.DB, reference.DB, 1e-3f);
         // Scaled like WinogradTests' dispatch comparison; F(4×4, 3×3)'s larger transform coefficients (5 in Bᵀ, 8 in Aᵀ)
         // and up to 9 · 64 terms make its float rounding about ten times F(2×2, 3×3)'s.
         WinogradTests.Close(y, expected, 1e-3f);
         WinogradTests.Close(dx, dxExpected, 1e-3f);
     }
 
-    /// <summary>Once warm, a forward allocates nothing (the buffers, the transformed filters and the job are kept).</summary>
+    /// <summary>Once warm, a forward and a dW allocate nothing (the buffers, the transformed filters and the job are kept).</summary>
     [Fact]
     public void AllocatesNothingOnceWarm()
     {
@@ -238,9 +361,12 @@ public class Winograd4Tests
         var b = new float[64];
         var output = new float[20 * 64 * 64];
         var kernel = new Winograd4<float>();
+        var dw = new float[64 * 32 * 9];
         kernel.Forward(x.Span, w.Span, b, output, g, 64);
+        kernel.FilterGradient(x.Span, output, dw, b, g, 64);
         long before = GC.GetAllocatedBytesForCurrentThread();
         kernel.Forward(x.Span, w.Span, b, output, g, 64);
+        kernel.FilterGradient(x.Span, output, dw, b, g, 64);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
