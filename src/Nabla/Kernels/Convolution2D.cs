@@ -164,7 +164,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     {
         if (winogradAllowed && Winograd<T>.Supports(g, fn))
         {
-            if (PreferWinograd4(g)) return Path.Winograd4;
+            if (PreferWinograd4(g, fn)) return Path.Winograd4;
             if (!direct || g.C >= Winograd<T>.MinChannelsOverDirect) return Path.Winograd;
         }
         return direct ? Path.Direct : Path.Im2Col;
@@ -172,11 +172,12 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>
     /// Whether a 3×3 stride-1 convolution that Winograd handles takes F(4×4, 3×3): with at least a vector of images (its
-    /// vectors hold one entry of L images) and <see cref="MinChannelsForWinograd4"/> input channels.
+    /// vectors hold one entry of L images), <see cref="MinChannelsForWinograd4"/> input channels and 4 filters (with 2,
+    /// its input transform, per channel, is shared by too few products: F(2×2, 3×3) measured as fast or faster).
     /// Measured with <c>Nabla.Bench winograd --wall</c> (docs/benchmarks.md, issue 19, F(4×4, 3×3)).
     /// </summary>
-    private static bool PreferWinograd4(ConvGeometry g) =>
-        g.N >= System.Runtime.Intrinsics.Vector256<T>.Count && g.C >= MinChannelsForWinograd4;
+    private static bool PreferWinograd4(ConvGeometry g, int fn) =>
+        g.N >= System.Runtime.Intrinsics.Vector256<T>.Count && g.C >= MinChannelsForWinograd4 && fn >= 4;
 
     /// <summary>The fewest input channels for which F(4×4, 3×3) is chosen (<see cref="PreferWinograd4"/>).</summary>
     internal const int MinChannelsForWinograd4 = 16;

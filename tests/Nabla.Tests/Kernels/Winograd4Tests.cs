@@ -303,19 +303,20 @@ public class Winograd4Tests
 
     /// <summary>
     /// The layer's choice among F(4×4, 3×3), F(2×2, 3×3), the direct kernels and im2col for the forward and for the
-    /// ∂L/∂x convolution (C and FN swapped), as measured (docs/benchmarks.md): F(4×4, 3×3) from 16 input channels and a
-    /// vector of images; and for dW ("f34": F(3×3, 4×4), "f32": F(3×3, 2×2), "other": direct or im2col) F(3×3, 4×4)
+    /// ∂L/∂x convolution (C and FN swapped), as measured (docs/benchmarks.md): F(4×4, 3×3) from 16 input channels, 4
+    /// filters and a vector of images; and for dW ("f34": F(3×3, 4×4), "f32": F(3×3, 2×2), "other": direct or im2col) F(3×3, 4×4)
     /// wherever a Winograd dW runs with a vector of images. AllowWinograd off turns every Winograd off. Every output and
     /// gradient agrees with im2col.
     /// </summary>
     [Theory]
     [InlineData(true, true, 100, 32, 8, 8, 64, 1, "f43", "f43", "f34")]          // DeepConvNet's conv5 (∂L/∂x: 64 channels)
     [InlineData(true, true, 100, 16, 28, 28, 16, 1, "f43", "f43", "other")]     // conv2: dW direct below 32 channels
-    [InlineData(true, true, 100, 1, 28, 28, 16, 1, "direct", "f43", "other")]   // conv1: one channel; its ∂L/∂x has 16
+    [InlineData(true, true, 100, 1, 28, 28, 16, 1, "direct", "f23", "other")]   // conv1: one channel; its ∂L/∂x one filter
     [InlineData(true, true, 100, 8, 14, 14, 8, 1, "direct", "direct", "other")] // 8 channels: the direct kernels
     [InlineData(true, true, 4, 32, 8, 8, 64, 1, "f23", "f23", "f32")]            // fewer images than a vector: F(2×2, 3×3)
     [InlineData(true, false, 100, 8, 14, 14, 8, 1, "f23", "f23", "f34")]         // direct off: F(2×2, 3×3) below 16 channels
-    [InlineData(true, true, 100, 16, 7, 7, 3, 1, "f43", "f23", "f34")]           // too narrow for the direct kernels; ∂L/∂x has 3 channels
+    [InlineData(true, true, 100, 16, 7, 7, 32, 1, "f43", "f43", "f34")]          // too narrow for the direct kernels
+    [InlineData(true, true, 100, 16, 7, 7, 3, 1, "f23", "f23", "f34")]           // 3 filters: F(2×2, 3×3) (∂L/∂x: 3 channels)
     [InlineData(false, true, 100, 64, 8, 8, 64, 1, "direct", "direct", "other")] // Winograd off: none
     [InlineData(false, false, 100, 16, 8, 8, 16, 2, "im2col", "im2col", "other")]
     public void DispatchReportsThePath(bool allowWinograd, bool allowDirect, int n, int c, int h, int w, int fn, int pad, string forward, string inputGradient, string filterGradient)
