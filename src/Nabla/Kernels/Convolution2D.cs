@@ -53,8 +53,9 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>
     /// Whether a Winograd dW (<see cref="WinogradFilterGradient"/>) runs F(3×3, 4×4) rather than F(3×3, 2×2): with at
-    /// least a vector of images, where it measured faster on every shape (<c>Nabla.Bench winograd --wall --dw</c>,
-    /// docs/benchmarks.md, issue 19, F(4×4, 3×3)).
+    /// least a vector of images. It measured faster or even on the shapes a Winograd dW takes (32 or more channels, and
+    /// maps the direct kernels do not take), slower by up to 8 % on 1–16 channels where the direct kernels take them
+    /// anyway (<c>Nabla.Bench winograd --wall --dw</c>, docs/benchmarks.md, issue 19, F(4×4, 3×3)).
     /// </summary>
     private static bool PreferWinograd4FilterGradient(ConvGeometry g) => g.N >= System.Runtime.Intrinsics.Vector256<T>.Count;
 
