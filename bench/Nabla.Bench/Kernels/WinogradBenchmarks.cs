@@ -5,10 +5,11 @@ using Nabla.Layers;
 namespace Nabla.Bench.Kernels;
 
 /// <summary>
-/// 3×3 stride-1 convolution forward, float32, batch 100: Winograd F(2×2, 3×3) (the kernel called directly, whatever the
-/// dispatch would choose) against the direct kernels and im2col + GEMM (through the layer, Winograd off; where the direct
+/// 3×3 stride-1 convolution forward, float32, batch 100: Winograd F(2×2, 3×3) and F(4×4, 3×3) (the kernels called
+/// directly, whatever the dispatch would choose) against the direct kernels and im2col + GEMM (through the layer, Winograd off; where the direct
 /// kernels do not take a shape, "Direct" is im2col + GEMM too). The shapes are DeepConvNet's six forward convolutions,
-/// the ∂L/∂x convolutions of its conv3–conv5 (dout with the flipped filters: FN channels in, C filters out, 2 − pad),
+/// the ∂L/∂x convolutions of its conv3–conv5 (dout with the flipped filters: FN channels in, C filters out, 2 − pad;
+/// conv2's and conv6's are their own forward shapes),
 /// fewer input channels (where the transforms stop paying), a map narrower than a vector and few filters.
 /// </summary>
 public class WinogradBenchmarks
@@ -36,6 +37,7 @@ public class WinogradBenchmarks
 
     private Convolution<float> _direct = null!, _im2col = null!;
     private readonly Winograd<float> _winograd = new();
+    private readonly Winograd4<float> _winograd4 = new();
     private Tensor<float> _x = null!, _w = null!, _b = null!;
     private float[] _out = [];
     private ConvGeometry _g;
@@ -53,7 +55,7 @@ public class WinogradBenchmarks
         _g = new ConvGeometry(s.N, s.C, s.H, s.W, s.F, s.F, 1, s.Pad);
         _out = new float[s.N * s.FN * _g.OH * _g.OW];
         if (!Winograd<float>.Supports(_g, s.FN)) throw new InvalidOperationException($"Winograd does not take {s}.");
-        Direct(); Im2Col(); Winograd();
+        Direct(); Im2Col(); Winograd(); Winograd4();
     }
 
     [Benchmark(Baseline = true)]
@@ -69,8 +71,61 @@ public class WinogradBenchmarks
         return _out;
     }
 
+    [Benchmark]
+    public float[] Winograd4()
+    {
+        _winograd4.Forward(_x.Span, _w.Span, _b.Span, _out, _g, Shape.FN);
+        return _out;
+    }
+
     private static Convolution<float> Layer(Tensor<float> w, Tensor<float> b, int pad, bool direct) =>
         new(w, b, stride: 1, pad: pad) { Options = KernelOptions.Default with { AllowDirectConvolution = direct, AllowWinograd = false }, ComputeInputGradient = false };
+
+    /// <summary>
+    /// <c>winograd [ROUNDS] [--wall] --dw</c>: dW and db of each forward shape (not the ∂L/∂x ones) by the direct kernels,
+    /// Winograd F(3×3, 2×2) and F(3×3, 4×4) (<see cref="Winograd4{T}.FilterGradient"/>), the kernels called directly,
+    /// alternating; medians and minima in ms.
+    /// </summary>
+    private static int ProbeFilterGradient(int rounds, bool wall)
+    {
+        Console.WriteLine($"3x3 stride-1 dW, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
+        foreach (var shape in Shapes.Where(s => !s.Name.StartsWith("dx")))
+        {
+            var rng = new Random(1);
+            var g = new ConvGeometry(shape.N, shape.C, shape.H, shape.W, 3, 3, 1, shape.Pad);
+            var x = Tensor<float>.RandomUniform(rng, 0f, 1f, shape.N, shape.C, shape.H, shape.W);
+            var dout = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, shape.N, shape.FN, g.OH, g.OW);
+            var dw = new float[shape.FN * shape.C * 9];
+            var db = new float[shape.FN];
+            var direct = new DirectConv<float>();
+            var f23 = new Winograd<float>();
+            var f43 = new Winograd4<float>();
+            bool takesDirect = DirectConv<float>.Supports(g, shape.FN);
+            Action[] runs =
+            [
+                () => { if (takesDirect) direct.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN); },
+                () => f23.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
+                () => f43.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
+            ];
+            var samples = new double[runs.Length][];
+            for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < runs.Length; k++)
+                {
+                    double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+                    runs[k]();
+                    double c1 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+                    samples[k][r] = (c1 - c0) * 1e3;
+                }
+            foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
+            {
+                double d = stat(samples[0]), w2 = stat(samples[1]), w4 = stat(samples[2]);
+                double best = takesDirect ? Math.Min(d, w2) : w2;
+                Console.WriteLine($"{shape.Name,-26} {what,-6} direct {(takesDirect ? d.ToString("F2") : "-"),8}  f32 {w2,8:F2}  f34 {w4,8:F2}  f34/best {w4 / best:F2}");
+            }
+        }
+        return 0;
+    }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
     private static extern unsafe int ClockGetTime(int clock, long* time);
@@ -82,26 +137,27 @@ public class WinogradBenchmarks
     }
 
     /// <summary>
-    /// <c>winograd [ROUNDS] [--wall]</c>: for each shape, the three forwards in turn, ROUNDS times (default 15), each call
+    /// <c>winograd [ROUNDS] [--wall]</c>: for each shape, the four forwards in turn, ROUNDS times (default 15), each call
     /// timed in the process's CPU time (on a machine shared with other work the wall clock counts their turns), or with
     /// <c>--wall</c> in wall-clock time (what a training step sees, all cores working); prints the medians
-    /// and minima in ms and Winograd's ratio to the faster of the other two. Run with <c>DOTNET_PROCESSOR_COUNT=1</c> for one
+    /// and minima in ms, F(2×2, 3×3)'s ratio to the faster of im2col and direct, and F(4×4, 3×3)'s to the fastest of the other three. Run with <c>DOTNET_PROCESSOR_COUNT=1</c> for one
     /// core's kernel speed (with two, the spinning worker's CPU time counts too).
     /// </summary>
     public static int Probe(string[] args)
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 15;
         bool wall = args.Contains("--wall");
+        if (args.Contains("--dw")) return ProbeFilterGradient(rounds, wall);
         Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
         foreach (var shape in Shapes)
         {
             var b = new WinogradBenchmarks { Shape = shape };
             b.Setup();
-            Action[] runs = [() => b.Im2Col(), () => b.Direct(), () => b.Winograd()];
-            var samples = new double[3][];
-            for (int k = 0; k < 3; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+            Action[] runs = [() => b.Im2Col(), () => b.Direct(), () => b.Winograd(), () => b.Winograd4()];
+            var samples = new double[runs.Length][];
+            for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
             for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < 3; k++)
+                for (int k = 0; k < runs.Length; k++)
                 {
                     double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
                     runs[k]();
@@ -111,8 +167,9 @@ public class WinogradBenchmarks
             bool takesDirect = DirectConv<float>.Supports(b._g, shape.FN);
             foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
             {
-                double im2col = stat(samples[0]), direct = stat(samples[1]), wino = stat(samples[2]);
-                Console.WriteLine($"{shape.Name,-26} {what,-6} im2col {im2col,8:F2}  direct {(takesDirect ? direct.ToString("F2") : "-"),8}  winograd {wino,8:F2}  winograd/best {wino / Math.Min(im2col, takesDirect ? direct : im2col):F2}");
+                double im2col = stat(samples[0]), direct = stat(samples[1]), wino = stat(samples[2]), wino4 = stat(samples[3]);
+                double best = Math.Min(im2col, takesDirect ? direct : im2col);
+                Console.WriteLine($"{shape.Name,-26} {what,-6} im2col {im2col,8:F2}  direct {(takesDirect ? direct.ToString("F2") : "-"),8}  f23 {wino,8:F2}  f43 {wino4,8:F2}  f23/best {wino / best:F2}  f43/best {wino4 / Math.Min(best, wino):F2}");
             }
         }
         return 0;

@@ -4,9 +4,10 @@ using System.Runtime.CompilerServices;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen: 3×3 stride-1
-/// convolutions with many channels, or too narrow for the direct kernels, run Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>,
-/// unless <see cref="KernelOptions.AllowWinograd"/> is off); other stride-1 convolutions with rows of at least one vector
+/// A 2-D convolution's forward and backward products, and the one place where their kernels are chosen
+/// (<see cref="Choose"/>): 3×3 stride-1 convolutions run Winograd F(4×4, 3×3) (<see cref="Winograd4{T}"/>) or
+/// F(2×2, 3×3) (<see cref="Winograd{T}"/>) where those measured faster, unless <see cref="KernelOptions.AllowWinograd"/>
+/// is off; other stride-1 convolutions with rows of at least one vector
 /// run the direct kernels of <see cref="DirectConv{T}"/> on the N×C×H×W input, unless
 /// <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
 /// forward pass and its backward pass.
@@ -16,13 +17,17 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
     private Winograd<T>? _winograd, _winogradInput, _winogradFilter;
+    private Winograd4<T>? _winograd4, _winograd4Input, _winograd4Filter;
     private bool _directAllowed, _winogradAllowed, _colFilled;
 
     /// <summary>Whether the last forward pass ran the direct kernels.</summary>
     public bool RanDirect { get; private set; }
 
-    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3) (<see cref="Winograd{T}"/>).</summary>
+    /// <summary>Whether the last forward pass ran Winograd, F(2×2, 3×3) (<see cref="Winograd{T}"/>) or F(4×4, 3×3).</summary>
     public bool RanWinograd { get; private set; }
+
+    /// <summary>Whether the last forward pass ran Winograd F(4×4, 3×3) (<see cref="Winograd4{T}"/>).</summary>
+    public bool RanWinograd4 { get; private set; }
 
     /// <summary>
     /// Whether dW, db go to the direct kernels: they may run (<see cref="KernelOptions.AllowDirectConvolution"/>) and
@@ -40,8 +45,19 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _winogradAllowed && Winograd<T>.Supports(_geometry, _fn) &&
         (!(_directAllowed && DirectConv<T>.Supports(_geometry, _fn)) || _geometry.C >= Winograd<T>.MinChannelsForFilterGradient);
 
-    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 2×2).</summary>
+    /// <summary>Whether the last backward pass computed dW and db with Winograd, F(3×3, 2×2) or F(3×3, 4×4).</summary>
     public bool RanWinogradFilterGradient { get; private set; }
+
+    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 4×4) (<see cref="Winograd4{T}.FilterGradient"/>).</summary>
+    public bool RanWinograd4FilterGradient { get; private set; }
+
+    /// <summary>
+    /// Whether a Winograd dW (<see cref="WinogradFilterGradient"/>) runs F(3×3, 4×4) rather than F(3×3, 2×2): with at
+    /// least a vector of images. It measured faster or even on the shapes a Winograd dW takes (32 or more channels, and
+    /// maps the direct kernels do not take), slower by up to 8 % on 1–16 channels where the direct kernels take them
+    /// anyway (<c>Nabla.Bench winograd --wall --dw</c>, docs/benchmarks.md, issue 19, F(4×4, 3×3)).
+    /// </summary>
+    private static bool PreferWinograd4FilterGradient(ConvGeometry g) => g.N >= System.Runtime.Intrinsics.Vector256<T>.Count;
 
     private ConvGeometry _geometry;
     private int _fn;
@@ -52,9 +68,15 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _geometry = g; _fn = fn; _colFilled = false;
         _directAllowed = options.AllowDirectConvolution;
         _winogradAllowed = options.AllowWinograd;
-        bool direct = _directAllowed && DirectConv<T>.Supports(g, fn);
-        RanWinograd = _winogradAllowed && PreferWinograd(g, fn, direct);
-        RanDirect = !RanWinograd && direct;
+        var path = Choose(g, fn, _directAllowed && DirectConv<T>.Supports(g, fn), _winogradAllowed);
+        RanWinograd4 = path == Path.Winograd4;
+        RanWinograd = RanWinograd4 || path == Path.Winograd;
+        RanDirect = path == Path.Direct;
+        if (RanWinograd4)
+        {
+            (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn);
+            return;
+        }
         if (RanWinograd)
         {
             (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
@@ -83,14 +105,18 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     {
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
         bool inputGradient = !dx.IsEmpty, winogradFilter = WinogradFilterGradient, directFilter = DirectFilterGradient;
+        bool winograd4Filter = winogradFilter && PreferWinograd4FilterGradient(g);
         RanWinogradFilterGradient = winogradFilter;
+        RanWinograd4FilterGradient = winograd4Filter;
         // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: on the direct kernels when
         // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
         var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
         bool directFits = gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
-        bool winogradInput = gx is { } gw && _winogradAllowed && PreferWinograd(gw, g.C, directFits);
-        bool directInput = !winogradInput && directFits;
+        var inputPath = gx is { } gw ? Choose(gw, g.C, directFits, _winogradAllowed) : Path.Im2Col;
+        bool winograd4Input = inputPath == Path.Winograd4, winogradInput = winograd4Input || inputPath == Path.Winograd;
+        bool directInput = inputPath == Path.Direct;
         RanWinogradInputGradient = winogradInput;
+        RanWinograd4InputGradient = winograd4Input;
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
@@ -99,7 +125,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        if (winograd4Filter) (_winograd4Filter ??= new Winograd4<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        else if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
         {
@@ -114,7 +141,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
             var zeros = Buffer(ref _zeros, g.C);
             zeros.Clear();
-            if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            if (winograd4Input) (_winograd4Input ??= new Winograd4<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            else if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             else (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             return;
         }
@@ -123,19 +151,46 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         Im2Col.Backward<T>(dcol, dx, g);
     }
 
+    /// <summary>The kernels a convolution (a forward, or the flipped convolution of a ∂L/∂x) can run on.</summary>
+    private enum Path { Im2Col, Direct, Winograd, Winograd4 }
+
     /// <summary>
-    /// Whether a convolution that Winograd handles takes it: always rather than im2col and GEMM; rather than the direct
-    /// kernels (<paramref name="direct"/>: they may run and take the shape) from <see cref="Winograd{T}.MinChannelsOverDirect"/>
-    /// input channels, where it measured faster.
+    /// The one place that chooses a convolution's kernel, <paramref name="direct"/> telling whether the direct kernels may
+    /// run and take the shape. Where Winograd may run (<paramref name="winogradAllowed"/>) and handles the shape: F(4×4,
+    /// 3×3) where <see cref="PreferWinograd4"/> says it measured fastest; else F(2×2, 3×3) rather than im2col and GEMM
+    /// always, and rather than the direct kernels from <see cref="Winograd{T}.MinChannelsOverDirect"/> input channels.
+    /// Otherwise the direct kernels where they take the shape, else im2col and GEMM.
     /// </summary>
-    private static bool PreferWinograd(ConvGeometry g, int fn, bool direct) =>
-        Winograd<T>.Supports(g, fn) && (!direct || g.C >= Winograd<T>.MinChannelsOverDirect);
+    private static Path Choose(ConvGeometry g, int fn, bool direct, bool winogradAllowed)
+    {
+        if (winogradAllowed && Winograd<T>.Supports(g, fn))
+        {
+            if (PreferWinograd4(g, fn)) return Path.Winograd4;
+            if (!direct || g.C >= Winograd<T>.MinChannelsOverDirect) return Path.Winograd;
+        }
+        return direct ? Path.Direct : Path.Im2Col;
+    }
+
+    /// <summary>
+    /// Whether a 3×3 stride-1 convolution that Winograd handles takes F(4×4, 3×3): with at least a vector of images (its
+    /// vectors hold one entry of L images), <see cref="MinChannelsForWinograd4"/> input channels and 4 filters (with 2,
+    /// its input transform, per channel, is shared by too few products: F(2×2, 3×3) measured as fast or faster).
+    /// Measured with <c>Nabla.Bench winograd --wall</c> (docs/benchmarks.md, issue 19, F(4×4, 3×3)).
+    /// </summary>
+    private static bool PreferWinograd4(ConvGeometry g, int fn) =>
+        g.N >= System.Runtime.Intrinsics.Vector256<T>.Count && g.C >= MinChannelsForWinograd4 && fn >= 4;
+
+    /// <summary>The fewest input channels for which F(4×4, 3×3) is chosen (<see cref="PreferWinograd4"/>).</summary>
+    internal const int MinChannelsForWinograd4 = 16;
 
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels (rather than GEMM and col2im).</summary>
     public bool RanDirectInputGradient { get; private set; }
 
-    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd (the flipped convolution).</summary>
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd (the flipped convolution), either size.</summary>
     public bool RanWinogradInputGradient { get; private set; }
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(4×4, 3×3).</summary>
+    public bool RanWinograd4InputGradient { get; private set; }
 
     /// <summary>
     /// For stride 1 and square filters padded by at most FH − 1, ∂L/∂x is itself a stride-1 convolution:

@@ -24,10 +24,11 @@ public sealed record KernelOptions
     public bool AllowDirectConvolution { get; init; } = true;
 
     /// <summary>
-    /// Whether a 3×3, stride-1 convolution (and the ∂L/∂x of one, itself such a convolution) may run Winograd's
-    /// F(2×2, 3×3) where it pays, instead of the direct kernels or im2col and GEMM. It computes the same sums through
-    /// transforms, so its rounding differs from the direct sum's (by a few units in the last place of the largest
-    /// terms). Default true.
+    /// Whether a 3×3, stride-1 convolution (its forward, its dW, and the ∂L/∂x of one, itself such a convolution) may run
+    /// Winograd's F(2×2, 3×3) or F(4×4, 3×3) where they pay, instead of the direct kernels or im2col and GEMM; false
+    /// turns both off. They compute the same sums through transforms, so their rounding differs from the direct sum's
+    /// (F(2×2, 3×3): a few units in the last place of the largest terms; F(4×4, 3×3), whose transforms have coefficients
+    /// up to 8, more). Default true.
     /// </summary>
     public bool AllowWinograd { get; init; } = true;
 }

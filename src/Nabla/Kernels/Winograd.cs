@@ -46,18 +46,41 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private T* _dout;
     private T[] _partialM = [];
 
-    /// <summary><see cref="TransformFilters"/> shared among the cores by filter blocks.</summary>
-    private sealed class FilterJob : IParallelJob
+    /// <summary>
+    /// A filter transform (this class's <see cref="TransformFilters"/>, or <see cref="Winograd4{T}"/>'s) shared among
+    /// the cores by filter blocks.
+    /// </summary>
+    internal sealed class FilterJob : IParallelJob
     {
+        private delegate*<T*, T*, int, int, int, int, int, void> _transform;
         private T* _w, _u;
         private int _fn, _c, _fb, _tasks;
 
-        public void Set(T* w, T* u, int fn, int c, int fb, int tasks) { _w = w; _u = u; _fn = fn; _c = c; _fb = fb; _tasks = tasks; }
+        /// <summary>Sets the transform (w, u, fn, c, fb, first block, end block) and its arguments.</summary>
+        public void Set(delegate*<T*, T*, int, int, int, int, int, void> transform, T* w, T* u, int fn, int c, int fb, int tasks)
+        {
+            _transform = transform; _w = w; _u = u; _fn = fn; _c = c; _fb = fb; _tasks = tasks;
+        }
 
+        /// <inheritdoc/>
         public void Execute(int task)
         {
             int b0 = (int)((long)task * _fb / _tasks), b1 = (int)((long)(task + 1) * _fb / _tasks);
-            TransformFilters(_w, _u, _fn, _c, _fb, b0, b1);
+            _transform(_w, _u, _fn, _c, _fb, b0, b1);
+        }
+
+        /// <summary>Runs the transform over every filter block, on all the cores where there are many.</summary>
+        public void Run(delegate*<T*, T*, int, int, int, int, int, void> transform, T* w, T* u, int fn, int c, int fb)
+        {
+            // The filters on all cores too where there are many (64 × 64: a tenth of the layer on one core).
+            int tasks = (long)fb * c >= 512 ? Math.Min(fb, WorkerPool.Concurrency) : 1;
+            Set(transform, w, u, fn, c, fb, tasks);
+            try
+            {
+                if (tasks == 1) Execute(0);
+                else WorkerPool.Run(this, tasks);
+            }
+            finally { Set(null, null, null, 0, 0, 0, 1); }
         }
     }
 
@@ -94,13 +117,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         fixed (T* px = x, pw = w, pb = b, po = output)
         fixed (T* pu = _transformed, ps = _buffers)
         {
-            // The filters on all cores too where there are many (64 × 64: a tenth of the layer on one core).
-            var filters = _filterJob ??= new FilterJob();
-            int filterTasks = (long)_fb * g.C >= 512 ? Math.Min(_fb, WorkerPool.Concurrency) : 1;
-            filters.Set(pw, pu, filterCount, g.C, _fb, filterTasks);
-            if (filterTasks == 1) filters.Execute(0);
-            else WorkerPool.Run(filters, filterTasks);
-            filters.Set(null, null, 0, 0, 0, 1);
+            (_filterJob ??= new FilterJob()).Run(&TransformFilters, pw, pu, filterCount, g.C, _fb);
             _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
             try
             {
@@ -137,7 +154,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         _taskSize = RoundUp((int)(_vSize + _mSize + _rowsSize + _outRowSize), 64 / tsize);
         long total = _taskSize * _tasks;
         if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
-        long uSize = (long)Positions * _fb * g.C * FilterBlock;
+        long uSize = Positions * UPosition(_fb, g.C);
         if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
     }
 
@@ -156,10 +173,17 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>All the cores from about 200,000 multiply-adds of the direct sum, else the calling thread alone.</summary>
-    private static int Threads(ConvGeometry g, int fn) =>
+    internal static int Threads(ConvGeometry g, int fn) =>
         (long)g.N * fn * g.OH * g.OW * g.C * 9 >= 200_000 ? WorkerPool.Concurrency : 1;
 
-    private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
+    /// <summary>
+    /// The distance between two positions of U: fb blocks of 4 filters by c channels, and a cache line more, so that
+    /// the filter transform's stores to every position (a multiple of 4 KB apart without it: 64 × 64 filters) fall in
+    /// different L1 sets.
+    /// </summary>
+    internal static long UPosition(int fb, int c) => (long)fb * c * FilterBlock + 64 / Unsafe.SizeOf<T>();
+
+    internal static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>
     /// U[ξ][filter block][c][4] = (G g Gᵀ)[ξ] of each filter g = w[f, c] (3×3), for the filter blocks [b0, b1); the
@@ -167,10 +191,10 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// broadcasts them in.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformFilters(T* w, T* u, int fn, int c, int fb, int b0, int b1)
+    internal static void TransformFilters(T* w, T* u, int fn, int c, int fb, int b0, int b1)
     {
         T half = T.One / (T.One + T.One);
-        long position = (long)fb * c * FilterBlock;
+        long position = UPosition(fb, c);
         T* m = stackalloc T[12];
         for (int f = b0 * FilterBlock; f < b1 * FilterBlock; f++)
             for (int ci = 0; ci < c; ci++)
@@ -212,7 +236,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
             TransformInput(u0, u1, v, rows);
             int tiles = (u1 - u0) * _tw;
-            Multiply(_u, v, m, _g.C, _fb, tiles, _ntp, _vPosition, _mPosition);
+            Multiply(_u, v, m, _g.C, _fb, RoundUp(tiles, 3 * L), _ntp, _vPosition, _mPosition, Positions);
             TransformOutput(u0, u1, m, outRows);
         }
     }
@@ -401,19 +425,22 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>
-    /// M[ξ][f][t] = Σ_c U[ξ][f][c] · V[ξ][c][t] for every filter (fb blocks of 4) and the tiles [0, tiles) rounded up to 3
-    /// vectors. Position by position, so that one position's V stays in L1 while every filter block reads it.
+    /// M[ξ][f][t] = Σ_c U[ξ][f][c] · V[ξ][c][t] for every position ξ &lt; <paramref name="positions"/>, every filter (fb
+    /// blocks of 4) and the tiles [0, tiles) rounded up to the vector: 3 vectors at a time, then one at a time. Position
+    /// by position, so that one position's V stays in L1 while every filter block reads it. Shared with
+    /// <see cref="Winograd4{T}"/> (36 positions).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition)
+    internal static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition, int positions)
     {
-        int l = L, step = 3 * l;
-        long uPosition = (long)fb * c * FilterBlock;
-        for (int xi = 0; xi < Positions; xi++)
+        int l = L, step = 3 * l, end = RoundUp(tiles, l);
+        long uPosition = UPosition(fb, c);
+        for (int xi = 0; xi < positions; xi++)
         for (int f0 = 0; f0 < fb; f0++)
         {
             T* ux = u + xi * uPosition + (long)f0 * c * FilterBlock, vx = v + xi * vPosition, mx = m + xi * mPosition + (long)f0 * FilterBlock * ntp;
-            for (int t = 0; t < tiles; t += step)
+            int t = 0;
+            for (; t + step <= end; t += step)
             {
                 Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
                 Vector256<T> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
@@ -435,6 +462,19 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 b0.Store(mp); b1.Store(mp + l); b2.Store(mp + 2 * l); mp += ntp;
                 c0.Store(mp); c1.Store(mp + l); c2.Store(mp + 2 * l); mp += ntp;
                 d0.Store(mp); d1.Store(mp + l); d2.Store(mp + 2 * l);
+            }
+            for (; t < end; t += l)
+            {
+                Vector256<T> a0 = default, b0 = default, c0 = default, d0 = default;
+                T* vp = vx + t, up = ux;
+                for (int ci = 0; ci < c; ci++, vp += ntp, up += FilterBlock)
+                {
+                    var v0 = Vector256.Load(vp);
+                    a0 = Simd.Fma(Vector256.Create(up[0]), v0, a0); b0 = Simd.Fma(Vector256.Create(up[1]), v0, b0);
+                    c0 = Simd.Fma(Vector256.Create(up[2]), v0, c0); d0 = Simd.Fma(Vector256.Create(up[3]), v0, d0);
+                }
+                T* mp = mx + t;
+                a0.Store(mp); b0.Store(mp + ntp); c0.Store(mp + 2 * ntp); d0.Store(mp + 3 * ntp);
             }
         }
     }
@@ -607,7 +647,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 for (int f = 0; f < fp; f++)
                     for (int t = tiles; t < kt; t++) y[p * _yPosition + (long)f * _ntp + t] = T.Zero;
             }
-            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition);
+            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition, Positions);
         }
     }
 
@@ -669,15 +709,17 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>
-    /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the fb blocks of 4 filters:
+    /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the positions ξ &lt;
+    /// <paramref name="positions"/> and the fb blocks of 4 filters:
     /// 4 filters × 3 channels of vector sums in 12 registers (3 loads of V and 4 of Y' feed 12 FMAs), added into M at the end.
     /// </summary>
+    /// <remarks>Shared with <see cref="Winograd4{T}.FilterGradient"/> (36 positions).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition)
+    internal static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition, int positions)
     {
         int l = L;
         long mPosition = (long)fb * FilterBlock * c;
-        for (int xi = 0; xi < Positions; xi++)
+        for (int xi = 0; xi < positions; xi++)
             for (int f0 = 0; f0 < fb; f0++)
             {
                 T* y0 = y + xi * yPosition + (long)f0 * FilterBlock * ntp, y1 = y0 + ntp, y2 = y1 + ntp, y3 = y2 + ntp;

@@ -50,14 +50,23 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels rather than GEMM and col2im.</summary>
     internal bool LastInputGradientWasDirect => _kernel.RanDirectInputGradient;
 
-    /// <summary>Whether the last forward pass ran Winograd F(2×2, 3×3).</summary>
+    /// <summary>Whether the last forward pass ran Winograd, F(2×2, 3×3) or F(4×4, 3×3).</summary>
     internal bool LastForwardWasWinograd => _kernel.RanWinograd;
 
-    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(2×2, 3×3).</summary>
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd, F(2×2, 3×3) or F(4×4, 3×3).</summary>
     internal bool LastInputGradientWasWinograd => _kernel.RanWinogradInputGradient;
 
-    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 2×2).</summary>
+    /// <summary>Whether the last forward pass ran Winograd F(4×4, 3×3).</summary>
+    internal bool LastForwardWasWinograd4 => _kernel.RanWinograd4;
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with Winograd F(4×4, 3×3).</summary>
+    internal bool LastInputGradientWasWinograd4 => _kernel.RanWinograd4InputGradient;
+
+    /// <summary>Whether the last backward pass computed dW and db with Winograd, F(3×3, 2×2) or F(3×3, 4×4).</summary>
     internal bool LastFilterGradientWasWinograd => _kernel.RanWinogradFilterGradient;
+
+    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 4×4).</summary>
+    internal bool LastFilterGradientWasWinograd4 => _kernel.RanWinograd4FilterGradient;
 
     /// <inheritdoc/>
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
