@@ -43,28 +43,8 @@ internal static unsafe class SmallGemm<T> where T : unmanaged, IFloatingPointIee
         // three or four of them. Every element is the same chain of FMAs in depth order however the block is cut.
         long sa = transA ? 1 : k, sp = transA ? m : 1; // A(i, p) = a[i·sa + p·sp]
         int nv = np / l, i0 = 0;
-        for (; i0 <= m - 4; i0 += 4)
-            for (int v = 0; v < nv; v += 3)
-            {
-                T* a0 = a + i0 * sa, b0 = bp + v * l, c0 = cp + (long)i0 * np + v * l;
-                switch (nv - v)
-                {
-                    case 1: Block<Rows4, Vectors1>(a0, sa, sp, b0, np, k, c0); break;
-                    case 2: Block<Rows4, Vectors2>(a0, sa, sp, b0, np, k, c0); break;
-                    default: Block<Rows4, Vectors3>(a0, sa, sp, b0, np, k, c0); break;
-                }
-            }
-        for (; i0 < m; i0++)
-            for (int v = 0; v < nv; v += 3)
-            {
-                T* a0 = a + i0 * sa, b0 = bp + v * l, c0 = cp + (long)i0 * np + v * l;
-                switch (nv - v)
-                {
-                    case 1: Block<Rows1, Vectors1>(a0, sa, sp, b0, np, k, c0); break;
-                    case 2: Block<Rows1, Vectors2>(a0, sa, sp, b0, np, k, c0); break;
-                    default: Block<Rows1, Vectors3>(a0, sa, sp, b0, np, k, c0); break;
-                }
-            }
+        for (; i0 <= m - 4; i0 += 4) RowBlock<Rows4>(a + i0 * sa, sa, sp, bp, np, nv, k, cp + (long)i0 * np);
+        for (; i0 < m; i0++) RowBlock<Rows1>(a + i0 * sa, sa, sp, bp, np, nv, k, cp + (long)i0 * np);
         for (int i = 0; i < m; i++)
         {
             T* src = cp + (long)i * np, dst = c + (long)i * n;
@@ -79,6 +59,20 @@ internal static unsafe class SmallGemm<T> where T : unmanaged, IFloatingPointIee
     private struct Vectors1 : ICount { public static int Count => 1; }
     private struct Vectors2 : ICount { public static int Count => 2; }
     private struct Vectors3 : ICount { public static int Count => 3; }
+
+    /// <summary>TR rows of C (at <paramref name="c"/>, rows np apart), all nv vectors of them, three vectors at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowBlock<TR>(T* a, long sa, long sp, T* bp, int np, int nv, int k, T* c) where TR : struct, ICount
+    {
+        int l = Vector256<T>.Count;
+        for (int v = 0; v < nv; v += 3)
+            switch (nv - v)
+            {
+                case 1: Block<TR, Vectors1>(a, sa, sp, bp + v * l, np, k, c + v * l); break;
+                case 2: Block<TR, Vectors2>(a, sa, sp, bp + v * l, np, k, c + v * l); break;
+                default: Block<TR, Vectors3>(a, sa, sp, bp + v * l, np, k, c + v * l); break;
+            }
+    }
 
     /// <summary>
     /// C's block of TR rows (1 or 4) by TV vectors (1–3) at <paramref name="c"/> = Σ over the depth of op(A)'s column
