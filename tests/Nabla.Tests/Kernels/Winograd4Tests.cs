@@ -92,6 +92,20 @@ public class Winograd4Tests
     /// T is much larger than the output (Bᵀ's 5s and Aᵀ's 8s): this bounds the worst case, and the float check is
     /// tight only for few channels; the double check (u = 2⁻⁵³) catches any wrong coefficient or misplaced value.
     /// </remarks>
+    /// <summary>Ṽ = |Bᵀ| |d| |Bᵀ|ᵀ of the 6×6 input tile (ty, tx) of image i, channel ci (zero outside the map).</summary>
+    private static double[,] InputTileAbs<T>(Tensor<T> x, int i, int ci, int ty, int tx, int pad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = x.Dim(2), w = x.Dim(3);
+        var d = new double[6, 6];
+        for (int r = 0; r < 6; r++)
+            for (int q = 0; q < 6; q++)
+            {
+                int yy = 4 * ty + r - pad, xx = 4 * tx + q - pad;
+                if (yy >= 0 && yy < h && xx >= 0 && xx < w) d[r, q] = double.CreateChecked(x[i, ci, yy, xx]);
+            }
+        return AbsTransform(Bt, d, Bt);
+    }
+
     private static void Compare<T>(int n, int c, int h, int w, int fn, int pad) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = new ConvGeometry(n, c, h, w, 3, 3, 1, pad);
@@ -120,16 +134,7 @@ public class Winograd4Tests
             for (int ci = 0; ci < c; ci++)
                 for (int ty = 0; ty < th; ty++)
                     for (int tx = 0; tx < tw; tx++)
-                    {
-                        var d = new double[6, 6];
-                        for (int r = 0; r < 6; r++)
-                            for (int q = 0; q < 6; q++)
-                            {
-                                int yy = 4 * ty + r - pad, xx = 4 * tx + q - pad;
-                                if (yy >= 0 && yy < h && xx >= 0 && xx < w) d[r, q] = double.CreateChecked(x[i, ci, yy, xx]);
-                            }
-                        vAbs[i, ci, ty, tx] = AbsTransform(Bt, d, Bt);
-                    }
+                        vAbs[i, ci, ty, tx] = InputTileAbs(x, i, ci, ty, tx, pad);
         var m = new double[6, 6];
         for (int i = 0; i < n; i++)
             for (int f = 0; f < fn; f++)
@@ -223,16 +228,7 @@ public class Winograd4Tests
                 for (int tx = 0; tx < tw; tx++)
                 {
                     for (int ci = 0; ci < c; ci++)
-                    {
-                        var d = new double[6, 6];
-                        for (int r = 0; r < 6; r++)
-                            for (int q = 0; q < 6; q++)
-                            {
-                                int yy = 4 * ty + r - pad, xx = 4 * tx + q - pad;
-                                if (yy >= 0 && yy < h && xx >= 0 && xx < w) d[r, q] = double.CreateChecked(x[i, ci, yy, xx]);
-                            }
-                        vAbs[i, ci, ty, tx] = AbsTransform(Bt, d, Bt);
-                    }
+                        vAbs[i, ci, ty, tx] = InputTileAbs(x, i, ci, ty, tx, pad);
                     for (int f = 0; f < fn; f++)
                     {
                         var d = new double[4, 4];
