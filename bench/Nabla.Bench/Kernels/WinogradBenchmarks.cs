@@ -107,16 +107,7 @@ public class WinogradBenchmarks
                 () => f23.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
                 () => f43.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
             ];
-            var samples = new double[runs.Length][];
-            for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
-            for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < runs.Length; k++)
-                {
-                    double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
-                    runs[k]();
-                    double c1 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
-                    samples[k][r] = (c1 - c0) * 1e3;
-                }
+            var samples = Alternate(runs, rounds, wall);
             foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
             {
                 double d = stat(samples[0]), w2 = stat(samples[1]), w4 = stat(samples[2]);
@@ -125,6 +116,25 @@ public class WinogradBenchmarks
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Each run twice to warm up, then all of them in turn, <paramref name="rounds"/> times: per run, each call's ms of wall
+    /// clock (<paramref name="wall"/>) or of the process's CPU time.
+    /// </summary>
+    private static double[][] Alternate(Action[] runs, int rounds, bool wall)
+    {
+        double Now() => wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
+        var samples = new double[runs.Length][];
+        for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+        for (int r = 0; r < rounds; r++)
+            for (int k = 0; k < runs.Length; k++)
+            {
+                double c0 = Now();
+                runs[k]();
+                samples[k][r] = (Now() - c0) * 1e3;
+            }
+        return samples;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
@@ -154,16 +164,7 @@ public class WinogradBenchmarks
             var b = new WinogradBenchmarks { Shape = shape };
             b.Setup();
             Action[] runs = [() => b.Im2Col(), () => b.Direct(), () => b.Winograd(), () => b.Winograd4()];
-            var samples = new double[runs.Length][];
-            for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
-            for (int r = 0; r < rounds; r++)
-                for (int k = 0; k < runs.Length; k++)
-                {
-                    double c0 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
-                    runs[k]();
-                    double c1 = wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
-                    samples[k][r] = (c1 - c0) * 1e3;
-                }
+            var samples = Alternate(runs, rounds, wall);
             bool takesDirect = DirectConv<float>.Supports(b._g, shape.FN);
             foreach (var (what, stat) in new (string, Func<double[], double>)[] { ("median", Timing.Median), ("min", x => x.Min()) })
             {
