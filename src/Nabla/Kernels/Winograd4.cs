@@ -72,13 +72,22 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         }
     }
 
+    /// <summary>
+    /// The tiling both products share: the filter blocks, the 4×4 output tiles and the padded row's width, and the units
+    /// (one tile row of one group of L images).
+    /// </summary>
+    private void PlanTiles(ConvGeometry g, int fn)
+    {
+        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
+        _tw = (g.OW + 3) / 4; _th = (g.OH + 3) / 4; _wp = 4 * _tw + 2;
+        _units = (g.N + L - 1) / L * _th;
+    }
+
     /// <summary>Sizes the blocks and the per-task buffers for this geometry, growing the buffers if needed.</summary>
     private void Plan(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
-        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
-        _tw = (g.OW + 3) / 4; _th = (g.OH + 3) / 4; _wp = 4 * _tw + 2;
-        _units = (g.N + l - 1) / l * _th;
+        PlanTiles(g, fn);
         // A block's tiles: one position's V (C × tiles) in about 12 KB of L1, the block's M (36 × FN × tiles) in about
         // 256 KB of L2; at least the product's 3 vectors of tiles.
         int fp = _fb * FilterBlock;
@@ -389,8 +398,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
                 else WorkerPool.Run(this, _tasks);
             }
             finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
-            for (int t = 1; t < _tasks; t++)
-                System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<T>(pm, (int)_mdwSize), new ReadOnlySpan<T>(pm + t * _mdwSize, (int)_mdwSize), new Span<T>(pm, (int)_mdwSize));
+            Winograd<T>.SumTaskPartials(pm, _mdwSize, _tasks);
             T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
             T* s = stackalloc T[18];
             for (int f = 0; f < filterCount; f++)
@@ -430,9 +438,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private void PlanFilterGradient(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
-        _g = g; _fn = fn; _fb = (fn + FilterBlock - 1) / FilterBlock;
-        _tw = (g.OW + 3) / 4; _th = (g.OH + 3) / 4; _wp = 4 * _tw + 2;
-        _units = (g.N + l - 1) / l * _th;
+        PlanTiles(g, fn);
         int fp = _fb * FilterBlock;
         // One position's V and Y' ((C + FN) × tiles) in about 128 KB of L2, where every 4-filter × 3-channel block of M
         // reads them.
