@@ -183,6 +183,16 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// </summary>
     internal static long UPosition(int fb, int c) => (long)fb * c * FilterBlock + 64 / Unsafe.SizeOf<T>();
 
+    /// <summary>
+    /// A filter gradient's per-task M (<paramref name="tasks"/> blocks of <paramref name="size"/> at <paramref name="m"/>,
+    /// each task's sum over its units) added into the first, in task order.
+    /// </summary>
+    internal static void SumTaskPartials(T* m, long size, int tasks)
+    {
+        var total = new Span<T>(m, (int)size);
+        for (int t = 1; t < tasks; t++) System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<T>(m + t * size, (int)size), total);
+    }
+
     internal static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>
@@ -574,8 +584,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 else WorkerPool.Run(this, _tasks);
             }
             finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
-            for (int t = 1; t < _tasks; t++)
-                System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<T>(pm, (int)_mdwSize), new ReadOnlySpan<T>(pm + t * _mdwSize, (int)_mdwSize), new Span<T>(pm, (int)_mdwSize));
+            SumTaskPartials(pm, _mdwSize, _tasks);
             T* s = stackalloc T[12];
             for (int f = 0; f < filterCount; f++)
                 for (int ci = 0; ci < c; ci++)
