@@ -85,11 +85,5 @@ internal static unsafe class Simd
 
     /// <summary>dst[0..n) = src[0..n) widened to int, eight at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Widen(ushort* src, int* dst, int n)
-    {
-        int j = 0;
-        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
-            for (; j <= n - 8; j += 8) System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(src + j).Store(dst + j);
-        for (; j < n; j++) dst[j] = src[j];
-    }
+    public static void Widen(ushort* src, int* dst, int n) => WidenAdd(src, 0, dst, n);
 }
