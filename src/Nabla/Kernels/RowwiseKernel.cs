@@ -55,7 +55,6 @@ internal static unsafe class RowwiseKernel<T> where T : unmanaged, IFloatingPoin
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumRows(ReadOnlySpan<T> src, Span<T> dst, int outer, int n, int inner)
     {
-        Span<int> at = stackalloc int[8]; // where each vector of a short row's columns begins
         for (int o = 0; o < outer; o++)
         {
             var d = dst.Slice(o * inner, inner);
@@ -75,17 +74,14 @@ internal static unsafe class RowwiseKernel<T> where T : unmanaged, IFloatingPoin
                     for (int j = 0; j < inner; j++) d[j] += block[k * inner + j];
                 continue;
             }
-            // The row as vectors of columns — the last one ending at the row's end, overlapping the one before it, whose
-            // shared columns it sums in the very same order — summed down the rows four at a time, so that four chains
-            // of additions are in flight rather than one.
-            at.Clear();
-            int vectors = 0;
-            for (int j = 0; j + l <= inner; j += l) at[vectors++] = j;
-            if (inner % l != 0) at[vectors++] = inner - l;
+            // The row as vectors of columns, vector v at min(v·L, inner − L): the last one ends at the row's end, overlapping
+            // the one before it, whose shared columns it sums in the very same order. Summed down the rows four vectors at
+            // a time (past the last, the last again), so that four chains of additions are in flight rather than one.
+            int vectors = (inner + l - 1) / l, lastAt = inner - l;
             fixed (T* pd = d, pb = block)
                 for (int v = 0; v < vectors; v += 4)
                 {
-                    int j0 = at[v], j1 = at[Math.Min(v + 1, vectors - 1)], j2 = at[Math.Min(v + 2, vectors - 1)], j3 = at[Math.Min(v + 3, vectors - 1)];
+                    int j0 = Math.Min(v * l, lastAt), j1 = Math.Min((v + 1) * l, lastAt), j2 = Math.Min((v + 2) * l, lastAt), j3 = Math.Min((v + 3) * l, lastAt);
                     Vector256<T> a0 = Vector256.Load(pb + j0), a1 = Vector256.Load(pb + j1), a2 = Vector256.Load(pb + j2), a3 = Vector256.Load(pb + j3);
                     for (int k = 1; k < n; k++)
                     {
