@@ -59,10 +59,27 @@ internal static class DataResolver
         var kind = ParseKind(dataset);
         if (dataDir is not null && !dataDir.Exists)
             throw new CliException($"--data: the folder '{dataDir.FullName}' does not exist.");
-        var options = new MnistOptions { Directory = dataDir?.FullName, Flatten = flatten, OneHot = oneHot, Normalize = true, TestOnly = testOnly };
+        var options = new MnistOptions
+        {
+            Directory = dataDir?.FullName, Flatten = flatten, OneHot = oneHot, Normalize = true, TestOnly = testOnly,
+            DecodedCacheDirectory = DecodedCacheDirectory(),
+        };
         var set = FetchWithProgress(kind, options, @out, showProgress);
         @out.WriteLine($"Dataset: {set.Source} ({set.TrainCount:N0} train / {set.TestCount:N0} test)");
         return new LoadedData(MnistFiles.DisplayName(kind), set.Source, 10, set);
+    }
+
+    /// <summary>The environment variable that turns the decoded-data cache off (<c>off</c> or <c>0</c>), e.g. to time a cold load.</summary>
+    public const string DecodedCacheVariable = "NABLA_DECODED_CACHE";
+
+    /// <summary>
+    /// Where the tool keeps the gzipped image files decompressed after their first read (<c>decoded/</c> in the user
+    /// cache), or null when there is no user cache or <see cref="DecodedCacheVariable"/> turns it off.
+    /// </summary>
+    internal static string? DecodedCacheDirectory()
+    {
+        if (Environment.GetEnvironmentVariable(DecodedCacheVariable)?.Trim().ToLowerInvariant() is "off" or "0") return null;
+        return DataSearchPaths.FromEnvironment().CacheRoot is { } root ? Path.Combine(root, "decoded") : null;
     }
 
     /// <summary>Fetches the data set into the user cache (the <c>nabla fetch</c> command); returns the folder.</summary>

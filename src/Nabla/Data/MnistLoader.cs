@@ -130,7 +130,7 @@ public static class MnistLoader
         string imagesPath = location.Files[imagesName];
         string labelsPath = location.Files[labelsName];
         // The pixels stay bytes (ByteImages): a quarter of float32's memory, converted as rows are read.
-        var images = Idx.ReadImages(imagesPath);
+        var images = DecodedCache.ReadImages(imagesPath, options.DecodedCacheDirectory);
         int count = images.Count;
         if (images.Rows != ImageSize || images.Columns != ImageSize)
             throw new DataFormatException(imagesPath, 8,

@@ -29,4 +29,13 @@ public sealed class MnistOptions
 
     /// <summary>The places searched after <see cref="Directory"/>; null means <see cref="DataSearchPaths.FromEnvironment"/>.</summary>
     public DataSearchPaths? SearchPaths { get; set; }
+
+    /// <summary>
+    /// A folder where the gzipped image files are kept decompressed after their first read, so that later loads skip the
+    /// decompression, as the book's <c>mnist.py</c> keeps <c>mnist.pkl</c> (the <c>nabla</c> tool uses <c>decoded/</c> in the
+    /// user cache, <see cref="DataSearchPaths.CacheRoot"/>). A copy is remade when its source's length or last write time
+    /// changes; a copy that cannot be read is decoded again, and a folder that cannot be written is ignored. Files under
+    /// 1 MiB are not copied. Default null: no copies.
+    /// </summary>
+    public string? DecodedCacheDirectory { get; set; }
 }

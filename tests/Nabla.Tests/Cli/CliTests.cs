@@ -145,4 +145,22 @@ public class CliTests
             Idx.WriteLabels(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"), labels);
         }
     }
+
+    [Fact]
+    public void TheToolKeepsDecodedDataInTheUserCacheUnlessTurnedOff()
+    {
+        string? before = Environment.GetEnvironmentVariable(DataResolver.DecodedCacheVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(DataResolver.DecodedCacheVariable, null);
+            if (DataSearchPaths.FromEnvironment().CacheRoot is { } root)
+                Assert.Equal(Path.Combine(root, "decoded"), DataResolver.DecodedCacheDirectory());
+            foreach (var off in new[] { "off", "0", " OFF " })
+            {
+                Environment.SetEnvironmentVariable(DataResolver.DecodedCacheVariable, off);
+                Assert.Null(DataResolver.DecodedCacheDirectory());
+            }
+        }
+        finally { Environment.SetEnvironmentVariable(DataResolver.DecodedCacheVariable, before); }
+    }
 }

@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Nabla.Data;
+
+/// <summary>
+/// Gzipped IDX image files kept decompressed in a cache folder after their first read, so that later loads read the
+/// raw file instead of inflating it again — as the book's <c>mnist.py</c> keeps <c>mnist.pkl</c> after its first run.
+/// </summary>
+/// <remarks>
+/// <para>A cached copy is named after its source's full path, and after the source's length and last write time: a source
+/// that is replaced or touched gets a new copy, and the copies of its earlier versions are deleted when the new one is
+/// written. Copies are written to a temporary file and renamed into place, so a crash leaves no partial copy under the
+/// real name.</para>
+/// <para>The cache only ever saves time: a copy that cannot be read (truncated, not IDX) is deleted and the source decoded
+/// again, and a cache folder that cannot be written is ignored. Errors in the source file are reported exactly as
+/// without the cache.</para>
+/// </remarks>
+internal static class DecodedCache
+{
+    /// <summary>Gzipped sources smaller than this are decoded each time: inflating them costs less than a cache lookup is worth.</summary>
+    public const long DefaultMinimumSourceBytes = 1 << 20;
+
+    /// <summary>
+    /// The images of <paramref name="path"/>: from the decompressed copy in <paramref name="cacheDirectory"/> when it is
+    /// there, else decoded from the source and, when the source is a gzipped file of at least
+    /// <paramref name="minimumSourceBytes"/>, copied into the cache. A null <paramref name="cacheDirectory"/> reads the source.
+    /// </summary>
+    /// <exception cref="DataFormatException">The source file is not a valid IDX image file.</exception>
+    public static IdxImages ReadImages(string path, string? cacheDirectory, long minimumSourceBytes = DefaultMinimumSourceBytes)
+    {
+        if (cacheDirectory is null) return Idx.ReadImages(path);
+        string? copy = CopyPath(path, cacheDirectory, minimumSourceBytes);
+        if (copy is null) return Idx.ReadImages(path);
+        if (File.Exists(copy))
+        {
+            try { return Idx.ReadImages(copy); }
+            catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+            {
+                TryDelete(copy);
+            }
+        }
+        var images = Idx.ReadImages(path);
+        Write(images, copy);
+        return images;
+    }
+
+    /// <summary>Where the decompressed copy of <paramref name="path"/> lives, or null when the source is not worth caching.</summary>
+    internal static string? CopyPath(string path, string cacheDirectory, long minimumSourceBytes)
+    {
+        var source = new FileInfo(path);
+        if (!source.Exists || source.Length < minimumSourceBytes || !IsGzipFile(source.FullName)) return null;
+        string version = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{source.Length}:{source.LastWriteTimeUtc.Ticks}");
+        return Path.Combine(Path.GetFullPath(cacheDirectory), $"{Prefix(source)}{Hash(version)}.idx");
+    }
+
+    /// <summary>The part of a copy's name that names its source (its full path, hashed, and its file name), without the version.</summary>
+    private static string Prefix(FileInfo source) =>
+        $"{Hash(source.FullName)}-{Path.GetFileNameWithoutExtension(source.Name)}-";
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 8);
+
+    private static bool IsGzipFile(string path)
+    {
+        try
+        {
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            Span<byte> head = stackalloc byte[2];
+            return f.ReadAtLeast(head, 2, throwOnEndOfStream: false) == 2 && Idx.IsGzip(head);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes the copy atomically and deletes the copies of the same source's earlier versions; gives up silently when the folder cannot be written.</summary>
+    private static void Write(IdxImages images, string copy)
+    {
+        string dir = Path.GetDirectoryName(copy)!;
+        string temp = copy + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            Directory.CreateDirectory(dir);
+            Idx.WriteImages(temp, images, gzip: false);
+            File.Move(temp, copy, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            return;
+        }
+        // The name is prefix + version hash + ".idx"; earlier versions share the prefix.
+        string name = Path.GetFileName(copy);
+        string prefix = name[..(name.Length - ".idx".Length - 16)];
+        try
+        {
+            foreach (var old in Directory.EnumerateFiles(dir, prefix + "*.idx"))
+                if (!string.Equals(Path.GetFileName(old), name, StringComparison.Ordinal)) TryDelete(old);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}
