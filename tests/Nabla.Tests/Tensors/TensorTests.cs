@@ -59,6 +59,35 @@ public class TensorTests
         Assert.Contains("Index 3000 at position 1", e.Message);
     }
 
+    /// <summary>
+    /// Short rows out of a source past 1 MB (one-hot targets, 60,000 × 10) take the prefetching gather too, asking for
+    /// more rows ahead: the same rows in every case, from 1 row to more than it asks ahead, float and double.
+    /// </summary>
+    [Theory]
+    [InlineData(10, 1)]
+    [InlineData(10, 7)]
+    [InlineData(10, 100)]
+    [InlineData(5, 50)]
+    [InlineData(63, 33)]
+    public void TakeRowsOfShortRowsFromALargeSourceCopiesTheRightRows(int d, int count)
+    {
+        int n = 60_000;
+        Assert.True(Nabla.Kernels.RowGather<float>.Worthwhile((long)n * d, d));
+        var rng = new Random(d * 1000 + count);
+        int[] rows = Enumerable.Range(0, count).Select(i => i == 0 ? n - 1 : rng.Next(n)).ToArray();
+        var f = new Tensor<float>(Enumerable.Range(0, n * d).Select(i => (float)i).ToArray(), n, d);
+        var g = new Tensor<double>(Enumerable.Range(0, n * d).Select(i => (double)-i).ToArray(), n, d);
+        var bf = f.TakeRows(rows);
+        var bg = g.TakeRows(rows);
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < d; j++)
+            {
+                Assert.Equal((float)(rows[i] * d + j), bf[i, j]);
+                Assert.Equal(-(double)(rows[i] * d + j), bg[i, j]);
+            }
+        Assert.False(Nabla.Kernels.RowGather<float>.Worthwhile(100 * 10, 10)); // a small source: the plain copy
+    }
+
     [Fact]
     public void TransposeSwapsAxesAndPermutes()
     {
