@@ -35,16 +35,39 @@ public static class NetworkExtensions
     /// <summary>How many rows of the predictions <paramref name="y"/> pick the class of their target (one-hot or label).</summary>
     internal static int CountCorrect<T>(Tensor<T> y, Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool oneHot = t.Rank == 2;
         int c = y.Dim(1), correct = 0;
-        var ys = y.Span; var tt = t.Span;
+        var ys = y.Span;
         for (int i = 0; i < y.Dim(0); i++)
-        {
-            int pred = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c));
-            int label = oneHot ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(tt.Slice(i * c, c)) : int.CreateSaturating(tt[i]);
-            if (pred == label) correct++;
-        }
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c)) == Label(t, i)) correct++;
         return correct;
+    }
+
+    /// <summary>
+    /// How many rows of the predictions <paramref name="y"/> pick their class in <paramref name="labels"/> (the targets'
+    /// classes found once by <see cref="Labels{T}"/>, rather than a one-hot row searched again for every evaluation).
+    /// </summary>
+    internal static int CountCorrect<T>(Tensor<T> y, ReadOnlySpan<int> labels) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = y.Dim(1), correct = 0;
+        var ys = y.Span;
+        for (int i = 0; i < y.Dim(0); i++)
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c)) == labels[i]) correct++;
+        return correct;
+    }
+
+    /// <summary>Each target's class: the index of the largest value of a one-hot row (rank 2), or the value itself (rank 1).</summary>
+    internal static int[] Labels<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var labels = new int[t.Rank == 0 ? 0 : t.Dim(0)];
+        for (int i = 0; i < labels.Length; i++) labels[i] = Label(t, i);
+        return labels;
+    }
+
+    private static int Label<T>(Tensor<T> t, int i) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t.Rank != 2) return int.CreateSaturating(t.Span[i]);
+        int c = t.Dim(1);
+        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(t.Span.Slice(i * c, c));
     }
 
     /// <summary>Numerical gradient (central differences) of the loss for every parameter: slow, for checking backprop.</summary>

@@ -36,10 +36,11 @@ public static class Evaluation
 
     /// <summary>
     /// Accuracy on the first <paramref name="count"/> images, gathering each batch into <paramref name="scratch"/> by the
-    /// row list <paramref name="rows"/> (both made or grown as needed, kept by the caller).
+    /// row list <paramref name="rows"/> (both made or grown as needed, kept by the caller); with <paramref name="labels"/>
+    /// (<see cref="NetworkExtensions.Labels{T}"/> of <paramref name="t"/>), the targets' classes are not searched again.
     /// </summary>
     internal static double Accuracy<T>(INetwork<T> net, ByteImages<T> x, Tensor<T> t, int count, int batchSize, KernelOptions options,
-        ref Tensor<T>? scratch, ref int[]? rows)
+        ref Tensor<T>? scratch, ref int[]? rows, int[]? labels = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t.Rank == 0 || t.Dim(0) != x.Count)
@@ -62,7 +63,9 @@ public static class Evaluation
                 : layout == TensorLayout.SparseRows ? Tensor<T>.FromSparseRows(scratch.SparseRows, x.ShapeOfRows(e - s)) : new Tensor<T>(x.ShapeOfRows(e - s));
             for (int i = s; i < e; i++) rows[i - s] = i;
             x.Gather(rows.AsSpan(0, e - s), xs);
-            correct += NetworkExtensions.CountCorrect(net.Predict(xs), t.Slice(s, e));
+            correct += labels is not null
+                ? NetworkExtensions.CountCorrect(net.Predict(xs), labels.AsSpan(s, e - s))
+                : NetworkExtensions.CountCorrect(net.Predict(xs), t.Slice(s, e));
         }
         return (double)correct / n;
     }

@@ -110,7 +110,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T> _tTrain, _tTest;
     private readonly TrainerOptions _options;
     private Tensor<T>? _evalScratch;
-    private int[]? _evalRows;
+    private int[]? _evalRows, _trainLabels, _testLabels;
 
     /// <summary>Creates a trainer; targets are one-hot (N, C) or labels (N,).</summary>
     public Trainer(INetwork<T> network, IOptimizer<T> optimizer, Tensor<T> xTrain, Tensor<T> tTrain, Tensor<T> xTest, Tensor<T> tTest, TrainerOptions? options = null)
@@ -211,7 +211,12 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t)
     {
         if (images is not null)
-            return Evaluation.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, _options.Kernels, ref _evalScratch, ref _evalRows);
+        {
+            // The targets' classes, found once per set: an evaluation then searches only the predictions' rows.
+            var labels = ReferenceEquals(t, _tTrain) ? (_trainLabels ??= NetworkExtensions.Labels(t))
+                : ReferenceEquals(t, _tTest) ? (_testLabels ??= NetworkExtensions.Labels(t)) : null;
+            return Evaluation.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, _options.Kernels, ref _evalScratch, ref _evalRows, labels);
+        }
         var x = tensor!;
         int limit = _options.EvaluationSampleSize ?? x.Dim(0);
         if (limit < x.Dim(0)) { x = x.Slice(0, limit); t = t.Slice(0, limit); }
