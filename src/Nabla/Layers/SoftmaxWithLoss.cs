@@ -33,7 +33,7 @@ public sealed class SoftmaxWithLoss<T> where T : unmanaged, IFloatingPointIeee75
         {
             if (_labels.Length != n) _labels = new int[n];
             var ts = t.Span;
-            for (int i = 0; i < n; i++) _labels[i] = TP.IndexOfMax<T>(ts.Slice(i * c, c));
+            for (int i = 0; i < n; i++) _labels[i] = Kernels.RowwiseKernel<T>.IndexOfMax(ts.Slice(i * c, c));
         }
         else if (t.Length == n)
         {

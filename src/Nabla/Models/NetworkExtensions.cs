@@ -38,7 +38,7 @@ public static class NetworkExtensions
         int c = y.Dim(1), correct = 0;
         var ys = y.Span;
         for (int i = 0; i < y.Dim(0); i++)
-            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c)) == Label(t, i)) correct++;
+            if (Kernels.RowwiseKernel<T>.IndexOfMax(ys.Slice(i * c, c)) == Label(t, i)) correct++;
         return correct;
     }
 
@@ -51,7 +51,7 @@ public static class NetworkExtensions
         int c = y.Dim(1), correct = 0;
         var ys = y.Span;
         for (int i = 0; i < y.Dim(0); i++)
-            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(ys.Slice(i * c, c)) == labels[i]) correct++;
+            if (Kernels.RowwiseKernel<T>.IndexOfMax(ys.Slice(i * c, c)) == labels[i]) correct++;
         return correct;
     }
 
@@ -67,7 +67,7 @@ public static class NetworkExtensions
     {
         if (t.Rank != 2) return int.CreateSaturating(t.Span[i]);
         int c = t.Dim(1);
-        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(t.Span.Slice(i * c, c));
+        return Kernels.RowwiseKernel<T>.IndexOfMax(t.Span.Slice(i * c, c));
     }
 
     /// <summary>Numerical gradient (central differences) of the loss for every parameter: slow, for checking backprop.</summary>

@@ -72,4 +72,38 @@ public class RowwiseKernelTests
             AssertBits(expected, actual);
         }
     }
+
+    /// <summary>
+    /// The row argmax against TensorPrimitives.IndexOfMax on rows of 1–20 values (the vector path takes 8–16 floats),
+    /// with ties, NaN, ±0 (the sign decides), ±∞ and subnormals placed at random: the same index every time.
+    /// </summary>
+    [Fact]
+    public void IndexOfMaxIsTheLibrarysOnEveryKindOfRow()
+    {
+        var rng = new Random(11);
+        float[] specials = [float.NaN, 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -float.Epsilon, 1f, 1f, float.MaxValue, -float.MaxValue];
+        int vectorRows = 0;
+        for (int trial = 0; trial < 20_000; trial++)
+        {
+            int c = 1 + trial % 20;
+            var f = new float[c];
+            int kind = rng.Next(6);
+            for (int j = 0; j < c; j++)
+                f[j] = kind switch
+                {
+                    0 => (float)(rng.NextDouble() * 2 - 1),                       // plain scores
+                    1 => rng.Next(3),                                             // many ties
+                    2 => rng.Next(4) == 0 ? specials[rng.Next(specials.Length)] : (float)(rng.NextDouble() - 0.5),
+                    3 => rng.Next(2) == 0 ? 0f : -0f,                             // only zeros of both signs
+                    4 => -(float)rng.NextDouble(),                                // all negative
+                    _ => j == rng.Next(c) ? 1f : 0f,                              // one-hot (or all zero)
+                };
+            if (c is >= 8 and <= 16 && !f.Any(float.IsNaN) && f.Max() != 0f) vectorRows++;
+            Assert.True(System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(f) == RowwiseKernel<float>.IndexOfMax(f),
+                $"row {string.Join(", ", f.Select(v => v.ToString("R")))}");
+            var d = f.Select(v => (double)v).ToArray();
+            Assert.Equal(System.Numerics.Tensors.TensorPrimitives.IndexOfMax<double>(d), RowwiseKernel<double>.IndexOfMax(d));
+        }
+        Assert.True(vectorRows > 5_000, $"{vectorRows} rows took the vector path");
+    }
 }
