@@ -131,6 +131,32 @@ public class NonZeroIndexTests
         Assert.Equal(dxExpect.ToArray(), dx.ToArray());
     }
 
+    /// <summary>
+    /// However a product's rows are shared out among tasks (equal blocks for a training batch, shrinking blocks from 256
+    /// rows on), every row of C is the row a batch of that one image gives, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(1000)]
+    [InlineData(1037)]
+    public void EveryRowOfABigBatchIsTheRowOfItsImageAlone(int rows)
+    {
+        const int d = 784, m = 50;
+        var images = new ByteImages<float>(SparseBytes(rows, d, rows), [rows, d]);
+        var (layer, _) = MakeAffine<float>(d, m, rows, 9);
+        var (single, _) = MakeAffine<float>(d, m, 1, 9);
+        var batch = SparseBatch(images, rows);
+        images.Gather(Enumerable.Range(0, rows).Reverse().ToArray(), batch);
+        var all = layer.Forward(batch).ToArray();
+        var one = SparseBatch(images, 1);
+        for (int i = 0; i < rows; i++)
+        {
+            images.Gather([rows - 1 - i], one);
+            Assert.Equal(all.AsSpan(i * m, m).ToArray(), single.Forward(one).ToArray());
+        }
+    }
+
     [Theory]
     [MemberData(nameof(AffineCases))]
     public void ABatchGatheredByTheProductsTasksIsTheGatheredBatch(int d, int m, int rows, bool normalize)
