@@ -203,7 +203,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     /// <summary>
     /// Rows per task of <see cref="MultiplyCompressed"/> into <see cref="_taskStart"/>; returns the number of tasks. A
     /// training batch keeps its <paramref name="tasks"/> equal blocks (one per core). An input of 256 rows or more (an
-    /// accuracy pass's 1,000 images) goes in blocks that shrink as the rows run out — half the rows left over the
+    /// accuracy pass's 1,000 images) goes in blocks that shrink as the rows run out — the rows left over twice the
     /// cores, down to 16 — so that the cores finish together instead of one waiting on the other's last block of 64.
     /// </summary>
     private int GuidedSplit(int rows, int tasks)
@@ -344,7 +344,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
                 }
             }
         }
-        MultiplyTaskRows(task, r0, r1);
+        MultiplyTaskRows(r0, r1);
     }
 
     /// <summary>One task of <see cref="MultiplyCompressed"/>: its rows' block tables from their group starts, then the product.</summary>
@@ -354,12 +354,12 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
         int r0 = _taskStart[task], r1 = _taskStart[task + 1];
         _fill?.FillRows(r0, r1);
         for (int i = r0; i < r1; i++) BlockTable(i);
-        MultiplyTaskRows(task, r0, r1);
+        MultiplyTaskRows(r0, r1);
     }
 
     /// <summary>C's rows r0 … r1 − 1 from their compressed entries (a task's share of the product).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MultiplyTaskRows(int task, int r0, int r1)
+    private void MultiplyTaskRows(int r0, int r1)
     {
         int n = _n, np = _np;
         T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)r0 * np;
