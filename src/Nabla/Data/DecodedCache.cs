@@ -90,9 +90,9 @@ internal static class DecodedCache
             TryDelete(temp);
             return;
         }
-        // The name is prefix + version hash + ".idx"; earlier versions share the prefix.
+        // The name is the prefix (ending in '-') and the version's hash (hex digits); earlier versions share the prefix.
         string name = Path.GetFileName(copy);
-        string prefix = name[..(name.Length - ".idx".Length - 16)];
+        string prefix = name[..(name.LastIndexOf('-') + 1)];
         try
         {
             foreach (var old in Directory.EnumerateFiles(dir, prefix + "*.idx"))

@@ -114,8 +114,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
             if (_dbPartial.Length < _tasks * fn) _dbPartial = new T[_tasks * fn];
             else _dbPartial.AsSpan(0, _tasks * fn).Clear();
         }
-        if (_tasks == 1) Execute(0);
-        else WorkerPool.Run(this, _tasks);
+        WorkerPool.Run(this, _tasks);
     }
 
     /// <inheritdoc/>

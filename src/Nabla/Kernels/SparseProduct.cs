@@ -301,8 +301,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     private void RunPhase(Phase phase, int tasks)
     {
         _phase = phase; _tasks = tasks;
-        if (tasks == 1) Execute(0);
-        else WorkerPool.Run(this, tasks);
+        WorkerPool.Run(this, tasks);
     }
 
     /// <inheritdoc/>

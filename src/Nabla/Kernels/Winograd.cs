@@ -77,8 +77,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             Set(transform, w, u, fn, c, fb, tasks);
             try
             {
-                if (tasks == 1) Execute(0);
-                else WorkerPool.Run(this, tasks);
+                WorkerPool.Run(this, tasks);
             }
             finally { Set(null, null, null, 0, 0, 0, 1); }
         }
@@ -121,8 +120,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
             try
             {
-                if (_tasks == 1) Execute(0);
-                else WorkerPool.Run(this, _tasks);
+                WorkerPool.Run(this, _tasks);
             }
             finally { _x = _out = _b = _u = _scratch = null; }
         }
@@ -580,8 +578,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             _x = px; _dout = pd; _scratch = ps; _u = pm; _filterGradientMode = true;
             try
             {
-                if (_tasks == 1) Execute(0);
-                else WorkerPool.Run(this, _tasks);
+                WorkerPool.Run(this, _tasks);
             }
             finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
             SumTaskPartials(pm, _mdwSize, _tasks);

@@ -65,8 +65,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
             try
             {
-                if (_tasks == 1) Execute(0);
-                else WorkerPool.Run(this, _tasks);
+                WorkerPool.Run(this, _tasks);
             }
             finally { _x = _out = _b = _u = _scratch = null; }
         }
@@ -394,8 +393,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             _x = px; _dout = pd; _scratch = ps; _u = pm; _filterGradientMode = true;
             try
             {
-                if (_tasks == 1) Execute(0);
-                else WorkerPool.Run(this, _tasks);
+                WorkerPool.Run(this, _tasks);
             }
             finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
             Winograd<T>.SumTaskPartials(pm, _mdwSize, _tasks);

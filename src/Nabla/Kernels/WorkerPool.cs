@@ -48,7 +48,10 @@ internal static class WorkerPool
     /// <summary>Number of threads that work on a job, the caller included.</summary>
     public static int Concurrency => Workers.Length + 1;
 
-    /// <summary>Runs <paramref name="job"/> for task indices 0..<paramref name="taskCount"/>−1 and waits for all of them.</summary>
+    /// <summary>
+    /// Runs <paramref name="job"/> for task indices 0..<paramref name="taskCount"/>−1 and waits for all of them; a single
+    /// task runs on the calling thread without waking the workers, so callers need not check for one.
+    /// </summary>
     public static void Run(IParallelJob job, int taskCount)
     {
         if (taskCount <= 1 || Workers.Length == 0)

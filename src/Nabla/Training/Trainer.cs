@@ -196,7 +196,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             EpochMetrics? epoch = null;
             if (i % perEpoch == 0)
             {
-                double trainAcc = Evaluate(_xTrain, _trainImages, _tTrain), testAcc = Evaluate(_xTest, _testImages, _tTest);
+                double trainAcc = Evaluate(_xTrain, _trainImages, _tTrain, ref _trainLabels), testAcc = Evaluate(_xTest, _testImages, _tTest, ref _testLabels);
                 epoch = new EpochMetrics(i / perEpoch, i, trainAcc, testAcc, loss, clock.Elapsed);
                 history.Epochs.Add(epoch);
                 EpochCompleted?.Invoke(epoch);
@@ -208,13 +208,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return history;
     }
 
-    private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t)
+    /// <summary>Accuracy on one set; <paramref name="labels"/> keeps the set's target classes, found on its first evaluation.</summary>
+    private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t, ref int[]? labels)
     {
         if (images is not null)
         {
             // The targets' classes, found once per set: an evaluation then searches only the predictions' rows.
-            var labels = ReferenceEquals(t, _tTrain) ? (_trainLabels ??= NetworkExtensions.Labels(t))
-                : ReferenceEquals(t, _tTest) ? (_testLabels ??= NetworkExtensions.Labels(t)) : null;
+            labels ??= NetworkExtensions.Labels(t);
             return Evaluation.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, _options.Kernels, ref _evalScratch, ref _evalRows, labels);
         }
         var x = tensor!;
