@@ -86,10 +86,10 @@ public class WinogradBenchmarks
     /// Winograd F(3×3, 2×2) and F(3×3, 4×4) (<see cref="Winograd4{T}.FilterGradient"/>), the kernels called directly,
     /// alternating; medians and minima in ms.
     /// </summary>
-    private static int ProbeFilterGradient(int rounds, bool wall)
+    private static int ProbeFilterGradient(IEnumerable<ConvShape> shapes, int rounds, bool wall)
     {
         Console.WriteLine($"3x3 stride-1 dW, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
-        foreach (var shape in Shapes.Where(s => !s.Name.StartsWith("dx")))
+        foreach (var shape in shapes.Where(s => !s.Name.StartsWith("dx")))
         {
             var rng = new Random(1);
             var g = new ConvGeometry(shape.N, shape.C, shape.H, shape.W, 3, 3, 1, shape.Pad);
@@ -147,7 +147,7 @@ public class WinogradBenchmarks
     }
 
     /// <summary>
-    /// <c>winograd [ROUNDS] [--wall]</c>: for each shape, the four forwards in turn, ROUNDS times (default 15), each call
+    /// <c>winograd [ROUNDS] [--wall] [--only NAME]</c>: for each shape (or those whose name starts with NAME), the four forwards in turn, ROUNDS times (default 15), each call
     /// timed in the process's CPU time (on a machine shared with other work the wall clock counts their turns), or with
     /// <c>--wall</c> in wall-clock time (what a training step sees, all cores working); prints the medians
     /// and minima in ms, F(2×2, 3×3)'s ratio to the faster of im2col and direct, and F(4×4, 3×3)'s to the fastest of the other three. Run with <c>DOTNET_PROCESSOR_COUNT=1</c> for one
@@ -157,9 +157,13 @@ public class WinogradBenchmarks
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 15;
         bool wall = args.Contains("--wall");
-        if (args.Contains("--dw")) return ProbeFilterGradient(rounds, wall);
+        int only = Array.IndexOf(args, "--only");
+        string? name = only >= 0 && only + 1 < args.Length ? args[only + 1] : null;
+        var shapes = Shapes.Where(s => name is null || s.Name.StartsWith(name, StringComparison.Ordinal)).ToArray();
+        if (shapes.Length == 0) { Console.Error.WriteLine($"winograd: no shape starts with '{name}' (--only)"); return 2; }
+        if (args.Contains("--dw")) return ProbeFilterGradient(shapes, rounds, wall);
         Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
-        foreach (var shape in Shapes)
+        foreach (var shape in shapes)
         {
             var b = new WinogradBenchmarks { Shape = shape };
             b.Setup();
