@@ -41,11 +41,15 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
     private Winograd<T>.FilterJob? _filterJob;
-    // dW (FilterGradient): whether Execute runs its tasks, where dout and its transform Y' lie, and the per-task M.
-    private bool _filterGradientMode;
+    // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW from M), where dout
+    // and its transform Y' lie, the per-task M, and dW.
+    private Mode _mode;
     private long _yPosition, _ySize, _mdwSize;
-    private T* _dout;
+    private int _mTasks;
+    private T* _dout, _dw;
     private T[] _partialM = [];
+
+    private enum Mode { Forward, FilterProduct, FilterOutput }
 
     /// <summary>Whether this kernel handles the geometry: the same as <see cref="Winograd{T}.Supports"/>.</summary>
     public static bool Supports(ConvGeometry g, int filterCount) => Winograd<T>.Supports(g, filterCount);
@@ -164,7 +168,8 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task)
     {
-        if (_filterGradientMode) { ExecuteFilterGradient(task); return; }
+        if (_mode == Mode.FilterProduct) { ExecuteFilterGradient(task); return; }
+        if (_mode == Mode.FilterOutput) { FilterOutput(task); return; }
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
         T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, stage = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
@@ -385,39 +390,19 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
             throw new ArgumentException($"Winograd F(4×4, 3×3): buffers too small for the filter gradient of {g} with {filterCount} filters.");
         PlanFilterGradient(g, filterCount);
-        int c = g.C;
-        long mPosition = (long)_fb * FilterBlock * c;
-        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM)
+        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw)
         {
-            new Span<T>(pm, (int)(_mdwSize * _tasks)).Clear();
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _filterGradientMode = true;
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _mTasks = _tasks;
             try
             {
+                _mode = Mode.FilterProduct;
                 WorkerPool.Run(this, _tasks);
+                // dW from the tasks' M, shared among the cores by filters: on one core it was a quarter of the wall time
+                // of DeepConvNet's conv6 dW while the other core waited (docs/benchmarks.md).
+                _mode = Mode.FilterOutput;
+                WorkerPool.Run(this, Math.Min(filterCount, _tasks));
             }
-            finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
-            Winograd<T>.SumTaskPartials(pm, _mdwSize, _tasks);
-            T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
-            T* s = stackalloc T[18];
-            for (int f = 0; f < filterCount; f++)
-                for (int ci = 0; ci < c; ci++)
-                {
-                    T* mp = pm + (long)f * c + ci;
-                    // Gᵀ down each column q of M …
-                    for (int q = 0; q < 6; q++)
-                    {
-                        GradientSix(mp[q * mPosition], mp[(6 + q) * mPosition], mp[(12 + q) * mPosition], mp[(18 + q) * mPosition],
-                            mp[(24 + q) * mPosition], mp[(30 + q) * mPosition], quarter, sixth, twelfth, out s[q], out s[6 + q], out s[12 + q]);
-                    }
-                    // … and G across each of the 3 rows.
-                    Span<T> d = dw.Slice((f * c + ci) * 9, 9);
-                    for (int i = 0; i < 3; i++)
-                    {
-                        GradientSix(s[6 * i], s[6 * i + 1], s[6 * i + 2], s[6 * i + 3], s[6 * i + 4], s[6 * i + 5], quarter, sixth, twelfth,
-                            out var a0, out var a1, out var a2);
-                        d[3 * i] = a0; d[3 * i + 1] = a1; d[3 * i + 2] = a2;
-                    }
-                }
+            finally { _x = _dout = _scratch = _u = _dw = null; _mode = Mode.Forward; }
         }
         ConvolutionBias.Gradient(dout, db, g.N, filterCount, g.OH * g.OW);
     }
@@ -428,6 +413,17 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     {
         T a = m1 + m2, b = m3 + m4;
         r0 = m0 * quarter - a * sixth + b * (twelfth / (T.One + T.One));
+        r1 = (m2 - m1) * sixth + (m3 - m4) * twelfth;
+        r2 = (b - a) * sixth + m5;
+    }
+
+    /// <summary><see cref="GradientSix(T, T, T, T, T, T, T, T, T, out T, out T, out T)"/> on L channels at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientSix(Vector256<T> m0, Vector256<T> m1, Vector256<T> m2, Vector256<T> m3, Vector256<T> m4, Vector256<T> m5,
+        Vector256<T> quarter, Vector256<T> sixth, Vector256<T> twelfth, out Vector256<T> r0, out Vector256<T> r1, out Vector256<T> r2)
+    {
+        Vector256<T> a = m1 + m2, b = m3 + m4;
+        r0 = m0 * quarter - a * sixth + b * (twelfth * Vector256.Create(T.One / (T.One + T.One)));
         r1 = (m2 - m1) * sixth + (m3 - m4) * twelfth;
         r2 = (b - a) * sixth + m5;
     }
@@ -462,12 +458,78 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     {
         int ut0 = (int)((long)task * _units / _tasks), ut1 = (int)((long)(task + 1) * _units / _tasks);
         T* v = _scratch + task * _taskSize, y = v + _vSize, rows = y + _ySize, m = _u + task * _mdwSize;
+        new Span<T>(m, (int)_mdwSize).Clear();
         for (int u0 = ut0; u0 < ut1; u0 += _blockUnits)
         {
             int u1 = Math.Min(ut1, u0 + _blockUnits);
             TransformInput(u0, u1, v, rows);
             TransformDout(u0, u1, y, rows);
             Winograd<T>.MultiplyFilterGradient(y, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _yPosition, Positions);
+        }
+    }
+
+    /// <summary>
+    /// dW = G (Σ over the tasks of M) Gᵀ for this task's share of the filters: for each filter, L channels at a time in
+    /// vectors (one channel per lane, the same operations in the same order as one channel alone), the last channels one
+    /// by one; each channel's 3×3 entries stored side by side.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FilterOutput(int task)
+    {
+        int fn = _fn, c = _g.C, l = L, outputTasks = Math.Min(fn, _mTasks);
+        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
+        long mPosition = (long)_fb * FilterBlock * c;
+        T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
+        var vQuarter = Vector256.Create(quarter); var vSixth = Vector256.Create(sixth); var vTwelfth = Vector256.Create(twelfth);
+        Vector256<T>* m = stackalloc Vector256<T>[Positions];
+        Vector256<T>* s = stackalloc Vector256<T>[18];
+        T* stage = stackalloc T[9 * Vector256<T>.Count];
+        T* ms = stackalloc T[Positions];
+        T* ss = stackalloc T[18];
+        for (int f = f0; f < f1; f++)
+        {
+            int ci = 0;
+            for (; ci + l <= c; ci += l)
+            {
+                T* mp = _u + (long)f * c + ci;
+                for (int xi = 0; xi < Positions; xi++)
+                {
+                    var sum = Vector256.Load(mp + xi * mPosition);
+                    for (int t = 1; t < _mTasks; t++) sum += Vector256.Load(mp + t * _mdwSize + xi * mPosition);
+                    m[xi] = sum;
+                }
+                // Gᵀ down each column q of M …
+                for (int q = 0; q < 6; q++)
+                    GradientSix(m[q], m[6 + q], m[12 + q], m[18 + q], m[24 + q], m[30 + q], vQuarter, vSixth, vTwelfth,
+                        out s[q], out s[6 + q], out s[12 + q]);
+                // … and G across each of the 3 rows; lane j of entry k is channel ci + j's dW entry k.
+                for (int i = 0; i < 3; i++)
+                {
+                    GradientSix(s[6 * i], s[6 * i + 1], s[6 * i + 2], s[6 * i + 3], s[6 * i + 4], s[6 * i + 5], vQuarter, vSixth, vTwelfth,
+                        out var a0, out var a1, out var a2);
+                    a0.Store(stage + (3 * i) * l); a1.Store(stage + (3 * i + 1) * l); a2.Store(stage + (3 * i + 2) * l);
+                }
+                T* d = _dw + ((long)f * c + ci) * 9;
+                for (int j = 0; j < l; j++)
+                    for (int k = 0; k < 9; k++) d[j * 9 + k] = stage[k * l + j];
+            }
+            for (; ci < c; ci++)
+            {
+                T* mp = _u + (long)f * c + ci;
+                for (int xi = 0; xi < Positions; xi++)
+                {
+                    T sum = mp[xi * mPosition];
+                    for (int t = 1; t < _mTasks; t++) sum += mp[t * _mdwSize + xi * mPosition];
+                    ms[xi] = sum;
+                }
+                for (int q = 0; q < 6; q++)
+                    GradientSix(ms[q], ms[6 + q], ms[12 + q], ms[18 + q], ms[24 + q], ms[30 + q], quarter, sixth, twelfth,
+                        out ss[q], out ss[6 + q], out ss[12 + q]);
+                T* d = _dw + ((long)f * c + ci) * 9;
+                for (int i = 0; i < 3; i++)
+                    GradientSix(ss[6 * i], ss[6 * i + 1], ss[6 * i + 2], ss[6 * i + 3], ss[6 * i + 4], ss[6 * i + 5], quarter, sixth, twelfth,
+                        out d[3 * i], out d[3 * i + 1], out d[3 * i + 2]);
+            }
         }
     }
 
