@@ -715,6 +715,29 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     }
 
     /// <summary>
+    /// m0[0..3), m1[0..3), m2[0..3), m3[0..3) += the lane sums of (a0, a1, a2), (b0, b1, b2), (c0, c1, c2), (d0, d1, d2):
+    /// twelve sums in one tree of horizontal adds (s: 12 floats of scratch), where one sum at a time took about as many instructions as a third of
+    /// the product's FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddSums(float* s, float* m0, float* m1, float* m2, float* m3, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2,
+        Vector256<float> b0, Vector256<float> b1, Vector256<float> b2, Vector256<float> c0, Vector256<float> c1, Vector256<float> c2,
+        Vector256<float> d0, Vector256<float> d1, Vector256<float> d2)
+    {
+        // Each 128-bit half of h01 holds that half's sums of a0, a1, a2, b0 (h23: b1, b2, c0, c1; h45: c2, d0, d1, d2).
+        var h01 = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, b0));
+        var h23 = Avx.HorizontalAdd(Avx.HorizontalAdd(b1, b2), Avx.HorizontalAdd(c0, c1));
+        var h45 = Avx.HorizontalAdd(Avx.HorizontalAdd(c2, d0), Avx.HorizontalAdd(d1, d2));
+        var r = Avx.Permute2x128(h01, h23, 0x20) + Avx.Permute2x128(h01, h23, 0x31);
+        var q = h45.GetLower() + h45.GetUpper();
+        r.Store(s); q.Store(s + 8);
+        m0[0] += s[0]; m0[1] += s[1]; m0[2] += s[2];
+        m1[0] += s[3]; m1[1] += s[4]; m1[2] += s[5];
+        m2[0] += s[6]; m2[1] += s[7]; m2[2] += s[8];
+        m3[0] += s[9]; m3[1] += s[10]; m3[2] += s[11];
+    }
+
+    /// <summary>
     /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the positions ξ &lt;
     /// <paramref name="positions"/> and the fb blocks of 4 filters:
     /// 4 filters × 3 channels of vector sums in 12 registers (3 loads of V and 4 of Y' feed 12 FMAs), added into M at the end.
@@ -725,6 +748,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     {
         int l = L;
         long mPosition = (long)fb * FilterBlock * c;
+        T* sums = stackalloc T[12];
         for (int xi = 0; xi < positions; xi++)
             for (int f0 = 0; f0 < fb; f0++)
             {
@@ -747,6 +771,12 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                         c0 = Simd.Fma(k, v0, c0); c1 = Simd.Fma(k, v1, c1); c2 = Simd.Fma(k, v2, c2);
                         k = Vector256.Load(y3 + t);
                         d0 = Simd.Fma(k, v0, d0); d1 = Simd.Fma(k, v1, d1); d2 = Simd.Fma(k, v2, d2);
+                    }
+                    if (typeof(T) == typeof(float) && Avx.IsSupported)
+                    {
+                        AddSums((float*)sums, (float*)m0 + ci, (float*)m1 + ci, (float*)m2 + ci, (float*)m3 + ci, a0.AsSingle(), a1.AsSingle(), a2.AsSingle(),
+                            b0.AsSingle(), b1.AsSingle(), b2.AsSingle(), c0.AsSingle(), c1.AsSingle(), c2.AsSingle(), d0.AsSingle(), d1.AsSingle(), d2.AsSingle());
+                        continue;
                     }
                     m0[ci] += Vector256.Sum(a0); m0[ci + 1] += Vector256.Sum(a1); m0[ci + 2] += Vector256.Sum(a2);
                     m1[ci] += Vector256.Sum(b0); m1[ci + 1] += Vector256.Sum(b1); m1[ci + 2] += Vector256.Sum(b2);
