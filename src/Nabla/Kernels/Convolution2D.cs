@@ -37,13 +37,22 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private bool DirectFilterGradient => !WinogradFilterGradient && _directAllowed && DirectConv<T>.Supports(_geometry, _fn);
 
     /// <summary>
-    /// Whether dW, db go to Winograd F(3×3, 2×2) (<see cref="Winograd{T}.FilterGradient"/>): allowed
+    /// Whether dW, db go to Winograd (F(3×3, 2×2), <see cref="Winograd{T}.FilterGradient"/>, or F(3×3, 4×4)): allowed
     /// (<see cref="KernelOptions.AllowWinograd"/>), handled, and rather than the direct kernels (where they may run and
-    /// take the shape) from <see cref="Winograd{T}.MinChannelsForFilterGradient"/> input channels; always rather than im2col.
+    /// take the shape) from <see cref="Winograd{T}.MinChannelsForFilterGradient"/> input channels, or from
+    /// <see cref="MinChannelsForFilterGradient4"/> where F(3×3, 4×4) would run; always rather than im2col.
     /// </summary>
     private bool WinogradFilterGradient =>
         _winogradAllowed && Winograd<T>.Supports(_geometry, _fn) &&
-        (!(_directAllowed && DirectConv<T>.Supports(_geometry, _fn)) || _geometry.C >= Winograd<T>.MinChannelsForFilterGradient);
+        (!(_directAllowed && DirectConv<T>.Supports(_geometry, _fn)) ||
+         _geometry.C >= (PreferWinograd4FilterGradient(_geometry) ? MinChannelsForFilterGradient4 : Winograd<T>.MinChannelsForFilterGradient));
+
+    /// <summary>
+    /// Input channels from which F(3×3, 4×4)'s dW is preferred over the direct kernels: 0.72–0.87 of direct's time on
+    /// DeepConvNet's conv2 and conv3 (16 channels) once its lane sums and its last step were shared out, 0.88–1.06 on 8
+    /// channels, slower below (<c>Nabla.Bench winograd --wall --dw</c>, docs/benchmarks.md).
+    /// </summary>
+    internal const int MinChannelsForFilterGradient4 = 16;
 
     /// <summary>Whether the last backward pass computed dW and db with Winograd, F(3×3, 2×2) or F(3×3, 4×4).</summary>
     public bool RanWinogradFilterGradient { get; private set; }

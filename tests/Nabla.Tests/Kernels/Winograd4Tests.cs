@@ -302,11 +302,13 @@ public class Winograd4Tests
     /// ∂L/∂x convolution (C and FN swapped), as measured (docs/benchmarks.md): F(4×4, 3×3) from 16 input channels, 4
     /// filters and a vector of images; and for dW ("f34": F(3×3, 4×4), "f32": F(3×3, 2×2), "other": direct or im2col) F(3×3, 4×4)
     /// wherever a Winograd dW runs with a vector of images. AllowWinograd off turns every Winograd off. Every output and
-    /// gradient agrees with im2col.
+    /// gradient agrees with im2col. F(3×3, 4×4)'s dW runs from 16 channels where the direct kernels take the shape.
     /// </summary>
     [Theory]
     [InlineData(true, true, 100, 32, 8, 8, 64, 1, "f43", "f43", "f34")]          // DeepConvNet's conv5 (∂L/∂x: 64 channels)
-    [InlineData(true, true, 100, 16, 28, 28, 16, 1, "f43", "f43", "other")]     // conv2: dW direct below 32 channels
+    [InlineData(true, true, 100, 16, 28, 28, 16, 1, "f43", "f43", "f34")]       // conv2: F(3×3, 4×4) dW from 16 channels
+    [InlineData(true, true, 100, 15, 14, 14, 16, 1, "direct", "f43", "other")]  // 15 channels: direct forward and dW
+    [InlineData(true, true, 7, 16, 14, 14, 16, 1, "direct", "direct", "other")] // 16 channels, fewer images than a vector: direct
     [InlineData(true, true, 100, 1, 28, 28, 16, 1, "direct", "f23", "other")]   // conv1: one channel; its ∂L/∂x one filter
     [InlineData(true, true, 100, 8, 14, 14, 8, 1, "direct", "direct", "other")] // 8 channels: the direct kernels
     [InlineData(true, true, 4, 32, 8, 8, 64, 1, "f23", "f23", "f32")]            // fewer images than a vector: F(2×2, 3×3)
