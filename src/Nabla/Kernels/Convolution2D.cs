@@ -266,7 +266,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 }
 
 /// <summary>∂L/∂b of a convolution, for the kernels whose dW leaves db to a separate pass (im2col + GEMM, Winograd).</summary>
-internal static class ConvolutionBias
+internal static unsafe class ConvolutionBias
 {
     /// <summary>
     /// db[f] = Σ over images and positions of dout (N, FN, plane): each (image, filter) plane is a contiguous run in
@@ -274,8 +274,20 @@ internal static class ConvolutionBias
     /// </summary>
     public static void Gradient<T>(ReadOnlySpan<T> dout, Span<T> db, int n, int fn, int plane) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        db[..fn].Clear();
-        for (int i = 0; i < n; i++)
-            for (int f = 0; f < fn; f++) db[f] += System.Numerics.Tensors.TensorPrimitives.Sum(dout.Slice((i * fn + f) * plane, plane));
+        fixed (T* d = dout, b = db) Gradient(d, b, n, fn, plane, 0, fn);
+    }
+
+    /// <summary>
+    /// db[f] for the filters [f0, f1) only, each added over the images in the same order as for all of them (the same
+    /// bits), so that a kernel's tasks can share the filters.
+    /// </summary>
+    public static void Gradient<T>(T* dout, T* db, int n, int fn, int plane, int f0, int f1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int f = f0; f < f1; f++)
+        {
+            T sum = T.Zero;
+            for (int i = 0; i < n; i++) sum += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<T>(dout + ((long)i * fn + f) * plane, plane));
+            db[f] = sum;
+        }
     }
 }

@@ -46,7 +46,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private Mode _mode;
     private long _yPosition, _ySize, _mdwSize;
     private int _mTasks;
-    private T* _dout, _dw;
+    private T* _dout, _dw, _db;
     private T[] _partialM = [];
 
     private enum Mode { Forward, FilterProduct, FilterOutput }
@@ -390,21 +390,20 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
             throw new ArgumentException($"Winograd F(4×4, 3×3): buffers too small for the filter gradient of {g} with {filterCount} filters.");
         PlanFilterGradient(g, filterCount);
-        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw)
+        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
         {
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _mTasks = _tasks;
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb; _mTasks = _tasks;
             try
             {
                 _mode = Mode.FilterProduct;
                 WorkerPool.Run(this, _tasks);
-                // dW from the tasks' M, shared among the cores by filters: on one core it was a quarter of the wall time
-                // of DeepConvNet's conv6 dW while the other core waited (docs/benchmarks.md).
+                // dW from the tasks' M, and db, shared among the cores by filters: on one core they were a quarter of
+                // the wall time of DeepConvNet's conv6 dW while the other core waited (docs/benchmarks.md).
                 _mode = Mode.FilterOutput;
                 WorkerPool.Run(this, Math.Min(filterCount, _tasks));
             }
-            finally { _x = _dout = _scratch = _u = _dw = null; _mode = Mode.Forward; }
+            finally { _x = _dout = _scratch = _u = _dw = _db = null; _mode = Mode.Forward; }
         }
-        ConvolutionBias.Gradient(dout, db, g.N, filterCount, g.OH * g.OW);
     }
 
     /// <summary>Gᵀ (m0 … m5): m0/4 − (m1 + m2)/6 + (m3 + m4)/24, (m2 − m1)/6 + (m3 − m4)/12, (m3 + m4 − m1 − m2)/6 + m5.</summary>
@@ -471,13 +470,14 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     /// <summary>
     /// dW = G (Σ over the tasks of M) Gᵀ for this task's share of the filters: for each filter, L channels at a time in
     /// vectors (one channel per lane, the same operations in the same order as one channel alone), the last channels one
-    /// by one; each channel's 3×3 entries stored side by side.
+    /// by one; each channel's 3×3 entries stored side by side. Then db of the same filters.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FilterOutput(int task)
     {
         int fn = _fn, c = _g.C, l = L, outputTasks = Math.Min(fn, _mTasks);
         int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
+        ConvolutionBias.Gradient(_dout, _db, _g.N, fn, _g.OH * _g.OW, f0, f1);
         long mPosition = (long)_fb * FilterBlock * c;
         T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
         var vQuarter = Vector256.Create(quarter); var vSixth = Vector256.Create(sixth); var vTwelfth = Vector256.Create(twelfth);
