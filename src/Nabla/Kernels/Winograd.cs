@@ -40,11 +40,15 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
     private FilterJob? _filterJob;
-    // dW (FilterGradient): whether Execute runs its tasks, where dout and its transform Y' lie, and the per-task M.
-    private bool _filterGradientMode;
+    // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW and db), where
+    // dout and its transform Y' lie, the per-task M, dW and db.
+    private Mode _mode;
     private long _yPosition, _ySize, _mdwSize;
-    private T* _dout;
+    private int _mTasks;
+    private T* _dout, _dw, _db;
     private T[] _partialM = [];
+
+    private enum Mode { Forward, FilterProduct, FilterOutput }
 
     /// <summary>
     /// A filter transform (this class's <see cref="TransformFilters"/>, or <see cref="Winograd4{T}"/>'s) shared among
@@ -181,16 +185,6 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// </summary>
     internal static long UPosition(int fb, int c) => (long)fb * c * FilterBlock + 64 / Unsafe.SizeOf<T>();
 
-    /// <summary>
-    /// A filter gradient's per-task M (<paramref name="tasks"/> blocks of <paramref name="size"/> at <paramref name="m"/>,
-    /// each task's sum over its units) added into the first, in task order.
-    /// </summary>
-    internal static void SumTaskPartials(T* m, long size, int tasks)
-    {
-        var total = new Span<T>(m, (int)size);
-        for (int t = 1; t < tasks; t++) System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<T>(m + t * size, (int)size), total);
-    }
-
     internal static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>
@@ -236,7 +230,8 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task)
     {
-        if (_filterGradientMode) { ExecuteFilterGradient(task); return; }
+        if (_mode == Mode.FilterProduct) { ExecuteFilterGradient(task); return; }
+        if (_mode == Mode.FilterOutput) { FilterOutput(task); return; }
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
         T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, outRows = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
@@ -558,7 +553,8 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// = A'ᵀ M A' with A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 −1]. (In one dimension, v = (d0 − d2, d1 + d2, d2 − d1, d1 − d3) and
     /// u = (g0, (g0 + g1)/2, (g0 − g1)/2, g1) give m0 + m1 + m2 = g0 d0 + g1 d1, m1 − m2 = g0 d1 + g1 d2 and m1 + m2 − m3
     /// = g0 d2 + g1 d3.) Dout tiles past an odd edge are zero. Every coefficient is exact in binary.</para>
-    /// <para>The tiles are shared among the cores (one task per core, each summing its own M, added at the end), and go
+    /// <para>The tiles are shared among the cores (one task per core, each summing its own M; then dW and db in a second
+    /// job over the filters, which adds the tasks' M), and go
     /// in blocks of whole tile rows sized so that one position's V and Y' (C and FN rows of the block's tiles) stay in L2
     /// while every 4-filter × 3-channel block of M reads them: 12 vector sums in registers over the tiles, added into M
     /// once per block.</para>
@@ -570,39 +566,109 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
             throw new ArgumentException($"Winograd: buffers too small for the filter gradient of {g} with {filterCount} filters.");
         PlanFilterGradient(g, filterCount);
-        int fp = _fb * FilterBlock, c = g.C;
-        long mPosition = (long)fp * c;
-        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM)
+        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
         {
-            new Span<T>(pm, (int)(_mdwSize * _tasks)).Clear();
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _filterGradientMode = true;
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb; _mTasks = _tasks;
             try
             {
+                _mode = Mode.FilterProduct;
                 WorkerPool.Run(this, _tasks);
+                // dW = A'ᵀ M A' from the tasks' M, and db, shared among the cores by filters (as in Winograd4).
+                _mode = Mode.FilterOutput;
+                WorkerPool.Run(this, Math.Min(filterCount, _tasks));
             }
-            finally { _x = _dout = _scratch = _u = null; _filterGradientMode = false; }
-            SumTaskPartials(pm, _mdwSize, _tasks);
-            T* s = stackalloc T[12];
-            for (int f = 0; f < filterCount; f++)
-                for (int ci = 0; ci < c; ci++)
-                {
-                    T* mp = pm + (long)f * c + ci;
-                    // A'ᵀ down each column q: (m0 + m1 + m2, m1 − m2, m1 + m2 − m3) …
-                    for (int q = 0; q < 4; q++)
-                    {
-                        T m0 = mp[q * mPosition], m1 = mp[(4 + q) * mPosition], m2 = mp[(8 + q) * mPosition], m3 = mp[(12 + q) * mPosition];
-                        s[q] = m0 + m1 + m2; s[4 + q] = m1 - m2; s[8 + q] = m1 + m2 - m3;
-                    }
-                    // … and A' across each of the 3 rows.
-                    Span<T> d = dw.Slice((f * c + ci) * 9, 9);
-                    for (int i = 0; i < 3; i++)
-                    {
-                        T a0 = s[4 * i], a1 = s[4 * i + 1], a2 = s[4 * i + 2], a3 = s[4 * i + 3];
-                        d[3 * i] = a0 + a1 + a2; d[3 * i + 1] = a1 - a2; d[3 * i + 2] = a1 + a2 - a3;
-                    }
-                }
+            finally { _x = _dout = _scratch = _u = _dw = _db = null; _mode = Mode.Forward; }
         }
-        ConvolutionBias.Gradient(dout, db, g.N, filterCount, g.OH * g.OW);
+    }
+
+    /// <summary>
+    /// dW = A'ᵀ (Σ over the tasks of M) A' and db for this task's share of the filters: L channels at a time in vectors
+    /// (the same operations in the same order as one channel alone), the last channels one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FilterOutput(int task)
+    {
+        int fn = _fn, c = _g.C, l = L, outputTasks = Math.Min(fn, _mTasks);
+        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
+        ConvolutionBias.Gradient(_dout, _db, _g.N, fn, _g.OH * _g.OW, f0, f1);
+        long mPosition = (long)_fb * FilterBlock * c;
+        Vector256<T>* m = stackalloc Vector256<T>[Positions];
+        Vector256<T>* s = stackalloc Vector256<T>[12];
+        T* stage = stackalloc T[9 * Vector256<T>.Count];
+        T* ms = stackalloc T[Positions];
+        T* st = stackalloc T[12];
+        for (int f = f0; f < f1; f++)
+        {
+            int ci = 0;
+            for (; ci + l <= c; ci += l)
+            {
+                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, m);
+                // A'ᵀ down each column q: (m0 + m1 + m2, m1 − m2, m1 + m2 − m3) …
+                for (int q = 0; q < 4; q++)
+                {
+                    Vector256<T> m0 = m[q], m1 = m[4 + q], m2 = m[8 + q], m3 = m[12 + q];
+                    s[q] = m0 + m1 + m2; s[4 + q] = m1 - m2; s[8 + q] = m1 + m2 - m3;
+                }
+                // … and A' across each of the 3 rows; lane j of entry k is channel ci + j's dW entry k.
+                for (int i = 0; i < 3; i++)
+                {
+                    Vector256<T> a0 = s[4 * i], a1 = s[4 * i + 1], a2 = s[4 * i + 2], a3 = s[4 * i + 3];
+                    (a0 + a1 + a2).Store(stage + 3 * i * l); (a1 - a2).Store(stage + (3 * i + 1) * l); (a1 + a2 - a3).Store(stage + (3 * i + 2) * l);
+                }
+                StoreChannels(stage, _dw + ((long)f * c + ci) * 9);
+            }
+            for (; ci < c; ci++)
+            {
+                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, ms);
+                T* d = _dw + ((long)f * c + ci) * 9;
+                for (int q = 0; q < 4; q++)
+                {
+                    T m0 = ms[q], m1 = ms[4 + q], m2 = ms[8 + q], m3 = ms[12 + q];
+                    st[q] = m0 + m1 + m2; st[4 + q] = m1 - m2; st[8 + q] = m1 + m2 - m3;
+                }
+                for (int i = 0; i < 3; i++)
+                {
+                    T a0 = st[4 * i], a1 = st[4 * i + 1], a2 = st[4 * i + 2], a3 = st[4 * i + 3];
+                    d[3 * i] = a0 + a1 + a2; d[3 * i + 1] = a1 - a2; d[3 * i + 2] = a1 + a2 - a3;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// m[ξ] = Σ over the tasks (in task order) of their M at mp + ξ·mPosition, for L channels side by side: the partial
+    /// sums of a dW's per-task M (tasks mdwSize apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SumTaskPositions(T* mp, int positions, long mPosition, int tasks, long mdwSize, Vector256<T>* m)
+    {
+        for (int xi = 0; xi < positions; xi++)
+        {
+            var sum = Vector256.Load(mp + xi * mPosition);
+            for (int t = 1; t < tasks; t++) sum += Vector256.Load(mp + t * mdwSize + xi * mPosition);
+            m[xi] = sum;
+        }
+    }
+
+    /// <summary><see cref="SumTaskPositions(T*, int, long, int, long, Vector256{T}*)"/> for one channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SumTaskPositions(T* mp, int positions, long mPosition, int tasks, long mdwSize, T* m)
+    {
+        for (int xi = 0; xi < positions; xi++)
+        {
+            T sum = mp[xi * mPosition];
+            for (int t = 1; t < tasks; t++) sum += mp[t * mdwSize + xi * mPosition];
+            m[xi] = sum;
+        }
+    }
+
+    /// <summary>L channels' 3×3 dW entries from stage (entry k of channel j at stage[k·L + j]) to d (channel j's 9 entries at d + 9j).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreChannels(T* stage, T* d)
+    {
+        int l = L;
+        for (int j = 0; j < l; j++)
+            for (int k = 0; k < 9; k++) d[j * 9 + k] = stage[k * l + j];
     }
 
     /// <summary><see cref="Plan"/> for <see cref="FilterGradient"/>: blocks of tile rows, one task per core.</summary>
@@ -637,6 +703,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     {
         int ut0 = (int)((long)task * _units / _tasks), ut1 = (int)((long)(task + 1) * _units / _tasks);
         T* v = _scratch + task * _taskSize, y = v + _vSize, rows = y + _ySize, m = _u + task * _mdwSize;
+        new Span<T>(m, (int)_mdwSize).Clear();
         int fp = _fb * FilterBlock, c = _g.C;
         for (int u0 = ut0; u0 < ut1; u0 += _blockUnits)
         {

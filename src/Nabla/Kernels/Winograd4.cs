@@ -491,13 +491,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             int ci = 0;
             for (; ci + l <= c; ci += l)
             {
-                T* mp = _u + (long)f * c + ci;
-                for (int xi = 0; xi < Positions; xi++)
-                {
-                    var sum = Vector256.Load(mp + xi * mPosition);
-                    for (int t = 1; t < _mTasks; t++) sum += Vector256.Load(mp + t * _mdwSize + xi * mPosition);
-                    m[xi] = sum;
-                }
+                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, m);
                 // Gᵀ down each column q of M …
                 for (int q = 0; q < 6; q++)
                     GradientSix(m[q], m[6 + q], m[12 + q], m[18 + q], m[24 + q], m[30 + q], vQuarter, vSixth, vTwelfth,
@@ -509,19 +503,11 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
                         out var a0, out var a1, out var a2);
                     a0.Store(stage + (3 * i) * l); a1.Store(stage + (3 * i + 1) * l); a2.Store(stage + (3 * i + 2) * l);
                 }
-                T* d = _dw + ((long)f * c + ci) * 9;
-                for (int j = 0; j < l; j++)
-                    for (int k = 0; k < 9; k++) d[j * 9 + k] = stage[k * l + j];
+                Winograd<T>.StoreChannels(stage, _dw + ((long)f * c + ci) * 9);
             }
             for (; ci < c; ci++)
             {
-                T* mp = _u + (long)f * c + ci;
-                for (int xi = 0; xi < Positions; xi++)
-                {
-                    T sum = mp[xi * mPosition];
-                    for (int t = 1; t < _mTasks; t++) sum += mp[t * _mdwSize + xi * mPosition];
-                    ms[xi] = sum;
-                }
+                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, ms);
                 for (int q = 0; q < 6; q++)
                     GradientSix(ms[q], ms[6 + q], ms[12 + q], ms[18 + q], ms[24 + q], ms[30 + q], quarter, sixth, twelfth,
                         out ss[q], out ss[6 + q], out ss[12 + q]);
