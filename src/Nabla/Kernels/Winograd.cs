@@ -588,9 +588,8 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FilterOutput(int task)
     {
-        int fn = _fn, c = _g.C, l = L, outputTasks = Math.Min(fn, _mTasks);
-        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
-        ConvolutionBias.Gradient(_dout, _db, _g.N, fn, _g.OH * _g.OW, f0, f1);
+        int c = _g.C, l = L;
+        var (f0, f1) = OutputFilters(task, _fn, _mTasks, _dout, _db, _g);
         long mPosition = (long)_fb * FilterBlock * c;
         Vector256<T>* m = stackalloc Vector256<T>[Positions];
         Vector256<T>* s = stackalloc Vector256<T>[12];
@@ -633,6 +632,18 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The filters [f0, f1) that task <paramref name="task"/> of a dW's last step takes (the filters shared among at most
+    /// <paramref name="tasks"/> tasks), with their db summed from dout.
+    /// </summary>
+    internal static (int F0, int F1) OutputFilters(int task, int fn, int tasks, T* dout, T* db, ConvGeometry g)
+    {
+        int outputTasks = Math.Min(fn, tasks);
+        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
+        ConvolutionBias.Gradient(dout, db, g.N, fn, g.OH * g.OW, f0, f1);
+        return (f0, f1);
     }
 
     /// <summary>

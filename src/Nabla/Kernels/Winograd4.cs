@@ -475,9 +475,8 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FilterOutput(int task)
     {
-        int fn = _fn, c = _g.C, l = L, outputTasks = Math.Min(fn, _mTasks);
-        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
-        ConvolutionBias.Gradient(_dout, _db, _g.N, fn, _g.OH * _g.OW, f0, f1);
+        int c = _g.C, l = L;
+        var (f0, f1) = Winograd<T>.OutputFilters(task, _fn, _mTasks, _dout, _db, _g);
         long mPosition = (long)_fb * FilterBlock * c;
         T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
         var vQuarter = Vector256.Create(quarter); var vSixth = Vector256.Create(sixth); var vTwelfth = Vector256.Create(twelfth);
