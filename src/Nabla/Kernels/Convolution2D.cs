@@ -274,6 +274,8 @@ internal static unsafe class ConvolutionBias
     /// </summary>
     public static void Gradient<T>(ReadOnlySpan<T> dout, Span<T> db, int n, int fn, int plane) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (dout.Length < (long)n * fn * plane || db.Length < fn)
+            throw new ArgumentException($"Convolution bias gradient: dout holds {dout.Length} values and db {db.Length}, for {n} images of {fn} planes of {plane}.");
         fixed (T* d = dout, b = db) Gradient(d, b, n, fn, plane, 0, fn);
     }
 

@@ -397,8 +397,8 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             {
                 _mode = Mode.FilterProduct;
                 WorkerPool.Run(this, _tasks);
-                // dW from the tasks' M, and db, shared among the cores by filters: on one core they were a quarter of
-                // the wall time of DeepConvNet's conv6 dW while the other core waited (docs/benchmarks.md).
+                // dW from the tasks' M, and db, shared among the cores by filters: on one core, with the other waiting,
+                // conv6's whole dW took 1.07–1.34 times as long (docs/benchmarks.md).
                 _mode = Mode.FilterOutput;
                 WorkerPool.Run(this, Math.Min(filterCount, _tasks));
             }

@@ -186,4 +186,16 @@ public class WinogradFilterGradientTests
         var e = Assert.Throws<ArgumentException>(() => k.FilterGradient(new float[128], new float[100], new float[36], new float[2], g, 2));
         Assert.Contains("too small", e.Message);
     }
+
+    /// <summary>The separate db pass (im2col's) refuses a dout or db shorter than the shape says, naming both lengths.</summary>
+    [Fact]
+    public void BiasGradientRejectsShortBuffers()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConvolutionBias.Gradient<float>(new float[2 * 3 * 4 - 1], new float[3], 2, 3, 4));
+        Assert.Contains("23 values", e.Message);
+        Assert.Throws<ArgumentException>(() => ConvolutionBias.Gradient<float>(new float[2 * 3 * 4], new float[2], 2, 3, 4));
+        var db = new float[3];
+        ConvolutionBias.Gradient<float>(Enumerable.Range(0, 24).Select(i => (float)i).ToArray(), db, 2, 3, 4);
+        Assert.Equal([0 + 1 + 2 + 3 + 12 + 13 + 14 + 15, 4 + 5 + 6 + 7 + 16 + 17 + 18 + 19, 8 + 9 + 10 + 11 + 20 + 21 + 22 + 23], db);
+    }
 }
