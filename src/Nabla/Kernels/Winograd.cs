@@ -44,7 +44,6 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     // dout and its transform Y' lie, the per-task M, dW and db.
     private Mode _mode;
     private long _yPosition, _ySize, _mdwSize;
-    private int _mTasks;
     private T* _dout, _dw, _db;
     private T[] _partialM = [];
 
@@ -568,7 +567,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         PlanFilterGradient(g, filterCount);
         fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
         {
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb; _mTasks = _tasks;
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb;
             try
             {
                 _mode = Mode.FilterProduct;
@@ -589,7 +588,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     private void FilterOutput(int task)
     {
         int c = _g.C, l = L;
-        var (f0, f1) = OutputFilters(task, _fn, _mTasks, _dout, _db, _g);
+        var (f0, f1) = OutputFilters(task, _fn, _tasks, _dout, _db, _g);
         long mPosition = (long)_fb * FilterBlock * c;
         Vector256<T>* m = stackalloc Vector256<T>[Positions];
         Vector256<T>* s = stackalloc Vector256<T>[12];
@@ -601,7 +600,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             int ci = 0;
             for (; ci + l <= c; ci += l)
             {
-                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, m);
+                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, m);
                 // A'ᵀ down each column q: (m0 + m1 + m2, m1 − m2, m1 + m2 − m3) …
                 for (int q = 0; q < 4; q++)
                 {
@@ -618,7 +617,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             }
             for (; ci < c; ci++)
             {
-                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, ms);
+                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, ms);
                 T* d = _dw + ((long)f * c + ci) * 9;
                 for (int q = 0; q < 4; q++)
                 {

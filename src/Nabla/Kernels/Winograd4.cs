@@ -41,11 +41,10 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private T* _x, _out, _b, _u, _scratch;
     private T[] _transformed = [], _buffers = [];
     private Winograd<T>.FilterJob? _filterJob;
-    // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW from M), where dout
-    // and its transform Y' lie, the per-task M, and dW.
+    // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW and db), where
+    // dout and its transform Y' lie, the per-task M (one per task of the plan, _tasks), dW and db.
     private Mode _mode;
     private long _yPosition, _ySize, _mdwSize;
-    private int _mTasks;
     private T* _dout, _dw, _db;
     private T[] _partialM = [];
 
@@ -392,7 +391,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         PlanFilterGradient(g, filterCount);
         fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
         {
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb; _mTasks = _tasks;
+            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb;
             try
             {
                 _mode = Mode.FilterProduct;
@@ -476,7 +475,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private void FilterOutput(int task)
     {
         int c = _g.C, l = L;
-        var (f0, f1) = Winograd<T>.OutputFilters(task, _fn, _mTasks, _dout, _db, _g);
+        var (f0, f1) = Winograd<T>.OutputFilters(task, _fn, _tasks, _dout, _db, _g);
         long mPosition = (long)_fb * FilterBlock * c;
         T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
         var vQuarter = Vector256.Create(quarter); var vSixth = Vector256.Create(sixth); var vTwelfth = Vector256.Create(twelfth);
@@ -490,7 +489,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             int ci = 0;
             for (; ci + l <= c; ci += l)
             {
-                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, m);
+                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, m);
                 // Gᵀ down each column q of M …
                 for (int q = 0; q < 6; q++)
                     GradientSix(m[q], m[6 + q], m[12 + q], m[18 + q], m[24 + q], m[30 + q], vQuarter, vSixth, vTwelfth,
@@ -506,7 +505,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
             }
             for (; ci < c; ci++)
             {
-                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _mTasks, _mdwSize, ms);
+                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, ms);
                 for (int q = 0; q < 6; q++)
                     GradientSix(ms[q], ms[6 + q], ms[12 + q], ms[18 + q], ms[24 + q], ms[30 + q], quarter, sixth, twelfth,
                         out ss[q], out ss[6 + q], out ss[12 + q]);
