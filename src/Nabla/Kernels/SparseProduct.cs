@@ -55,6 +55,8 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     // W's padding, shared among a product's tasks: the next block to claim, and the product (generation) each block was
     // last padded for.
     private int _padNext, _padGeneration;
+    // The phase runs one pinned task per core: each pads its own run of W's blocks (PadBlocks).
+    private bool _pinnedSplit;
     private int[] _padded = [];
     // MultiplyCompressed: the operand's group starts, and which fill of it the block table was made from.
     private int[] _groupStarts = [];
@@ -252,20 +254,29 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     }
 
     /// <summary>
-    /// Pads blocks of W's rows into the aligned copy until none is left unclaimed: each block goes to the first task that
-    /// claims it, which copies it at once and marks it done, so a task that waits for a block (<see cref="WaitPadded"/>)
-    /// waits only on a copy in progress.
+    /// Pads blocks of W's rows into the aligned copy. A pinned task (<see cref="RunPhase"/>) copies its own run of blocks;
+    /// otherwise tasks claim blocks until none is left unclaimed, each copying a block at once and marking it done, so a
+    /// task that waits for a block (<see cref="WaitPadded"/>) waits only on a copy in progress.
     /// </summary>
-    private void PadBlocks()
+    private void PadBlocks(int task)
+    {
+        if (_pinnedSplit)
+        {
+            // The task's own run of blocks, the same as its scatter's (ScatterTask): W's rows that this core updated.
+            for (int b = (int)((long)task * _nb / _tasks), end = (int)((long)(task + 1) * _nb / _tasks); b < end; b++) PadBlock(b);
+            return;
+        }
+        for (int b = Interlocked.Increment(ref _padNext) - 1; b < _nb; b = Interlocked.Increment(ref _padNext) - 1) PadBlock(b);
+    }
+
+    /// <summary>Copies block <paramref name="b"/> of W's rows into the padded copy and marks it done for this product.</summary>
+    private void PadBlock(int b)
     {
         T* wp = Aligned(_wPad);
-        int n = _n, np = _np, generation = _padGeneration;
-        for (int b = Interlocked.Increment(ref _padNext) - 1; b < _nb; b = Interlocked.Increment(ref _padNext) - 1)
-        {
-            int k1 = Math.Min(_colsCount, (b + 1) * _blockRows);
-            for (int k = b * _blockRows; k < k1; k++) Simd.CopyRow(_w + (long)k * n, wp + (long)k * np, n);
-            Volatile.Write(ref _padded[b], generation);
-        }
+        int n = _n, np = _np;
+        int k1 = Math.Min(_colsCount, (b + 1) * _blockRows);
+        for (int k = b * _blockRows; k < k1; k++) Simd.CopyRow(_w + (long)k * n, wp + (long)k * np, n);
+        Volatile.Write(ref _padded[b], _padGeneration);
     }
 
     /// <summary>Waits until block <paramref name="b"/> of W is padded for this product (its copy has been claimed already).</summary>
@@ -293,21 +304,33 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
         fixed (T* pc = c)
         {
             _c = pc;
-            try { RunPhase(Phase.Scatter, Math.Min(_nb, threads * 2)); }
+            // One task per core, pinned (see RunPhase), when there are blocks enough; otherwise up to two per core.
+            try { RunPhase(Phase.Scatter, _nb >= threads && threads > 1 ? threads : Math.Min(_nb, threads * 2)); }
             finally { _c = null; }
         }
     }
 
+    /// <summary>
+    /// Runs a phase's tasks. One task per core runs pinned (<see cref="WorkerPool.RunPinned"/>): then the forward's task
+    /// t pads, and the scatter's task t fills, the same blocks of W's rows on the same core every step (the t-th of
+    /// <see cref="WorkerPool.Concurrency"/> runs of blocks), the rows the optimizer's pinned slices update there too, so
+    /// that W and dW stay in that core's cache rather than crossing to the other core on every step.
+    /// </summary>
     private void RunPhase(Phase phase, int tasks)
     {
         _phase = phase; _tasks = tasks;
-        WorkerPool.Run(this, tasks);
+        _pinnedSplit = tasks > 1 && tasks == WorkerPool.Concurrency;
+        if (_pinnedSplit) WorkerPool.RunPinned(this);
+        else WorkerPool.Run(this, tasks);
     }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task)
     {
+        // A pinned task pads its own blocks first, before anything that may end it early (BuildTask gives up on dense
+        // rows): the other task's product waits for them.
+        if (_pinnedSplit && _phase != Phase.Scatter) PadBlocks(task);
         switch (_phase)
         {
             case Phase.Build: BuildTask(task); break;
@@ -343,7 +366,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
                 }
             }
         }
-        MultiplyTaskRows(r0, r1);
+        MultiplyTaskRows(task, r0, r1);
     }
 
     /// <summary>One task of <see cref="MultiplyCompressed"/>: its rows' block tables from their group starts, then the product.</summary>
@@ -353,17 +376,17 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
         int r0 = _taskStart[task], r1 = _taskStart[task + 1];
         _fill?.FillRows(r0, r1);
         for (int i = r0; i < r1; i++) BlockTable(i);
-        MultiplyTaskRows(r0, r1);
+        MultiplyTaskRows(task, r0, r1);
     }
 
     /// <summary>C's rows r0 … r1 − 1 from their compressed entries (a task's share of the product).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MultiplyTaskRows(int r0, int r1)
+    private void MultiplyTaskRows(int task, int r0, int r1)
     {
         int n = _n, np = _np;
         T* wp = Aligned(_wPad), cp = Aligned(_cPad) + (long)r0 * np;
         int nb = _nb, stride = nb + 1;
-        PadBlocks();
+        if (!_pinnedSplit) PadBlocks(task); // a pinned task padded its blocks first (Execute)
         fixed (int* colBase = _xc, blocks = _blocks)
         fixed (T* valBase = _xv)
         {

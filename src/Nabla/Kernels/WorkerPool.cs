@@ -32,6 +32,7 @@ internal static class WorkerPool
     private static readonly SemaphoreSlim Wake = new(0);
     private static IParallelJob? _job;
     private static int _taskCount, _remaining, _sleeping;
+    private static bool _pinned;
     private static long _claim; // (generation << 32) | next task index
     private static int _generation;
 
@@ -40,7 +41,8 @@ internal static class WorkerPool
         Workers = new Thread[Math.Max(0, Environment.ProcessorCount - 1)];
         for (int i = 0; i < Workers.Length; i++)
         {
-            Workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"Nabla GEMM worker {i + 1}" };
+            int id = i + 1;
+            Workers[i] = new Thread(() => WorkerLoop(id)) { IsBackground = true, Name = $"Nabla GEMM worker {id}" };
             Workers[i].Start();
         }
     }
@@ -61,27 +63,65 @@ internal static class WorkerPool
         }
         lock (Gate)
         {
-            int gen = ++_generation;
-            Interlocked.Exchange(ref _claim, Pack(gen, Closed));
-            _job = job;
-            _taskCount = taskCount;
-            Volatile.Write(ref _remaining, taskCount);
-            Interlocked.Exchange(ref _claim, Pack(gen, 0));
-            int sleeping = Volatile.Read(ref _sleeping);
-            if (sleeping > 0) Wake.Release(Math.Min(sleeping, taskCount - 1));
+            int gen = Publish(job, taskCount, pinned: false, wake: taskCount - 1);
             Drain(gen);
-            // The other cores are working on the last tasks: wait for them with pause instructions rather than
-            // SpinWait, which soon yields the core through a system call on every turn (5 % of a training run's
-            // samples were sched_yield) and adds its latency to every product.
-            var spin = new SpinWait();
-            for (int turns = 0; Volatile.Read(ref _remaining) > 0; turns++)
-            {
-                if (turns < CallerSpins) Thread.SpinWait(4);
-                else spin.SpinOnce(sleep1Threshold: -1);
-            }
-            Interlocked.Exchange(ref _claim, Pack(gen, Closed));
-            _job = null;
+            WaitForTasks(gen);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="job"/> for task indices 0..<see cref="Concurrency"/>−1, task t always on the same thread: task
+    /// 0 on the caller, task t on worker t. A job that splits the same array the same way on every call thus finds each
+    /// part in the cache of the core that wrote it last, instead of in the other core's half the time (the chapter 5
+    /// run's W1 is updated, padded and scattered into every step). No task is taken over by another thread: the caller
+    /// waits for a slow worker.
+    /// </summary>
+    public static void RunPinned(IParallelJob job)
+    {
+        if (Workers.Length == 0)
+        {
+            job.Execute(0);
+            return;
+        }
+        lock (Gate)
+        {
+            int gen = Publish(job, Concurrency, pinned: true, wake: Workers.Length);
+            try { job.Execute(0); }
+            finally { Interlocked.Decrement(ref _remaining); }
+            WaitForTasks(gen);
+        }
+    }
+
+    /// <summary>Publishes a job under a new generation and wakes up to <paramref name="wake"/> sleeping workers; returns the generation.</summary>
+    private static int Publish(IParallelJob job, int taskCount, bool pinned, int wake)
+    {
+        int gen = ++_generation;
+        Interlocked.Exchange(ref _claim, Pack(gen, Closed));
+        _job = job;
+        _taskCount = taskCount;
+        _pinned = pinned;
+        Volatile.Write(ref _remaining, taskCount);
+        Interlocked.Exchange(ref _claim, Pack(gen, pinned ? taskCount : 0)); // pinned: nothing to claim
+        int sleeping = Volatile.Read(ref _sleeping);
+        if (sleeping > 0) Wake.Release(Math.Min(sleeping, wake));
+        return gen;
+    }
+
+    /// <summary>Waits until every task of generation <paramref name="gen"/> is done, then closes it.</summary>
+    private static void WaitForTasks(int gen)
+    {
+        // The other cores are working on the last tasks: wait for them with pause instructions rather than
+        // SpinWait, which soon yields the core through a system call on every turn (5 % of a training run's
+        // samples were sched_yield) and adds its latency to every product.
+        var spin = new SpinWait();
+        for (int turns = 0; Volatile.Read(ref _remaining) > 0; turns++)
+        {
+            if (turns < CallerSpins) Thread.SpinWait(4);
+            else spin.SpinOnce(sleep1Threshold: -1);
+        }
+        Interlocked.Exchange(ref _claim, Pack(gen, Closed));
+        _job = null;
+        _pinned = false;
     }
 
     private static long Pack(int generation, int next) => ((long)generation << 32) | (uint)next;
@@ -90,6 +130,18 @@ internal static class WorkerPool
     {
         gen = (int)(claim >> 32);
         return gen != seen && (int)claim != Closed;
+    }
+
+    /// <summary>Runs worker <paramref name="id"/>'s own task of a pinned job of generation <paramref name="gen"/>.</summary>
+    private static void RunOwnTask(int gen, int id)
+    {
+        long cur = Volatile.Read(ref _claim);
+        // The job cannot move on without this task; the check only guards against reading a job not yet published.
+        if ((int)(cur >> 32) != gen) return;
+        var job = Volatile.Read(ref _job);
+        if (job is null || id >= Volatile.Read(ref _taskCount)) return;
+        try { job.Execute(id); }
+        finally { Interlocked.Decrement(ref _remaining); }
     }
 
     /// <summary>Claims and runs tasks of generation <paramref name="gen"/> until none are left or a newer job is published.</summary>
@@ -109,7 +161,7 @@ internal static class WorkerPool
         }
     }
 
-    private static void WorkerLoop()
+    private static void WorkerLoop(int id)
     {
         int seen = 0;
         while (true)
@@ -133,7 +185,8 @@ internal static class WorkerPool
                 spins = 0;
             }
             seen = gen;
-            Drain(gen);
+            if (Volatile.Read(ref _pinned)) RunOwnTask(gen, id);
+            else Drain(gen);
         }
     }
 }

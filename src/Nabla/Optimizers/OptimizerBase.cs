@@ -44,7 +44,7 @@ public abstract class OptimizerBase<T> : IOptimizer<T> where T : unmanaged, IFlo
             }
             _job ??= new SliceJob(this);
             _job.Set(p, g, st);
-            WorkerPool.Run(_job, (p.Length + SliceLength - 1) / SliceLength);
+            WorkerPool.RunPinned(_job);
         }
     }
 
@@ -55,7 +55,11 @@ public abstract class OptimizerBase<T> : IOptimizer<T> where T : unmanaged, IFlo
     private void StepSlice(Tensor<T> p, Tensor<T> g, Tensor<T>[] st, int start, int length) =>
         Step(p.Span.Slice(start, length), g.Span.Slice(start, length), new StepState(st, start, length));
 
-    /// <summary>The slices of one large parameter, one task each, on all cores.</summary>
+    /// <summary>
+    /// The slices of one large parameter shared among the cores in contiguous runs, the same run to the same core on
+    /// every step (<see cref="WorkerPool.RunPinned"/>): a parameter, its gradient and its state then stay in that core's
+    /// cache from one step to the next, as do the kernels' pinned splits of the same arrays.
+    /// </summary>
     private sealed class SliceJob(OptimizerBase<T> owner) : IParallelJob
     {
         private Tensor<T>? _p, _g;
@@ -65,8 +69,12 @@ public abstract class OptimizerBase<T> : IOptimizer<T> where T : unmanaged, IFlo
 
         public void Execute(int task)
         {
-            int start = task * SliceLength;
-            owner.StepSlice(_p!, _g!, _st, start, Math.Min(SliceLength, _p!.Length - start));
+            int length = _p!.Length, slices = (length + SliceLength - 1) / SliceLength, cores = WorkerPool.Concurrency;
+            for (int s = (int)((long)task * slices / cores), end = (int)((long)(task + 1) * slices / cores); s < end; s++)
+            {
+                int start = s * SliceLength;
+                owner.StepSlice(_p, _g!, _st, start, Math.Min(SliceLength, length - start));
+            }
         }
     }
 

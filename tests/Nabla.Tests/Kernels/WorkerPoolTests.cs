@@ -1,0 +1,57 @@
+using Nabla.Kernels;
+
+namespace Nabla.Tests.Kernels;
+
+public class WorkerPoolTests
+{
+    /// <summary>Records, for each task index, how often it ran and on which thread.</summary>
+    private sealed class Recorder(int tasks) : IParallelJob
+    {
+        public readonly int[] Runs = new int[tasks];
+        public readonly int[] Threads = new int[tasks];
+
+        public void Execute(int task)
+        {
+            Interlocked.Increment(ref Runs[task]);
+            Threads[task] = Environment.CurrentManagedThreadId;
+            // A little work, so that the tasks overlap.
+            double s = 0;
+            for (int i = 0; i < 2_000; i++) s += Math.Sqrt(i + task);
+            if (s < 0) throw new InvalidOperationException();
+        }
+    }
+
+    [Fact]
+    public void PinnedTasksRunOnceEachOnTheSameThreadEveryCall()
+    {
+        int cores = WorkerPool.Concurrency;
+        int[]? first = null;
+        for (int call = 0; call < 200; call++)
+        {
+            var job = new Recorder(cores);
+            WorkerPool.RunPinned(job);
+            Assert.All(job.Runs, r => Assert.Equal(1, r));
+            Assert.Equal(Environment.CurrentManagedThreadId, job.Threads[0]); // task 0 on the caller
+            Assert.Equal(cores, job.Threads.Distinct().Count());              // one thread per task
+            first ??= job.Threads;
+            Assert.Equal(first, job.Threads);                                  // the same thread for task t every call
+            // Dynamic jobs in between must not disturb the pinning, nor run a task twice.
+            var dynamicJob = new Recorder(7);
+            WorkerPool.Run(dynamicJob, 7);
+            Assert.All(dynamicJob.Runs, r => Assert.Equal(1, r));
+        }
+    }
+
+    [Fact]
+    public void PinnedJobsAfterTheWorkersFellAsleepStillRunEveryTask()
+    {
+        // The workers sleep after a few milliseconds without work; a pinned job must wake every one of them.
+        for (int call = 0; call < 3; call++)
+        {
+            Thread.Sleep(120);
+            var job = new Recorder(WorkerPool.Concurrency);
+            WorkerPool.RunPinned(job);
+            Assert.All(job.Runs, r => Assert.Equal(1, r));
+        }
+    }
+}
