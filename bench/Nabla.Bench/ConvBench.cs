@@ -27,6 +27,7 @@ internal static class ConvBench
         Console.WriteLine($"SimpleConvNet float32, batch 100: training {100.0 * batches / train:F0} images/s (forward+backward+Adam), inference {1000 / infer:F0} images/s (batches of 1000)");
         if (args.Contains("--deep")) DeepConv(rng);
         if (args.Contains("--deep-kernels")) DeepConvKernels(rng);
+        if (args.Contains("--fusion")) Fusion(rng, rounds: 20);
         if (args.Contains("--parts"))
         {
             var grads = net.Gradient(x, t);
@@ -37,6 +38,37 @@ internal static class ConvBench
             PrintSequence(net, x, t);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// DeepConvNet with its ReLUs after convolutions folded into them (<see cref="LayerNetwork{T}.FuseConvolutionRelu"/>)
+    /// against the layers run apart, alternating in one process (which of the two goes first alternates too): a training
+    /// step of batch 100 (gradient and Adam) and inference on 1,000 images, medians of the per-round ratios.
+    /// </summary>
+    private static void Fusion(Random rng, int rounds)
+    {
+        var net = new DeepConvNet<float>(rng: rng);
+        var x = Tensor<float>.RandomUniform(rng, 0f, 1f, 100, 1, 28, 28);
+        var t = new Tensor<float>(100);
+        for (int i = 0; i < 100; i++) t[i] = rng.Next(10);
+        var big = Tensor<float>.RandomUniform(rng, 0f, 1f, 1000, 1, 28, 28);
+        var adam = new Adam<float>(0.001);
+        void Step() => adam.Update(net.Params, net.Gradient(x, t));
+        for (int w = 0; w < 12; w++) { net.FuseConvolutionRelu = w % 2 == 0; Step(); net.Predict(big); }
+        var train = new List<double>[] { [], [] };
+        var infer = new List<double>[] { [], [] };
+        for (int r = 0; r < rounds; r++)
+            foreach (bool fused in new[] { r % 2 == 0, r % 2 != 0 })
+            {
+                net.FuseConvolutionRelu = fused;
+                train[fused ? 1 : 0].Add(Timing.Measure(Step, reps: 10, warmup: 1).Median);
+                infer[fused ? 1 : 0].Add(Timing.Measure(() => net.Predict(big), reps: 3, warmup: 1).Median);
+            }
+        net.FuseConvolutionRelu = true;
+        static double Ratio(List<double>[] s) => Timing.Median(s[1].Zip(s[0], (f, a) => f / a).ToList());
+        Console.WriteLine($"DeepConvNet ReLU folded into the convolutions, fused/separate over {rounds} alternating rounds (median of the per-round ratios; < 1: fused faster): " +
+            $"training step {Ratio(train):F3} ({Timing.Median(train[1]) * 1e3:F2} against {Timing.Median(train[0]) * 1e3:F2} ms), " +
+            $"inference {Ratio(infer):F3} ({Timing.Median(infer[1]) * 1e3:F1} against {Timing.Median(infer[0]) * 1e3:F1} ms per 1,000 images)");
     }
 
     /// <summary>

@@ -71,8 +71,12 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private ConvGeometry _geometry;
     private int _fn;
 
-    /// <summary>output (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b.</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int fn, KernelOptions options)
+    /// <summary>
+    /// output (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b; with <paramref name="rectify"/>, max(0, ·) of it
+    /// (a ReLU after the layer): in F(4×4, 3×3)'s stores, else as the ReLU layer's pass over the output, in place.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int fn, KernelOptions options,
+        bool rectify = false)
     {
         _geometry = g; _fn = fn; _colFilled = false;
         _directAllowed = options.AllowDirectConvolution;
@@ -83,27 +87,25 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         RanDirect = path == Path.Direct;
         if (RanWinograd4)
         {
-            (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn);
+            (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn, rectify);
             return;
         }
-        if (RanWinograd)
+        if (RanWinograd) (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
+        else if (RanDirect) (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn);
+        else
         {
-            (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
-            return;
+            int rows = g.ColRows, cols = g.ColCols;
+            var col = Buffer(ref _col, rows * cols);
+            Im2Col.Forward<T>(x, col, g);
+            _colFilled = true;
+            var out2 = Buffer(ref _out2, rows * fn);
+            Gemm.Multiply<T>(col, w, out2, rows, fn, cols, transB: true);
+            // (N·OH·OW, FN) + b → (N, FN, OH, OW)
+            RowsToChannels(out2, output, b, g.N, g.OH * g.OW, fn);
         }
-        if (RanDirect)
-        {
-            (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn);
-            return;
-        }
-        int rows = g.ColRows, cols = g.ColCols;
-        var col = Buffer(ref _col, rows * cols);
-        Im2Col.Forward<T>(x, col, g);
-        _colFilled = true;
-        var out2 = Buffer(ref _out2, rows * fn);
-        Gemm.Multiply<T>(col, w, out2, rows, fn, cols, transB: true);
-        // (N·OH·OW, FN) + b → (N, FN, OH, OW)
-        RowsToChannels(out2, output, b, g.N, g.OH * g.OW, fn);
+        // The paths without the ReLU in their stores: the ReLU layer's own pass, in place.
+        int length = g.N * fn * g.OH * g.OW;
+        if (rectify) ReluKernel<T>.Forward(output[..length], output[..length]);
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     private int _fn, _fb, _tw, _th, _wp, _units, _blockUnits, _blocks, _tasks, _ntp;
     private long _vPosition, _mPosition, _vSize, _mSize, _rowsSize, _taskSize;
     private T* _x, _out, _b, _u, _scratch;
+    private bool _rectify; // the forward's output rectified as it is stored (see Forward)
     private T[] _transformed = [], _buffers = [];
     private Winograd<T>.FilterJob? _filterJob;
     // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW and db), where
@@ -53,8 +54,12 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     /// <summary>Whether this kernel handles the geometry: the same as <see cref="Winograd{T}.Supports"/>.</summary>
     public static bool Supports(ConvGeometry g, int filterCount) => Winograd<T>.Supports(g, filterCount);
 
-    /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b.</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
+    /// <summary>
+    /// out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b; with <paramref name="rectify"/>, max(0, ·) of it (a
+    /// ReLU after the convolution) applied to each block of output rows before it is stored, by the same library call as
+    /// the ReLU layer's (<see cref="ReluKernel{T}.Forward"/>), so the same bits as the separate pass.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount, bool rectify = false)
     {
         if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd F(4×4, 3×3) does not handle {g} with {filterCount} filters.");
         if (x.Length < (long)g.N * g.C * g.H * g.W || w.Length < (long)filterCount * g.C * 9 || b.Length < filterCount ||
@@ -65,12 +70,12 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         fixed (T* pu = _transformed, ps = _buffers)
         {
             (_filterJob ??= new Winograd<T>.FilterJob()).Run(&TransformFilters, pw, pu, filterCount, g.C, _fb);
-            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
+            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps; _rectify = rectify;
             try
             {
                 WorkerPool.Run(this, _tasks);
             }
-            finally { _x = _out = _b = _u = _scratch = null; }
+            finally { _x = _out = _b = _u = _scratch = null; _rectify = false; }
         }
     }
 
@@ -311,6 +316,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
                 T* mt = mf + (long)(u - u0) * tw * l;
                 for (int tx = 0; tx < tw; tx++) OutputTile(mt + tx * l, _mPosition, stage + 4 * tx * l, rowLength, bias, tmp);
                 int rowsOut = Math.Min(4, oh - 4 * ty);
+                if (_rectify) ReluKernel<T>.Forward(new ReadOnlySpan<T>(stage, (int)(rowsOut * rowLength)), new Span<T>(stage, (int)(rowsOut * rowLength)));
                 for (int i = 0; i < rowsOut; i++)
                 {
                     for (int k = 0; k < valid; k++) dst[k] = (nint)(_out + ((long)(n0 + k) * fn + f) * plane + (long)(4 * ty + i) * ow);

@@ -6,20 +6,31 @@ namespace Nabla.Layers;
 /// <summary>ReLU layer: keeps its output, whose non-positive entries are the book's <c>mask</c>, for backward.</summary>
 public sealed class Relu<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _out, _dx;
+    private Tensor<T>? _out, _dx, _adopted;
 
     /// <inheritdoc/>
     public Tensor<T> Forward(Tensor<T> x, bool train = true)
     {
         var o = Tensor<T>.Reuse(ref _out, x.Shape);
         Tensor<T>.Relu(x, o);                          // out = max(0, x)
+        _adopted = null;
         return o;
     }
+
+    /// <summary>
+    /// Takes <paramref name="rectified"/>, the output of the layer before with this ReLU already applied (a convolution
+    /// that rectified its own output: <see cref="Models.LayerNetwork{T}.FuseConvolutionRelu"/>), as this forward's output,
+    /// for <see cref="Backward"/>'s mask; returns it.
+    /// </summary>
+    internal Tensor<T> Adopt(Tensor<T> rectified) => _adopted = rectified;
+
+    /// <summary>Whether the last forward's output was taken from the layer before (<see cref="Adopt"/>).</summary>
+    internal bool LastOutputAdopted => _adopted is not null;
 
     /// <inheritdoc/>
     public Tensor<T> Backward(Tensor<T> dout)
     {
-        var o = _out ?? throw new InvalidOperationException("Relu.Backward called before Forward.");
+        var o = _adopted ?? _out ?? throw new InvalidOperationException("Relu.Backward called before Forward.");
         var dx = Tensor<T>.Reuse(ref _dx, dout.Shape);
         Tensor<T>.ReluBackward(o, dout, dx);           // dx = dout where out > 0, else 0
         return dx;

@@ -72,7 +72,15 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     public IReadOnlyList<(string Role, Tensor<T> Value, Tensor<T> Gradient)> Parameters => [("W", W, DW), ("b", B, DB)];
 
     /// <inheritdoc/>
-    public Tensor<T> Forward(Tensor<T> x, bool train = true)
+    public Tensor<T> Forward(Tensor<T> x, bool train = true) => Convolve(x, rectify: false);
+
+    /// <summary>
+    /// Forward with the ReLU after this layer folded in (<see cref="Models.LayerNetwork{T}.FuseConvolutionRelu"/> uses it):
+    /// max(0, ·) of the output, the same values, bit for bit, as the ReLU layer would return.
+    /// </summary>
+    internal Tensor<T> ForwardWithRelu(Tensor<T> x) => Convolve(x, rectify: true);
+
+    private Tensor<T> Convolve(Tensor<T> x, bool rectify)
     {
         int fn = W.Dim(0);
         if (x.Rank != 4 || x.Dim(1) != W.Dim(1))
@@ -81,7 +89,7 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
         _g.Validate();
         _input = x;
         var o = Tensor<T>.Reuse(ref _out, [_g.N, fn, _g.OH, _g.OW]);
-        _kernel.Forward(x.Span, W.Span, B.Span, o.Span, _g, fn, Options);
+        _kernel.Forward(x.Span, W.Span, B.Span, o.Span, _g, fn, Options, rectify);
         return o;
     }
 

@@ -54,6 +54,14 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     public bool FuseReluPooling { get; set; } = true;
 
     /// <summary>
+    /// When true (the default), a <see cref="Relu{T}"/> directly after a <see cref="Convolution{T}"/> (and not folded into a
+    /// pooling after it, <see cref="FuseReluPooling"/>) runs in the convolution's forward: the convolution stores max(0, ·)
+    /// of its output as it writes it, and the ReLU takes that tensor as its own output (its backward is unchanged), rather
+    /// than a pass of its own over the activations. The same values, bit for bit. Set false to run every layer separately.
+    /// </summary>
+    public bool FuseConvolutionRelu { get; set; } = true;
+
+    /// <summary>
     /// The kernels' settings of every layer that has them (<see cref="Affine{T}"/>, <see cref="Convolution{T}"/>); setting it
     /// sets theirs. Default <see cref="KernelOptions.Default"/>.
     /// </summary>
@@ -74,18 +82,30 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     public bool Accepts(TensorLayout layout) => _layers.Count > 0 ? _layers[0].Layer.Accepts(layout) : layout == TensorLayout.Dense;
 
     /// <summary>
-    /// The layers in order. One step is fused, when <see cref="FuseReluPooling"/> is on: a <see cref="Relu{T}"/> directly
+    /// The layers in order. Two steps are fused. When <see cref="FuseReluPooling"/> is on, a <see cref="Relu{T}"/> directly
     /// followed by a <see cref="Pooling{T}"/> runs as the pooling of the ReLU's input with the ReLU applied to the pooled
     /// values (<see cref="Pooling{T}.ForwardWithRelu"/>), and the ReLU's own backward is then skipped (the pooling's does it).
+    /// When <see cref="FuseConvolutionRelu"/> is on, a ReLU after a convolution (and not folded into a pooling) runs in
+    /// the convolution's forward (<see cref="Convolution{T}.ForwardWithRelu"/>), and the ReLU takes the
+    /// rectified output as its own (<see cref="Relu{T}.Adopt"/>).
     /// </summary>
     public Tensor<T> Predict(Tensor<T> x, bool train = false)
     {
         if (_foldedIntoNext.Length != _layers.Count) _foldedIntoNext = new bool[_layers.Count];
         for (int i = 0; i < _layers.Count; i++)
         {
-            bool fold = FuseReluPooling && i + 1 < _layers.Count && _layers[i].Layer is Relu<T> && _layers[i + 1].Layer is Pooling<T>;
+            var layer = _layers[i].Layer;
+            _foldedIntoNext[i] = false;
+            if (layer is Convolution<T> conv && FuseConvolutionRelu && i + 1 < _layers.Count && _layers[i + 1].Layer is Relu<T> relu &&
+                !(FuseReluPooling && i + 2 < _layers.Count && _layers[i + 2].Layer is Pooling<T>))
+            {
+                x = relu.Adopt(conv.ForwardWithRelu(x));
+                _foldedIntoNext[++i] = false; // the ReLU's backward runs as usual, on the rectified output
+                continue;
+            }
+            bool fold = FuseReluPooling && i + 1 < _layers.Count && layer is Relu<T> && _layers[i + 1].Layer is Pooling<T>;
             _foldedIntoNext[i] = fold;
-            if (!fold) { x = _layers[i].Layer.Forward(x, train); continue; }
+            if (!fold) { x = layer.Forward(x, train); continue; }
             _foldedIntoNext[++i] = false;
             x = ((Pooling<T>)_layers[i].Layer).ForwardWithRelu(x, train);
         }

@@ -383,4 +383,41 @@ public class Winograd4Tests
         Assert.False(Winograd4<float>.Supports(new ConvGeometry(1, 2, 8, 8, 3, 3, 2, 1), 2));   // stride 2
         Assert.False(Winograd4<float>.Supports(new ConvGeometry(1, 2, 8, 8, 3, 3, 1, 3), 2));   // pad 3
     }
+    /// <summary>
+    /// The forward's rectified stores (a ReLU after the convolution) against the ReLU's separate pass, bit for bit, with
+    /// NaN in the output; several groups of images and a partial last one, maps narrower than a vector and wider.
+    /// </summary>
+    [Theory]
+    [InlineData(19, 16, 14, 14, 5, 1)]
+    [InlineData(11, 17, 6, 5, 9, 1)]    // output 6×5: narrower than a float vector
+    [InlineData(9, 32, 16, 16, 16, 0)]
+    public void RectifiedStoresGiveTheReluPassesBits(int n, int c, int h, int w, int fn, int pad)
+    {
+        Rectified<float>(n, c, h, w, fn, pad);
+        Rectified<double>(n, c, h, w, fn, pad);
+    }
+
+    private static void Rectified<T>(int n, int c, int h, int w, int fn, int pad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(n * 31 + c);
+        var g = new ConvGeometry(n, c, h, w, 3, 3, 1, pad);
+        var x = Tensor<T>.RandomUniform(rng, -T.One, T.One, n, c, h, w);
+        x.Span[7] = T.NaN;                                  // a NaN reaches some outputs
+        x.Span[x.Length - 3] = T.NegativeInfinity;
+        var wt = Tensor<T>.RandomUniform(rng, -T.One, T.One, fn, c, 3, 3);
+        var b = Tensor<T>.RandomUniform(rng, -T.One, T.One, fn);
+        int outLength = n * fn * g.OH * g.OW;
+        var plain = new T[outLength];
+        var kernel = new Winograd4<T>();
+        kernel.Forward(x.Span, wt.Span, b.Span, plain, g, fn);
+        var rectified = new T[outLength];
+        kernel.Forward(x.Span, wt.Span, b.Span, rectified, g, fn, rectify: true);
+        var expected = new T[outLength];
+        ReluKernel<T>.Forward(plain, expected);
+        Assert.Contains(expected, v => T.IsNaN(v));
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rectified.AsSpan())));
+        // The next plain call stores unrectified values again.
+        kernel.Forward(x.Span, wt.Span, b.Span, rectified, g, fn);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes(plain.AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rectified.AsSpan())));
+    }
 }
