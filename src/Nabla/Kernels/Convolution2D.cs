@@ -73,7 +73,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>
     /// output (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b; with <paramref name="rectify"/>, max(0, ·) of it
-    /// (a ReLU after the layer): in F(4×4, 3×3)'s stores, else as the ReLU layer's pass over the output, in place.
+    /// (a ReLU after the layer): in F(4×4, 3×3)'s stores and the direct kernels' tasks (each image's output while it is
+    /// in cache), else as the ReLU layer's pass over the output, in place.
     /// </summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int fn, KernelOptions options,
         bool rectify = false)
@@ -90,8 +91,12 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn, rectify);
             return;
         }
+        if (RanDirect)
+        {
+            (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn, rectify);
+            return;
+        }
         if (RanWinograd) (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
-        else if (RanDirect) (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn);
         else
         {
             int rows = g.ColRows, cols = g.ColCols;

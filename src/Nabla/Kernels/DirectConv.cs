@@ -32,7 +32,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
 
     private ConvGeometry _g;
     private int _fn, _tasks, _group;
-    private bool _backward;
+    private bool _backward, _rectify;
     private T* _x, _w, _b, _out;
     private T[] _padded = [], _partial = [], _dbPartial = [];
 
@@ -41,15 +41,19 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && g.Stride == 1 &&
         filterCount >= FilterBlock && g.OW >= L && g.OH >= RowBlock && g.FW >= 2;
 
-    /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b.</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
+    /// <summary>
+    /// out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, FH, FW) + b; with <paramref name="rectify"/>, max(0, ·) of it (a
+    /// ReLU after the convolution), applied to each image's output by the task that computed it while it is in cache, by
+    /// the same library call as the ReLU layer's (<see cref="ReluKernel{T}.Forward"/>): the same bits.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount, bool rectify = false)
     {
         Check(g, filterCount, x.Length, w.Length, output.Length);
         fixed (T* px = x, pw = w, pb = b, po = output)
         {
-            _x = px; _w = pw; _b = pb; _out = po;
+            _x = px; _w = pw; _b = pb; _out = po; _rectify = rectify;
             try { Run(g, filterCount, backward: false); }
-            finally { _x = _w = _b = _out = null; }
+            finally { _x = _w = _b = _out = null; _rectify = false; }
         }
     }
 
@@ -167,6 +171,8 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                     if (g.FW == 3) ForwardImage<ThreeTaps>(xin, _w, _b, o, g, hp, wp, _fn);
                     else if (g.FW == 5) ForwardImage<FiveTaps>(xin, _w, _b, o, g, hp, wp, _fn);
                     else ForwardImage<AnyTaps>(xin, _w, _b, o, g, hp, wp, _fn);
+                    int length = _fn * g.OH * g.OW;
+                    if (_rectify) ReluKernel<T>.Forward(new ReadOnlySpan<T>(o, length), new Span<T>(o, length));
                 }
             }
         }

@@ -83,4 +83,36 @@ public class ConvolutionReluFusionTests
         var conv3 = (Nabla.Layers.Convolution<float>)net.Layers.Single(l => l.Name == "Conv3").Layer;
         Assert.True(conv3.LastForwardWasWinograd4);
     }
+    /// <summary>The direct kernels' rectified output (each image's, by the task that computed it) against the ReLU's pass.</summary>
+    [Theory]
+    [InlineData(3, 3, 1, 5)]   // DeepConvNet's conv1 shape, smaller
+    [InlineData(5, 5, 0, 3)]   // SimpleConvNet's filter size
+    [InlineData(2, 4, 1, 7)]   // a filter size no book layer has
+    public void DirectKernelsRectifiedOutputGivesTheReluPassesBits(int fh, int fw, int pad, int images)
+    {
+        DirectRectified<float>(fh, fw, pad, images);
+        DirectRectified<double>(fh, fw, pad, images);
+    }
+
+    private static void DirectRectified<T>(int fh, int fw, int pad, int images) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(fh * 10 + fw);
+        var g = new ConvGeometry(images, 3, 13, 19, fh, fw, 1, pad);
+        const int fn = 6;
+        Assert.True(DirectConv<T>.Supports(g, fn));
+        var x = Tensor<T>.RandomUniform(rng, -T.One, T.One, images, 3, 13, 19);
+        x.Span[11] = T.NaN;
+        var w = Tensor<T>.RandomUniform(rng, -T.One, T.One, fn, 3, fh, fw);
+        var b = Tensor<T>.RandomUniform(rng, -T.One, T.One, fn);
+        int length = images * fn * g.OH * g.OW;
+        var plain = new T[length];
+        var rectified = new T[length];
+        var kernel = new DirectConv<T>();
+        kernel.Forward(x.Span, w.Span, b.Span, plain, g, fn);
+        kernel.Forward(x.Span, w.Span, b.Span, rectified, g, fn, rectify: true);
+        var expected = new T[length];
+        ReluKernel<T>.Forward(plain, expected);
+        Assert.Contains(expected, v => T.IsNaN(v));
+        AssertSameBits<T>(expected, rectified, "the direct kernels' rectified output");
+    }
 }
