@@ -37,7 +37,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private bool DirectFilterGradient => !WinogradFilterGradient && _directAllowed && DirectConv<T>.Supports(_geometry, _fn);
 
     /// <summary>
-    /// Whether dW, db go to Winograd (F(3×3, 2×2), <see cref="Winograd{T}.FilterGradient"/>, or F(3×3, 4×4)): allowed
+    /// Whether dW, db go to Winograd (F(3×3, 2×2), <see cref="WinogradKernel{T}.FilterGradient"/> of <see cref="Winograd{T}"/>, or F(3×3, 4×4)): allowed
     /// (<see cref="KernelOptions.AllowWinograd"/>), handled, and rather than the direct kernels (where they may run and
     /// take the shape) from <see cref="Winograd{T}.MinChannelsForFilterGradient"/> input channels, or from
     /// <see cref="MinChannelsForFilterGradient4"/> where F(3×3, 4×4) would run; always rather than im2col.
@@ -57,7 +57,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Whether the last backward pass computed dW and db with Winograd, F(3×3, 2×2) or F(3×3, 4×4).</summary>
     public bool RanWinogradFilterGradient { get; private set; }
 
-    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 4×4) (<see cref="Winograd4{T}.FilterGradient"/>).</summary>
+    /// <summary>Whether the last backward pass computed dW and db with Winograd F(3×3, 4×4) (<see cref="WinogradKernel{T}.FilterGradient"/> of <see cref="Winograd4{T}"/>).</summary>
     public bool RanWinograd4FilterGradient { get; private set; }
 
     /// <summary>

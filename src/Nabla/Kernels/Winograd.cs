@@ -8,7 +8,7 @@ namespace Nabla.Kernels;
 /// <summary>
 /// 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016): each 2×2 block of
 /// output comes from a 4×4 tile of the (padded) input with 16 multiplications per filter and channel instead of 36.
-/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes; also the filter gradient (<see cref="FilterGradient"/>). One instance belongs to one layer (or
+/// NCHW in and out, any padding 0–2, any channel and filter counts, odd sizes; also the filter gradient (<see cref="WinogradKernel{T}.FilterGradient"/>). One instance belongs to one layer (or
 /// to the ∂L/∂x of one) and reuses its buffers.
 /// </summary>
 /// <remarks>
@@ -29,25 +29,19 @@ namespace Nabla.Kernels;
 /// output columns interleaved back into rows. Filter counts that are not a multiple of 4 get zero filters in U (their
 /// M is never read); tile counts that are not a multiple of the vector compute a few lanes that are never stored.</para>
 /// </remarks>
-internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int FilterBlock = 4, Positions = 16;
     private static int L => Vector256<T>.Count;
 
-    private ConvGeometry _g;
-    private int _fn, _fb, _tw, _th, _s, _units, _blockUnits, _blocks, _tasks, _ntp;
-    private long _vPosition, _mPosition, _vSize, _mSize, _rowsSize, _outRowSize, _taskSize;
-    private T* _x, _out, _b, _u, _scratch;
-    private T[] _transformed = [], _buffers = [];
-    private FilterJob? _filterJob;
-    // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW and db), where
-    // dout and its transform Y' lie, the per-task M, dW and db.
-    private Mode _mode;
-    private long _yPosition, _ySize, _mdwSize;
-    private T* _dout, _dw, _db;
-    private T[] _partialM = [];
+    private int _s;           // the split rows' width: each padded row's even and odd columns
+    private long _outRowSize; // a task's staged output rows
 
-    private enum Mode { Forward, FilterProduct, FilterOutput }
+    /// <inheritdoc/>
+    protected override string Name => "Winograd";
+
+    /// <inheritdoc/>
+    protected override delegate*<T*, T*, int, int, int, int, int, void> FilterTransform => &TransformFilters;
 
     /// <summary>
     /// A filter transform (this class's <see cref="TransformFilters"/>, or <see cref="Winograd4{T}"/>'s) shared among
@@ -102,35 +96,18 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     internal const int MinChannelsOverDirect = 32;
 
     /// <summary>
-    /// The fewest input channels for which <see cref="Convolution2D{T}"/> computes dW with <see cref="FilterGradient"/>
+    /// The fewest input channels for which <see cref="Convolution2D{T}"/> computes dW with <see cref="WinogradKernel{T}.FilterGradient"/>
     /// rather than the direct kernels (where those take the shape). Measured with <c>bench/ab.sh … conv 10 --deep</c>
     /// (docs/benchmarks.md, issue 19).
     /// </summary>
     internal const int MinChannelsForFilterGradient = 32;
 
     /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b.</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
-    {
-        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd does not handle {g} with {filterCount} filters.");
-        if (x.Length < (long)g.N * g.C * g.H * g.W || w.Length < (long)filterCount * g.C * 9 || b.Length < filterCount ||
-            output.Length < (long)g.N * filterCount * g.OH * g.OW)
-            throw new ArgumentException($"Winograd: buffers too small for {g} with {filterCount} filters.");
-        Plan(g, filterCount);
-        fixed (T* px = x, pw = w, pb = b, po = output)
-        fixed (T* pu = _transformed, ps = _buffers)
-        {
-            (_filterJob ??= new FilterJob()).Run(&TransformFilters, pw, pu, filterCount, g.C, _fb);
-            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
-            try
-            {
-                WorkerPool.Run(this, _tasks);
-            }
-            finally { _x = _out = _b = _u = _scratch = null; }
-        }
-    }
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount) =>
+        RunForward(x, w, b, output, g, filterCount);
 
     /// <summary>Sizes the blocks and the per-task buffers for this geometry, growing the buffers if needed.</summary>
-    private void Plan(ConvGeometry g, int fn)
+    protected override void Plan(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
         int twv = PlanTiles(g, fn);
@@ -227,10 +204,8 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Execute(int task)
+    protected override void ForwardTask(int task)
     {
-        if (_mode == Mode.FilterProduct) { ExecuteFilterGradient(task); return; }
-        if (_mode == Mode.FilterOutput) { FilterOutput(task); return; }
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
         T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, outRows = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
@@ -540,52 +515,13 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         s0 = m0 + m1 + m2; s1 = m1 - m2 - m3;
     }
 
-    /// <summary>
-    /// dW (FN, C, 3, 3) and db (FN) of the convolution out = x ⋆ w + b with stride 1, given x (N, C, H, W) and ∂L/∂out
-    /// (N, FN, OH, OW), by Winograd F(3×3, 2×2): dW[f, c] is the correlation of the padded x with dout[f], a 3×3 "output"
-    /// from a 2×2 "filter".
-    /// </summary>
-    /// <remarks>
-    /// <para>dout is split into the forward's 2×2 output tiles, each matched with the same 4×4 padded input tile, which
-    /// gets the forward's input transform V = Bᵀ d B. Each dout tile g gets Y' = G' g G'ᵀ with G' = [1 0; ½ ½; ½ −½; 0 1];
-    /// for each of the 16 positions ξ, M[ξ](f, c) = Σ over images and tiles of Y'[ξ](f, tile) · V[ξ](c, tile); and dW[f, c]
-    /// = A'ᵀ M A' with A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 −1]. (In one dimension, v = (d0 − d2, d1 + d2, d2 − d1, d1 − d3) and
-    /// u = (g0, (g0 + g1)/2, (g0 − g1)/2, g1) give m0 + m1 + m2 = g0 d0 + g1 d1, m1 − m2 = g0 d1 + g1 d2 and m1 + m2 − m3
-    /// = g0 d2 + g1 d3.) Dout tiles past an odd edge are zero. Every coefficient is exact in binary.</para>
-    /// <para>The tiles are shared among the cores (one task per core, each summing its own M; then dW and db in a second
-    /// job over the filters, which adds the tasks' M), and go
-    /// in blocks of whole tile rows sized so that one position's V and Y' (C and FN rows of the block's tiles) stay in L2
-    /// while every 4-filter × 3-channel block of M reads them: 12 vector sums in registers over the tiles, added into M
-    /// once per block.</para>
-    /// </remarks>
-    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, Span<T> db, ConvGeometry g, int filterCount)
-    {
-        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd does not handle {g} with {filterCount} filters.");
-        if (x.Length < (long)g.N * g.C * g.H * g.W || dout.Length < (long)g.N * filterCount * g.OH * g.OW ||
-            dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
-            throw new ArgumentException($"Winograd: buffers too small for the filter gradient of {g} with {filterCount} filters.");
-        PlanFilterGradient(g, filterCount);
-        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
-        {
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb;
-            try
-            {
-                _mode = Mode.FilterProduct;
-                WorkerPool.Run(this, _tasks);
-                // dW = A'ᵀ M A' from the tasks' M, and db, shared among the cores by filters (as in Winograd4).
-                _mode = Mode.FilterOutput;
-                WorkerPool.Run(this, Math.Min(filterCount, _tasks));
-            }
-            finally { _x = _dout = _scratch = _u = _dw = _db = null; _mode = Mode.Forward; }
-        }
-    }
 
     /// <summary>
     /// dW = A'ᵀ (Σ over the tasks of M) A' and db for this task's share of the filters: L channels at a time in vectors
     /// (the same operations in the same order as one channel alone), the last channels one by one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FilterOutput(int task)
+    protected override void FilterOutputTask(int task)
     {
         int c = _g.C, l = L;
         var (f0, f1) = OutputFilters(task, _fn, _tasks, _dout, _db, _g);
@@ -681,8 +617,8 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
             for (int k = 0; k < 9; k++) d[j * 9 + k] = stage[k * l + j];
     }
 
-    /// <summary><see cref="Plan"/> for <see cref="FilterGradient"/>: blocks of tile rows, one task per core.</summary>
-    private void PlanFilterGradient(ConvGeometry g, int fn)
+    /// <summary><see cref="Plan"/> for <see cref="WinogradKernel{T}.FilterGradient"/>: blocks of tile rows, one task per core.</summary>
+    protected override void PlanFilterGradient(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
         PlanTiles(g, fn);
@@ -707,9 +643,27 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
         if (_partialM.Length < _mdwSize * _tasks) _partialM = GC.AllocateArray<T>((int)(_mdwSize * _tasks), pinned: true);
     }
 
-    /// <summary>One task of <see cref="FilterGradient"/>: its share of the tile rows, block by block, into its own M (at _u).</summary>
+    /// <summary>
+    /// dW (FN, C, 3, 3) and db (FN) of the convolution out = x ⋆ w + b with stride 1, given x (N, C, H, W) and ∂L/∂out
+    /// (N, FN, OH, OW), by Winograd F(3×3, 2×2): dW[f, c] is the correlation of the padded x with dout[f], a 3×3 "output"
+    /// from a 2×2 "filter".
+    /// </summary>
+    /// <remarks>
+    /// <para>dout is split into the forward's 2×2 output tiles, each matched with the same 4×4 padded input tile, which
+    /// gets the forward's input transform V = Bᵀ d B. Each dout tile g gets Y' = G' g G'ᵀ with G' = [1 0; ½ ½; ½ −½; 0 1];
+    /// for each of the 16 positions ξ, M[ξ](f, c) = Σ over images and tiles of Y'[ξ](f, tile) · V[ξ](c, tile); and dW[f, c]
+    /// = A'ᵀ M A' with A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 −1]. (In one dimension, v = (d0 − d2, d1 + d2, d2 − d1, d1 − d3) and
+    /// u = (g0, (g0 + g1)/2, (g0 − g1)/2, g1) give m0 + m1 + m2 = g0 d0 + g1 d1, m1 − m2 = g0 d1 + g1 d2 and m1 + m2 − m3
+    /// = g0 d2 + g1 d3.) Dout tiles past an odd edge are zero. Every coefficient is exact in binary.</para>
+    /// <para>The tiles are shared among the cores (one task per core, each summing its own M; then dW and db in a second
+    /// job over the filters, which adds the tasks' M), and go
+    /// in blocks of whole tile rows sized so that one position's V and Y' (C and FN rows of the block's tiles) stay in L2
+    /// while every 4-filter × 3-channel block of M reads them: 12 vector sums in registers over the tiles, added into M
+    /// once per block.</para>
+    /// <para>This method is one task of it (<see cref="WinogradKernel{T}.FilterGradient"/> runs them): its share of the tiles, block by block, into its own M (at _u).</para>
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ExecuteFilterGradient(int task)
+    protected override void FilterProductTask(int task)
     {
         int ut0 = (int)((long)task * _units / _tasks), ut1 = (int)((long)(task + 1) * _units / _tasks);
         T* v = _scratch + task * _taskSize, y = v + _vSize, rows = y + _ySize, m = _u + task * _mdwSize;
@@ -819,7 +773,7 @@ internal sealed unsafe class Winograd<T> : IParallelJob where T : unmanaged, IFl
     /// <paramref name="positions"/> and the fb blocks of 4 filters:
     /// 4 filters × 3 channels of vector sums in 12 registers (3 loads of V and 4 of Y' feed 12 FMAs), added into M at the end.
     /// </summary>
-    /// <remarks>Shared with <see cref="Winograd4{T}.FilterGradient"/> (36 positions).</remarks>
+    /// <remarks>Shared with <see cref="Winograd4{T}"/>'s dW (36 positions).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition, int positions)
     {

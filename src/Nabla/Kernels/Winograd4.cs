@@ -30,26 +30,19 @@ namespace Nabla.Kernels;
 /// past the map's edge read zero padding and are never stored. Blocks are sized as <see cref="Winograd{T}"/>'s (one
 /// position's V in L1, the block's M in L2) and shared among the cores on <see cref="WorkerPool"/>.</para>
 /// </remarks>
-internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int FilterBlock = 4, Positions = 36;
     private static int L => Vector256<T>.Count;
 
-    private ConvGeometry _g;
-    private int _fn, _fb, _tw, _th, _wp, _units, _blockUnits, _blocks, _tasks, _ntp;
-    private long _vPosition, _mPosition, _vSize, _mSize, _rowsSize, _taskSize;
-    private T* _x, _out, _b, _u, _scratch;
+    private int _wp;       // the padded rows' width, in columns
     private bool _rectify; // the forward's output rectified as it is stored (see Forward)
-    private T[] _transformed = [], _buffers = [];
-    private Winograd<T>.FilterJob? _filterJob;
-    // dW (FilterGradient): which of its two steps Execute runs (the product into per-task M, then dW and db), where
-    // dout and its transform Y' lie, the per-task M (one per task of the plan, _tasks), dW and db.
-    private Mode _mode;
-    private long _yPosition, _ySize, _mdwSize;
-    private T* _dout, _dw, _db;
-    private T[] _partialM = [];
 
-    private enum Mode { Forward, FilterProduct, FilterOutput }
+    /// <inheritdoc/>
+    protected override string Name => "Winograd F(4×4, 3×3)";
+
+    /// <inheritdoc/>
+    protected override delegate*<T*, T*, int, int, int, int, int, void> FilterTransform => &TransformFilters;
 
     /// <summary>Whether this kernel handles the geometry: the same as <see cref="Winograd{T}.Supports"/>.</summary>
     public static bool Supports(ConvGeometry g, int filterCount) => Winograd<T>.Supports(g, filterCount);
@@ -61,22 +54,9 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     /// </summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount, bool rectify = false)
     {
-        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd F(4×4, 3×3) does not handle {g} with {filterCount} filters.");
-        if (x.Length < (long)g.N * g.C * g.H * g.W || w.Length < (long)filterCount * g.C * 9 || b.Length < filterCount ||
-            output.Length < (long)g.N * filterCount * g.OH * g.OW)
-            throw new ArgumentException($"Winograd F(4×4, 3×3): buffers too small for {g} with {filterCount} filters.");
-        Plan(g, filterCount);
-        fixed (T* px = x, pw = w, pb = b, po = output)
-        fixed (T* pu = _transformed, ps = _buffers)
-        {
-            (_filterJob ??= new Winograd<T>.FilterJob()).Run(&TransformFilters, pw, pu, filterCount, g.C, _fb);
-            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps; _rectify = rectify;
-            try
-            {
-                WorkerPool.Run(this, _tasks);
-            }
-            finally { _x = _out = _b = _u = _scratch = null; _rectify = false; }
-        }
+        _rectify = rectify;
+        try { RunForward(x, w, b, output, g, filterCount); }
+        finally { _rectify = false; }
     }
 
     /// <summary>
@@ -91,7 +71,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     }
 
     /// <summary>Sizes the blocks and the per-task buffers for this geometry, growing the buffers if needed.</summary>
-    private void Plan(ConvGeometry g, int fn)
+    protected override void Plan(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
         PlanTiles(g, fn);
@@ -170,10 +150,8 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Execute(int task)
+    protected override void ForwardTask(int task)
     {
-        if (_mode == Mode.FilterProduct) { ExecuteFilterGradient(task); return; }
-        if (_mode == Mode.FilterOutput) { FilterOutput(task); return; }
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
         T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, stage = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
@@ -374,42 +352,6 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         y3 = Simd.Fma(Vector256.Create(T.CreateTruncating(8)), d, b) + m5;
     }
 
-    /// <summary>
-    /// dW (FN, C, 3, 3) and db (FN) of the convolution out = x ⋆ w + b with stride 1, given x (N, C, H, W) and ∂L/∂out
-    /// (N, FN, OH, OW): the same points transposed, F(3×3, 4×4). dW[f, c] is the correlation of the padded x with
-    /// dout[f]; split dout into the forward's 4×4 output tiles, each matched with its 6×6 padded input tile.
-    /// </summary>
-    /// <remarks>
-    /// The forward's identity y = Aᵀ[(G g) ⊙ (Bᵀ d)] read the other way (Σ_k δ_k y_k = Σ_ξ (A δ)_ξ (G g)_ξ (Bᵀ d)_ξ)
-    /// gives dW = Gᵀ M G with M[ξ](f, c) = Σ over images and tiles of Y'[ξ](f, tile) · V[ξ](c, tile), V = Bᵀ d B the
-    /// forward's input transform and Y' = A δ Aᵀ of each dout tile δ (A = (Aᵀ)ᵀ, 6×4:
-    /// rows (1 0 0 0), (1 1 1 1), (1 −1 1 −1), (1 2 4 8), (1 −2 4 −8), (0 0 0 1)). The input transform, its layout
-    /// (L images per vector) and blocks are the forward's; dout's rows are built image-minor the same way (the lanes of
-    /// a last partial group zero, so that they add nothing). The product is <see cref="Winograd{T}.MultiplyFilterGradient"/>
-    /// over 36 positions (sums over tiles and lanes), one task per core with its own M, added at the end.
-    /// </remarks>
-    public void FilterGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dw, Span<T> db, ConvGeometry g, int filterCount)
-    {
-        if (!Supports(g, filterCount)) throw new InvalidOperationException($"Winograd F(4×4, 3×3) does not handle {g} with {filterCount} filters.");
-        if (x.Length < (long)g.N * g.C * g.H * g.W || dout.Length < (long)g.N * filterCount * g.OH * g.OW ||
-            dw.Length < (long)filterCount * g.C * 9 || db.Length < filterCount)
-            throw new ArgumentException($"Winograd F(4×4, 3×3): buffers too small for the filter gradient of {g} with {filterCount} filters.");
-        PlanFilterGradient(g, filterCount);
-        fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
-        {
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb;
-            try
-            {
-                _mode = Mode.FilterProduct;
-                WorkerPool.Run(this, _tasks);
-                // dW from the tasks' M, and db, shared among the cores by filters: on one core, with the other waiting,
-                // conv6's whole dW took 1.07–1.34 times as long (docs/benchmarks.md).
-                _mode = Mode.FilterOutput;
-                WorkerPool.Run(this, Math.Min(filterCount, _tasks));
-            }
-            finally { _x = _dout = _scratch = _u = _dw = _db = null; _mode = Mode.Forward; }
-        }
-    }
 
     /// <summary>Gᵀ (m0 … m5): m0/4 − (m1 + m2)/6 + (m3 + m4)/24, (m2 − m1)/6 + (m3 − m4)/12, (m3 + m4 − m1 − m2)/6 + m5.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -432,8 +374,8 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         r2 = (b - a) * sixth + m5;
     }
 
-    /// <summary><see cref="Plan"/> for <see cref="FilterGradient"/>: blocks of units, one task per core.</summary>
-    private void PlanFilterGradient(ConvGeometry g, int fn)
+    /// <summary><see cref="Plan"/> for <see cref="WinogradKernel{T}.FilterGradient"/>: blocks of units, one task per core.</summary>
+    protected override void PlanFilterGradient(ConvGeometry g, int fn)
     {
         int l = L, tsize = Unsafe.SizeOf<T>();
         PlanTiles(g, fn);
@@ -456,9 +398,23 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
         if (_partialM.Length < _mdwSize * _tasks) _partialM = GC.AllocateArray<T>((int)(_mdwSize * _tasks), pinned: true);
     }
 
-    /// <summary>One task of <see cref="FilterGradient"/>: its share of the units, block by block, into its own M (at _u).</summary>
+    /// <summary>
+    /// dW (FN, C, 3, 3) and db (FN) of the convolution out = x ⋆ w + b with stride 1, given x (N, C, H, W) and ∂L/∂out
+    /// (N, FN, OH, OW): the same points transposed, F(3×3, 4×4). dW[f, c] is the correlation of the padded x with
+    /// dout[f]; split dout into the forward's 4×4 output tiles, each matched with its 6×6 padded input tile.
+    /// </summary>
+    /// <remarks>
+    /// The forward's identity y = Aᵀ[(G g) ⊙ (Bᵀ d)] read the other way (Σ_k δ_k y_k = Σ_ξ (A δ)_ξ (G g)_ξ (Bᵀ d)_ξ)
+    /// gives dW = Gᵀ M G with M[ξ](f, c) = Σ over images and tiles of Y'[ξ](f, tile) · V[ξ](c, tile), V = Bᵀ d B the
+    /// forward's input transform and Y' = A δ Aᵀ of each dout tile δ (A = (Aᵀ)ᵀ, 6×4:
+    /// rows (1 0 0 0), (1 1 1 1), (1 −1 1 −1), (1 2 4 8), (1 −2 4 −8), (0 0 0 1)). The input transform, its layout
+    /// (L images per vector) and blocks are the forward's; dout's rows are built image-minor the same way (the lanes of
+    /// a last partial group zero, so that they add nothing). The product is <see cref="Winograd{T}.MultiplyFilterGradient"/>
+    /// over 36 positions (sums over tiles and lanes), one task per core with its own M, added at the end.
+    /// <para>This method is one task of it (<see cref="WinogradKernel{T}.FilterGradient"/> runs them): its share of the tiles, block by block, into its own M (at _u).</para>
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ExecuteFilterGradient(int task)
+    protected override void FilterProductTask(int task)
     {
         int ut0 = (int)((long)task * _units / _tasks), ut1 = (int)((long)(task + 1) * _units / _tasks);
         T* v = _scratch + task * _taskSize, y = v + _vSize, rows = y + _ySize, m = _u + task * _mdwSize;
@@ -478,7 +434,7 @@ internal sealed unsafe class Winograd4<T> : IParallelJob where T : unmanaged, IF
     /// by one; each channel's 3×3 entries stored side by side. Then db of the same filters.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FilterOutput(int task)
+    protected override void FilterOutputTask(int task)
     {
         int c = _g.C, l = L;
         var (f0, f1) = Winograd<T>.OutputFilters(task, _fn, _tasks, _dout, _db, _g);
