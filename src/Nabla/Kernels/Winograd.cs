@@ -31,7 +31,7 @@ namespace Nabla.Kernels;
 /// </remarks>
 internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private const int FilterBlock = 4, Positions = 16;
+    private const int Positions = 16;
     private static int L => Vector256<T>.Count;
 
     private int _s;           // the split rows' width: each padded row's even and odd columns
@@ -39,6 +39,9 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
 
     /// <inheritdoc/>
     protected override string Name => "Winograd";
+
+    /// <inheritdoc/>
+    protected override int PositionCount => Positions;
 
     /// <inheritdoc/>
     protected override delegate*<T*, T*, int, int, int, int, int, void> FilterTransform => &TransformFilters;
@@ -515,106 +518,39 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         s0 = m0 + m1 + m2; s1 = m1 - m2 - m3;
     }
 
-
-    /// <summary>
-    /// dW = A'ᵀ (Σ over the tasks of M) A' and db for this task's share of the filters: L channels at a time in vectors
-    /// (the same operations in the same order as one channel alone), the last channels one by one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void FilterOutputTask(int task)
-    {
-        int c = _g.C, l = L;
-        var (f0, f1) = OutputFilters(task, _fn, _tasks, _dout, _db, _g);
-        long mPosition = (long)_fb * FilterBlock * c;
-        Vector256<T>* m = stackalloc Vector256<T>[Positions];
-        Vector256<T>* s = stackalloc Vector256<T>[12];
-        T* stage = stackalloc T[9 * Vector256<T>.Count];
-        T* ms = stackalloc T[Positions];
-        T* st = stackalloc T[12];
-        for (int f = f0; f < f1; f++)
-        {
-            int ci = 0;
-            for (; ci + l <= c; ci += l)
-            {
-                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, m);
-                // A'ᵀ down each column q: (m0 + m1 + m2, m1 − m2, m1 + m2 − m3) …
-                for (int q = 0; q < 4; q++)
-                {
-                    Vector256<T> m0 = m[q], m1 = m[4 + q], m2 = m[8 + q], m3 = m[12 + q];
-                    s[q] = m0 + m1 + m2; s[4 + q] = m1 - m2; s[8 + q] = m1 + m2 - m3;
-                }
-                // … and A' across each of the 3 rows; lane j of entry k is channel ci + j's dW entry k.
-                for (int i = 0; i < 3; i++)
-                {
-                    Vector256<T> a0 = s[4 * i], a1 = s[4 * i + 1], a2 = s[4 * i + 2], a3 = s[4 * i + 3];
-                    (a0 + a1 + a2).Store(stage + 3 * i * l); (a1 - a2).Store(stage + (3 * i + 1) * l); (a1 + a2 - a3).Store(stage + (3 * i + 2) * l);
-                }
-                StoreChannels(stage, _dw + ((long)f * c + ci) * 9);
-            }
-            for (; ci < c; ci++)
-            {
-                SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, ms);
-                T* d = _dw + ((long)f * c + ci) * 9;
-                for (int q = 0; q < 4; q++)
-                {
-                    T m0 = ms[q], m1 = ms[4 + q], m2 = ms[8 + q], m3 = ms[12 + q];
-                    st[q] = m0 + m1 + m2; st[4 + q] = m1 - m2; st[8 + q] = m1 + m2 - m3;
-                }
-                for (int i = 0; i < 3; i++)
-                {
-                    T a0 = st[4 * i], a1 = st[4 * i + 1], a2 = st[4 * i + 2], a3 = st[4 * i + 3];
-                    d[3 * i] = a0 + a1 + a2; d[3 * i + 1] = a1 - a2; d[3 * i + 2] = a1 + a2 - a3;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The filters [f0, f1) that task <paramref name="task"/> of a dW's last step takes (the filters shared among at most
-    /// <paramref name="tasks"/> tasks), with their db summed from dout.
-    /// </summary>
-    internal static (int F0, int F1) OutputFilters(int task, int fn, int tasks, T* dout, T* db, ConvGeometry g)
-    {
-        int outputTasks = Math.Min(fn, tasks);
-        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
-        ConvolutionBias.Gradient(dout, db, g.N, fn, g.OH * g.OW, f0, f1);
-        return (f0, f1);
-    }
-
-    /// <summary>
-    /// m[ξ] = Σ over the tasks (in task order) of their M at mp + ξ·mPosition, for L channels side by side: the partial
-    /// sums of a dW's per-task M (tasks mdwSize apart).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void SumTaskPositions(T* mp, int positions, long mPosition, int tasks, long mdwSize, Vector256<T>* m)
-    {
-        for (int xi = 0; xi < positions; xi++)
-        {
-            var sum = Vector256.Load(mp + xi * mPosition);
-            for (int t = 1; t < tasks; t++) sum += Vector256.Load(mp + t * mdwSize + xi * mPosition);
-            m[xi] = sum;
-        }
-    }
-
-    /// <summary><see cref="SumTaskPositions(T*, int, long, int, long, Vector256{T}*)"/> for one channel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void SumTaskPositions(T* mp, int positions, long mPosition, int tasks, long mdwSize, T* m)
-    {
-        for (int xi = 0; xi < positions; xi++)
-        {
-            T sum = mp[xi * mPosition];
-            for (int t = 1; t < tasks; t++) sum += mp[t * mdwSize + xi * mPosition];
-            m[xi] = sum;
-        }
-    }
-
-    /// <summary>L channels' 3×3 dW entries from stage (entry k of channel j at stage[k·L + j]) to d (channel j's 9 entries at d + 9j).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void StoreChannels(T* stage, T* d)
+    /// <summary>dW = A'ᵀ M A' of L channels at once (lane j: channel j; the same operations as one channel alone).</summary>
+    protected override void OutputChannels(Vector256<T>* m, T* stage)
     {
         int l = L;
-        for (int j = 0; j < l; j++)
-            for (int k = 0; k < 9; k++) d[j * 9 + k] = stage[k * l + j];
+        Vector256<T>* s = stackalloc Vector256<T>[12];
+        // A'ᵀ down each column q: (m0 + m1 + m2, m1 − m2, m1 + m2 − m3) …
+        for (int q = 0; q < 4; q++)
+        {
+            Vector256<T> m0 = m[q], m1 = m[4 + q], m2 = m[8 + q], m3 = m[12 + q];
+            s[q] = m0 + m1 + m2; s[4 + q] = m1 - m2; s[8 + q] = m1 + m2 - m3;
+        }
+        // … and A' across each of the 3 rows.
+        for (int i = 0; i < 3; i++)
+        {
+            Vector256<T> a0 = s[4 * i], a1 = s[4 * i + 1], a2 = s[4 * i + 2], a3 = s[4 * i + 3];
+            (a0 + a1 + a2).Store(stage + 3 * i * l); (a1 - a2).Store(stage + (3 * i + 1) * l); (a1 + a2 - a3).Store(stage + (3 * i + 2) * l);
+        }
+    }
+
+    /// <summary>dW = A'ᵀ M A' of one channel.</summary>
+    protected override void OutputChannel(T* m, T* d)
+    {
+        T* s = stackalloc T[12];
+        for (int q = 0; q < 4; q++)
+        {
+            T m0 = m[q], m1 = m[4 + q], m2 = m[8 + q], m3 = m[12 + q];
+            s[q] = m0 + m1 + m2; s[4 + q] = m1 - m2; s[8 + q] = m1 + m2 - m3;
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            T a0 = s[4 * i], a1 = s[4 * i + 1], a2 = s[4 * i + 2], a3 = s[4 * i + 3];
+            d[3 * i] = a0 + a1 + a2; d[3 * i + 1] = a1 - a2; d[3 * i + 2] = a1 + a2 - a3;
+        }
     }
 
     /// <summary><see cref="Plan"/> for <see cref="WinogradKernel{T}.FilterGradient"/>: blocks of tile rows, one task per core.</summary>

@@ -32,7 +32,7 @@ namespace Nabla.Kernels;
 /// </remarks>
 internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private const int FilterBlock = 4, Positions = 36;
+    private const int Positions = 36;
     private static int L => Vector256<T>.Count;
 
     private int _wp;       // the padded rows' width, in columns
@@ -40,6 +40,9 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
 
     /// <inheritdoc/>
     protected override string Name => "Winograd F(4×4, 3×3)";
+
+    /// <inheritdoc/>
+    protected override int PositionCount => Positions;
 
     /// <inheritdoc/>
     protected override delegate*<T*, T*, int, int, int, int, int, void> FilterTransform => &TransformFilters;
@@ -352,7 +355,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         y3 = Simd.Fma(Vector256.Create(T.CreateTruncating(8)), d, b) + m5;
     }
 
-
     /// <summary>Gᵀ (m0 … m5): m0/4 − (m1 + m2)/6 + (m3 + m4)/24, (m2 − m1)/6 + (m3 − m4)/12, (m3 + m4 − m1 − m2)/6 + m5.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GradientSix(T m0, T m1, T m2, T m3, T m4, T m5, T quarter, T sixth, T twelfth, out T r0, out T r1, out T r2)
@@ -428,55 +430,44 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         }
     }
 
-    /// <summary>
-    /// dW = G (Σ over the tasks of M) Gᵀ for this task's share of the filters: for each filter, L channels at a time in
-    /// vectors (one channel per lane, the same operations in the same order as one channel alone), the last channels one
-    /// by one; each channel's 3×3 entries stored side by side. Then db of the same filters.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void FilterOutputTask(int task)
+    /// <summary>dW = Gᵀ M G of L channels at once (lane j: channel j; the same operations as one channel alone).</summary>
+    protected override void OutputChannels(Vector256<T>* m, T* stage)
     {
-        int c = _g.C, l = L;
-        var (f0, f1) = Winograd<T>.OutputFilters(task, _fn, _tasks, _dout, _db, _g);
-        long mPosition = (long)_fb * FilterBlock * c;
-        T two = T.One + T.One, four = two + two, sixth = T.One / (four + two), twelfth = sixth / two, quarter = T.One / four;
+        int l = L;
+        Gradients(out T quarter, out T sixth, out T twelfth);
         var vQuarter = Vector256.Create(quarter); var vSixth = Vector256.Create(sixth); var vTwelfth = Vector256.Create(twelfth);
-        Vector256<T>* m = stackalloc Vector256<T>[Positions];
         Vector256<T>* s = stackalloc Vector256<T>[18];
-        T* stage = stackalloc T[9 * Vector256<T>.Count];
-        T* ms = stackalloc T[Positions];
-        T* ss = stackalloc T[18];
-        for (int f = f0; f < f1; f++)
+        // Gᵀ down each column q of M …
+        for (int q = 0; q < 6; q++)
+            GradientSix(m[q], m[6 + q], m[12 + q], m[18 + q], m[24 + q], m[30 + q], vQuarter, vSixth, vTwelfth,
+                out s[q], out s[6 + q], out s[12 + q]);
+        // … and G across each of the 3 rows.
+        for (int i = 0; i < 3; i++)
         {
-            int ci = 0;
-            for (; ci + l <= c; ci += l)
-            {
-                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, m);
-                // Gᵀ down each column q of M …
-                for (int q = 0; q < 6; q++)
-                    GradientSix(m[q], m[6 + q], m[12 + q], m[18 + q], m[24 + q], m[30 + q], vQuarter, vSixth, vTwelfth,
-                        out s[q], out s[6 + q], out s[12 + q]);
-                // … and G across each of the 3 rows; lane j of entry k is channel ci + j's dW entry k.
-                for (int i = 0; i < 3; i++)
-                {
-                    GradientSix(s[6 * i], s[6 * i + 1], s[6 * i + 2], s[6 * i + 3], s[6 * i + 4], s[6 * i + 5], vQuarter, vSixth, vTwelfth,
-                        out var a0, out var a1, out var a2);
-                    a0.Store(stage + (3 * i) * l); a1.Store(stage + (3 * i + 1) * l); a2.Store(stage + (3 * i + 2) * l);
-                }
-                Winograd<T>.StoreChannels(stage, _dw + ((long)f * c + ci) * 9);
-            }
-            for (; ci < c; ci++)
-            {
-                Winograd<T>.SumTaskPositions(_u + (long)f * c + ci, Positions, mPosition, _tasks, _mdwSize, ms);
-                for (int q = 0; q < 6; q++)
-                    GradientSix(ms[q], ms[6 + q], ms[12 + q], ms[18 + q], ms[24 + q], ms[30 + q], quarter, sixth, twelfth,
-                        out ss[q], out ss[6 + q], out ss[12 + q]);
-                T* d = _dw + ((long)f * c + ci) * 9;
-                for (int i = 0; i < 3; i++)
-                    GradientSix(ss[6 * i], ss[6 * i + 1], ss[6 * i + 2], ss[6 * i + 3], ss[6 * i + 4], ss[6 * i + 5], quarter, sixth, twelfth,
-                        out d[3 * i], out d[3 * i + 1], out d[3 * i + 2]);
-            }
+            GradientSix(s[6 * i], s[6 * i + 1], s[6 * i + 2], s[6 * i + 3], s[6 * i + 4], s[6 * i + 5], vQuarter, vSixth, vTwelfth,
+                out var a0, out var a1, out var a2);
+            a0.Store(stage + (3 * i) * l); a1.Store(stage + (3 * i + 1) * l); a2.Store(stage + (3 * i + 2) * l);
         }
+    }
+
+    /// <summary>dW = Gᵀ M G of one channel.</summary>
+    protected override void OutputChannel(T* m, T* d)
+    {
+        Gradients(out T quarter, out T sixth, out T twelfth);
+        T* s = stackalloc T[18];
+        for (int q = 0; q < 6; q++)
+            GradientSix(m[q], m[6 + q], m[12 + q], m[18 + q], m[24 + q], m[30 + q], quarter, sixth, twelfth,
+                out s[q], out s[6 + q], out s[12 + q]);
+        for (int i = 0; i < 3; i++)
+            GradientSix(s[6 * i], s[6 * i + 1], s[6 * i + 2], s[6 * i + 3], s[6 * i + 4], s[6 * i + 5], quarter, sixth, twelfth,
+                out d[3 * i], out d[3 * i + 1], out d[3 * i + 2]);
+    }
+
+    /// <summary>Gᵀ's coefficients ¼, ⅙ and 1⁄12, rounded as every dW of this kernel rounds them.</summary>
+    private static void Gradients(out T quarter, out T sixth, out T twelfth)
+    {
+        T two = T.One + T.One, four = two + two;
+        sixth = T.One / (four + two); twelfth = sixth / two; quarter = T.One / four;
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Nabla.Kernels;
 
@@ -10,6 +12,10 @@ namespace Nabla.Kernels;
 /// </summary>
 internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Filters per block of U (the products' register blocking).</summary>
+    protected const int FilterBlock = 4;
+    private static int L => Vector256<T>.Count;
+
     // The plan of the last call (the kernels' Plan and PlanFilterGradient set them).
     protected ConvGeometry _g;
     protected int _fn, _fb, _tw, _th, _units, _blockUnits, _blocks, _tasks, _ntp;
@@ -26,6 +32,9 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
 
     /// <summary>Which of a call's steps <see cref="Execute"/> runs: the forward, or the dW's product into per-task M, then dW and db.</summary>
     private enum Step { Forward, FilterProduct, FilterOutput }
+
+    /// <summary>The transform's positions: 16 for F(2×2, 3×3), 36 for F(4×4, 3×3).</summary>
+    protected abstract int PositionCount { get; }
 
     /// <summary>The kernel's name in error messages.</summary>
     protected abstract string Name { get; }
@@ -45,8 +54,14 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
     /// <summary>One task of the dW's product: its share of the tiles into its own M.</summary>
     protected abstract void FilterProductTask(int task);
 
-    /// <summary>One task of the dW's last step: the tasks' M added and transformed into dW, and db, for its share of the filters.</summary>
-    protected abstract void FilterOutputTask(int task);
+    /// <summary>
+    /// dW of L channels from their summed M (m[ξ], lane j: channel j) into stage (entry k of channel j at stage[k·L + j]),
+    /// by the same operations as <see cref="OutputChannel"/> on each.
+    /// </summary>
+    protected abstract void OutputChannels(Vector256<T>* m, T* stage);
+
+    /// <summary>dW's 9 entries of one channel from its summed M (m[ξ]) into d.</summary>
+    protected abstract void OutputChannel(T* m, T* d);
 
     /// <summary>out (N, FN, OH, OW) = x (N, C, H, W) ⋆ w (FN, C, 3, 3) + b: checks, plan, U, then the tasks.</summary>
     protected void RunForward(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> output, ConvGeometry g, int filterCount)
@@ -95,6 +110,85 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
             }
             finally { _x = _dout = _scratch = _u = _dw = _db = null; _step = Step.Forward; }
         }
+    }
+
+    /// <summary>
+    /// One task of the dW's last step, for its share of the filters: for each filter, the tasks' M added and turned into
+    /// dW L channels at a time in vectors (<see cref="OutputChannels"/>), the last channels one by one
+    /// (<see cref="OutputChannel"/>); the filters' db first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FilterOutputTask(int task)
+    {
+        int c = _g.C, l = L, positions = PositionCount;
+        var (f0, f1) = OutputFilters(task, _fn, _tasks, _dout, _db, _g);
+        long mPosition = (long)_fb * FilterBlock * c;
+        Vector256<T>* m = stackalloc Vector256<T>[positions];
+        T* stage = stackalloc T[9 * Vector256<T>.Count];
+        T* ms = stackalloc T[positions];
+        for (int f = f0; f < f1; f++)
+        {
+            int ci = 0;
+            for (; ci + l <= c; ci += l)
+            {
+                SumTaskPositions(_u + (long)f * c + ci, positions, mPosition, _tasks, _mdwSize, m);
+                OutputChannels(m, stage);
+                StoreChannels(stage, _dw + ((long)f * c + ci) * 9);
+            }
+            for (; ci < c; ci++)
+            {
+                SumTaskPositions(_u + (long)f * c + ci, positions, mPosition, _tasks, _mdwSize, ms);
+                OutputChannel(ms, _dw + ((long)f * c + ci) * 9);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The filters [f0, f1) that task <paramref name="task"/> of a dW's last step takes (the filters shared among at most
+    /// <paramref name="tasks"/> tasks), with their db summed from dout.
+    /// </summary>
+    private static (int F0, int F1) OutputFilters(int task, int fn, int tasks, T* dout, T* db, ConvGeometry g)
+    {
+        int outputTasks = Math.Min(fn, tasks);
+        int f0 = (int)((long)task * fn / outputTasks), f1 = (int)((long)(task + 1) * fn / outputTasks);
+        ConvolutionBias.Gradient(dout, db, g.N, fn, g.OH * g.OW, f0, f1);
+        return (f0, f1);
+    }
+
+    /// <summary>
+    /// m[ξ] = Σ over the tasks (in task order) of their M at mp + ξ·mPosition, for L channels side by side: the partial
+    /// sums of a dW's per-task M (tasks mdwSize apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumTaskPositions(T* mp, int positions, long mPosition, int tasks, long mdwSize, Vector256<T>* m)
+    {
+        for (int xi = 0; xi < positions; xi++)
+        {
+            var sum = Vector256.Load(mp + xi * mPosition);
+            for (int t = 1; t < tasks; t++) sum += Vector256.Load(mp + t * mdwSize + xi * mPosition);
+            m[xi] = sum;
+        }
+    }
+
+    /// <summary><see cref="SumTaskPositions(T*, int, long, int, long, Vector256{T}*)"/> for one channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumTaskPositions(T* mp, int positions, long mPosition, int tasks, long mdwSize, T* m)
+    {
+        for (int xi = 0; xi < positions; xi++)
+        {
+            T sum = mp[xi * mPosition];
+            for (int t = 1; t < tasks; t++) sum += mp[t * mdwSize + xi * mPosition];
+            m[xi] = sum;
+        }
+    }
+
+    /// <summary>L channels' 3×3 dW entries from stage (entry k of channel j at stage[k·L + j]) to d (channel j's 9 entries at d + 9j).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreChannels(T* stage, T* d)
+    {
+        int l = L;
+        for (int j = 0; j < l; j++)
+            for (int k = 0; k < 9; k++) d[j * 9 + k] = stage[k * l + j];
     }
 
     /// <inheritdoc/>
