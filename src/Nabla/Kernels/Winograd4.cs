@@ -35,6 +35,12 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     private const int Positions = 36;
     private static int L => Vector256<T>.Count;
 
+    /// <summary>
+    /// The filter gradient's blocks hold at most this many vectors of tiles (see <see cref="PlanFilterGradient"/>); the
+    /// benchmark sets it to <see cref="int.MaxValue"/> to compare the per-position limit alone. Default 16.
+    /// </summary>
+    internal int FilterGradientBlockVectors { get; set; } = 16;
+
     private int _wp;       // the padded rows' width, in columns
     private bool _rectify; // the forward's output rectified as it is stored (see Forward)
 
@@ -382,9 +388,12 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         int l = L, tsize = Unsafe.SizeOf<T>();
         PlanTiles(g, fn);
         int fp = _fb * FilterBlock;
-        // One position's V and Y' ((C + FN) × tiles) in about 128 KB of L2, where every 4-filter × 3-channel block of M
-        // reads them.
-        int targetVectors = Math.Clamp(131_072 / ((g.C + fp) * tsize), 4 * l, 1024) / l;
+        // A block's tiles: at most 16 vectors of them (FilterGradientBlockVectors), so that the block's V and Y' for all 36 positions
+        // (36 × (C + FN) × tiles), written by the transforms and read back by the product, stay near the core rather
+        // than passing through L3 in between (blocks sized only to keep one position's V and Y' in L2 were 64–128
+        // vectors long on DeepConvNet's layers and slower: docs/benchmarks.md); wider layers keep that per-position
+        // limit (about 128 KB), which is then the smaller.
+        int targetVectors = Math.Min(FilterGradientBlockVectors, Math.Clamp(131_072 / ((g.C + fp) * tsize), 4 * l, 1024) / l);
         _tasks = Math.Max(1, Math.Min(_units, Winograd<T>.Threads(g, fn)));
         _blockUnits = Math.Min(Math.Max(1, targetVectors / _tw), (_units + _tasks - 1) / _tasks);
         _ntp = _blockUnits * _tw * l;
