@@ -80,7 +80,7 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     private void ForwardInside(T* xp, T* op, int* am, int p0, int p1)
     {
         int h = _g.H, w = _g.W, oh = _g.OH, ow = _g.OW, ph = _g.FH, pw = _g.FW, stride = _g.Stride;
-        bool vector2x2 = ph == 2 && pw == 2 && stride == 2 && ow >= 8 && typeof(T) == typeof(float) && Avx2.IsSupported;
+        bool vector2x2 = ph == 2 && pw == 2 && stride == 2 && (ow >= 8 || ow == 4 && oh >= 2) && typeof(T) == typeof(float) && Avx2.IsSupported;
         int k = p0 * oh * ow;
         for (int nc = p0; nc < p1; nc++)
         {
@@ -128,13 +128,29 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     /// <summary>
     /// The book's 2×2, stride-2 pool on one plane, eight windows per step: the two input rows are split into
     /// even and odd columns, and the same comparisons as the scalar code pick the value and its index (first
-    /// maximum wins). A row's last step overlaps the one before when the output width is not a multiple of 8.
+    /// maximum wins). A row's last step overlaps the one before when the output width is not a multiple of 8. Four
+    /// windows a row (8-wide maps) go two rows a step.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Pool2x2Float(float* x, float* o, int* am, int plane, int w, int oh, int ow)
     {
-        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
         var wv = Vector256.Create(w);
+        if (ow == 4)
+        {
+            // Four windows a row (8-wide maps, DeepConvNet's last pool): two output rows per step, the second's
+            // input rows 2w further on; an odd last row overlaps the pair before.
+            var pairLanes = Vector256.Create(0, 2, 4, 6, 2 * w, 2 * w + 2, 2 * w + 4, 2 * w + 6);
+            for (int i = 0; i < oh; i += 2)
+            {
+                if (i > oh - 2) i = oh - 2;
+                int rowStart = plane + 2 * i * w;
+                float* top = x + rowStart;
+                Pool8(Avx.LoadVector256(top), Avx.LoadVector256(top + 2 * w), Avx.LoadVector256(top + w), Avx.LoadVector256(top + 3 * w),
+                    o + i * 4, am + i * 4, Vector256.Create(rowStart) + pairLanes, wv);
+            }
+            return;
+        }
+        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
         for (int i = 0; i < oh; i++)
         {
             int rowStart = plane + 2 * i * w;
@@ -142,23 +158,33 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
             for (int j = 0; j < ow; j += 8)
             {
                 if (j > ow - 8) j = ow - 8;
-                var t0 = Avx.LoadVector256(top + 2 * j); var t1 = Avx.LoadVector256(top + 2 * j + 8);
-                var b0 = Avx.LoadVector256(bottom + 2 * j); var b1 = Avx.LoadVector256(bottom + 2 * j + 8);
-                // Even and odd columns, in order (the in-lane shuffle leaves the 64-bit pairs interleaved).
-                var a = Avx2.Permute4x64(Avx.Shuffle(t0, t1, 0x88).AsDouble(), 0xD8).AsSingle();
-                var b = Avx2.Permute4x64(Avx.Shuffle(t0, t1, 0xDD).AsDouble(), 0xD8).AsSingle();
-                var c = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0x88).AsDouble(), 0xD8).AsSingle();
-                var d = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0xDD).AsDouble(), 0xD8).AsSingle();
-                var right = Vector256.GreaterThan(b, a).AsInt32();        // top row: does the right one win?
-                var rightLow = Vector256.GreaterThan(d, c).AsInt32();     // bottom row
-                var ma = Vector256.Max(a, b); var mc = Vector256.Max(c, d);
-                var lower = Vector256.GreaterThan(mc, ma).AsInt32();      // ties keep the top row
-                Vector256.Max(ma, mc).Store(o + i * ow + j);
-                var col = Vector256.ConditionalSelect(lower, rightLow, right) & Vector256<int>.One;
-                var idx = Vector256.Create(rowStart + 2 * j) + lane2 + col + (lower & wv);
-                idx.Store(am + i * ow + j);
+                Pool8(Avx.LoadVector256(top + 2 * j), Avx.LoadVector256(top + 2 * j + 8), Avx.LoadVector256(bottom + 2 * j), Avx.LoadVector256(bottom + 2 * j + 8),
+                    o + i * ow + j, am + i * ow + j, Vector256.Create(rowStart + 2 * j) + lane2, wv);
             }
         }
+    }
+
+    /// <summary>
+    /// Eight 2×2 windows: window k's top row is columns 2k, 2k + 1 of t0 followed by t1, its bottom row the same of b0
+    /// followed by b1; left is the flat index of each window's top left value, w the row length. Writes the maxima to o
+    /// and their indices (first maximum wins) to am.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Pool8(Vector256<float> t0, Vector256<float> t1, Vector256<float> b0, Vector256<float> b1, float* o, int* am,
+        Vector256<int> left, Vector256<int> w)
+    {
+        // Even and odd columns, in order (the in-lane shuffle leaves the 64-bit pairs interleaved).
+        var a = Avx2.Permute4x64(Avx.Shuffle(t0, t1, 0x88).AsDouble(), 0xD8).AsSingle();
+        var b = Avx2.Permute4x64(Avx.Shuffle(t0, t1, 0xDD).AsDouble(), 0xD8).AsSingle();
+        var c = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0x88).AsDouble(), 0xD8).AsSingle();
+        var d = Avx2.Permute4x64(Avx.Shuffle(b0, b1, 0xDD).AsDouble(), 0xD8).AsSingle();
+        var right = Vector256.GreaterThan(b, a).AsInt32();        // top row: does the right one win?
+        var rightLow = Vector256.GreaterThan(d, c).AsInt32();     // bottom row
+        var ma = Vector256.Max(a, b); var mc = Vector256.Max(c, d);
+        var lower = Vector256.GreaterThan(mc, ma).AsInt32();      // ties keep the top row
+        Vector256.Max(ma, mc).Store(o);
+        var col = Vector256.ConditionalSelect(lower, rightLow, right) & Vector256<int>.One;
+        (left + col + (lower & w)).Store(am);
     }
 
     /// <summary>
@@ -170,10 +196,21 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Unpool2x2Float(float* dout, int* am, float* reluOut, float* dx, int plane, int w, int oh, int ow)
     {
+        if (ow == 4)
+        {
+            // Four windows a row: two output rows per step (see Pool2x2Float), the second pair of rows 2w further on.
+            var pairLanes = Vector256.Create(0, 2, 4, 6, 2 * w, 2 * w + 2, 2 * w + 4, 2 * w + 6);
+            for (int i = 0; i < oh; i += 2)
+            {
+                if (i > oh - 2) i = oh - 2;
+                int rowStart = plane + 2 * i * w;
+                float* top = dx + rowStart;
+                Unpool8(dout + i * 4, am + i * 4, reluOut == null ? null : reluOut + i * 4, Vector256.Create(rowStart) + pairLanes, w,
+                    top, top + 2 * w, top + w, top + 3 * w);
+            }
+            return;
+        }
         var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-        var one = Vector256<int>.One;
-        var wv = Vector256.Create(w);
-        var w1 = Vector256.Create(w + 1);
         for (int i = 0; i < oh; i++)
         {
             int rowStart = plane + 2 * i * w;
@@ -181,21 +218,32 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
             for (int j = 0; j < ow; j += 8)
             {
                 if (j > ow - 8) j = ow - 8;
-                var d = Avx.LoadVector256(dout + i * ow + j);
-                if (reluOut != null) d &= Vector256.GreaterThan(Avx.LoadVector256(reluOut + i * ow + j), Vector256<float>.Zero);
-                var off = Avx.LoadVector256(am + i * ow + j) - (Vector256.Create(rowStart + 2 * j) + lane2);
-                var a = d & Vector256.Equals(off, Vector256<int>.Zero).AsSingle();
-                var b = d & Vector256.Equals(off, one).AsSingle();
-                var c = d & Vector256.Equals(off, wv).AsSingle();
-                var e = d & Vector256.Equals(off, w1).AsSingle();
-                var lo = Avx.UnpackLow(a, b); var hi = Avx.UnpackHigh(a, b);
-                Avx.Permute2x128(lo, hi, 0x20).Store(top + 2 * j);
-                Avx.Permute2x128(lo, hi, 0x31).Store(top + 2 * j + 8);
-                lo = Avx.UnpackLow(c, e); hi = Avx.UnpackHigh(c, e);
-                Avx.Permute2x128(lo, hi, 0x20).Store(bottom + 2 * j);
-                Avx.Permute2x128(lo, hi, 0x31).Store(bottom + 2 * j + 8);
+                Unpool8(dout + i * ow + j, am + i * ow + j, reluOut == null ? null : reluOut + i * ow + j, Vector256.Create(rowStart + 2 * j) + lane2, w,
+                    top + 2 * j, top + 2 * j + 8, bottom + 2 * j, bottom + 2 * j + 8);
             }
         }
+    }
+
+    /// <summary>
+    /// Eight windows of <see cref="Pool8"/> backward: each gradient (zero where a fused ReLU gave 0) at its window's maximum,
+    /// zeros at the other three values; the windows' top rows go to t0 then t1, their bottom rows to b0 then b1.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Unpool8(float* dout, int* am, float* reluOut, Vector256<int> left, int w, float* t0, float* t1, float* b0, float* b1)
+    {
+        var d = Avx.LoadVector256(dout);
+        if (reluOut != null) d &= Vector256.GreaterThan(Avx.LoadVector256(reluOut), Vector256<float>.Zero);
+        var off = Avx.LoadVector256(am) - left;
+        var a = d & Vector256.Equals(off, Vector256<int>.Zero).AsSingle();
+        var b = d & Vector256.Equals(off, Vector256<int>.One).AsSingle();
+        var c = d & Vector256.Equals(off, Vector256.Create(w)).AsSingle();
+        var e = d & Vector256.Equals(off, Vector256.Create(w + 1)).AsSingle();
+        var lo = Avx.UnpackLow(a, b); var hi = Avx.UnpackHigh(a, b);
+        Avx.Permute2x128(lo, hi, 0x20).Store(t0);
+        Avx.Permute2x128(lo, hi, 0x31).Store(t1);
+        lo = Avx.UnpackLow(c, e); hi = Avx.UnpackHigh(c, e);
+        Avx.Permute2x128(lo, hi, 0x20).Store(b0);
+        Avx.Permute2x128(lo, hi, 0x31).Store(b1);
     }
 
     /// <summary>Windows may reach into the zero padding, which counts as a value of 0 (the book's im2col pads with zeros).</summary>
@@ -231,7 +279,7 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     private void BackwardPlanes(T* dout, T* dx, int* am, T* reluOut, int p0, int p1)
     {
         long inPlane = (long)_g.H * _g.W, outPlane = (long)_g.OH * _g.OW;
-        if (_g.FH == 2 && _g.FW == 2 && _g.Stride == 2 && _g.Pad == 0 && _g.H == 2 * _g.OH && _g.W == 2 * _g.OW && _g.OW >= 8
+        if (_g.FH == 2 && _g.FW == 2 && _g.Stride == 2 && _g.Pad == 0 && _g.H == 2 * _g.OH && _g.W == 2 * _g.OW && (_g.OW >= 8 || _g.OW == 4 && _g.OH >= 2)
             && typeof(T) == typeof(float) && Avx2.IsSupported)
         {
             for (int p = p0; p < p1; p++)

@@ -208,12 +208,20 @@ public class ConvolutionTests
         Check(new Pooling<double>(pool, pool, stride, pad), new Tensor<double>(perm, n, c, h, w), rng);
     }
 
-    /// <summary>The vectorised 2×2 float pool (widths 8, 9, 12 and 24 windows) against the plainest loop, ties included.</summary>
+    /// <summary>
+    /// The vectorised 2×2 float pool (widths 8, 9, 12 and 24 windows; 4 windows, two rows a step, with an even and an odd
+    /// number of rows and with a ninth column outside every window; one row of 4, left to the scalar loop) against the
+    /// plainest loop, ties included.
+    /// </summary>
     [Theory]
     [InlineData(2, 3, 16, 16)]
     [InlineData(3, 2, 18, 19)]
     [InlineData(100, 30, 24, 24)]
     [InlineData(1, 1, 48, 48)]
+    [InlineData(100, 64, 8, 8)]
+    [InlineData(2, 3, 6, 8)]
+    [InlineData(2, 2, 10, 9)]
+    [InlineData(1, 2, 2, 8)]
     public void FloatPoolingMatchesNaiveLoopWithTies(int n, int c, int h, int w)
     {
         var rng = new Random(h * w + n);
