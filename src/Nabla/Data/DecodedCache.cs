@@ -15,11 +15,18 @@ namespace Nabla.Data;
 /// <para>The cache only ever saves time: a copy that cannot be read (truncated, not IDX) is deleted and the source decoded
 /// again, and a cache folder that cannot be written is ignored. Errors in the source file are reported exactly as
 /// without the cache.</para>
+/// <para>The folder is bounded: after a copy is written, the least recently used copies (by write time, which a read of a
+/// copy renews) are deleted until the copies take at most <see cref="DefaultMaximumCacheBytes"/>, never the copy just
+/// written. Without that, every data folder ever read (MNIST, Fashion-MNIST, copies of them elsewhere) would leave its
+/// 55 MB behind for good.</para>
 /// </remarks>
 internal static class DecodedCache
 {
     /// <summary>Gzipped sources smaller than this are decoded each time: inflating them costs less than a cache lookup is worth.</summary>
     public const long DefaultMinimumSourceBytes = 1 << 20;
+
+    /// <summary>The most the copies may take together (512 MiB: MNIST's and Fashion-MNIST's four image files take 110 MB).</summary>
+    public const long DefaultMaximumCacheBytes = 512L << 20;
 
     /// <summary>
     /// The images of <paramref name="path"/>: from the decompressed copy in <paramref name="cacheDirectory"/> when it is
@@ -27,21 +34,27 @@ internal static class DecodedCache
     /// <paramref name="minimumSourceBytes"/>, copied into the cache. A null <paramref name="cacheDirectory"/> reads the source.
     /// </summary>
     /// <exception cref="DataFormatException">The source file is not a valid IDX image file.</exception>
-    public static IdxImages ReadImages(string path, string? cacheDirectory, long minimumSourceBytes = DefaultMinimumSourceBytes)
+    public static IdxImages ReadImages(string path, string? cacheDirectory, long minimumSourceBytes = DefaultMinimumSourceBytes,
+        long maximumCacheBytes = DefaultMaximumCacheBytes)
     {
         if (cacheDirectory is null) return Idx.ReadImages(path);
         string? copy = CopyPath(path, cacheDirectory, minimumSourceBytes);
         if (copy is null) return Idx.ReadImages(path);
         if (File.Exists(copy))
         {
-            try { return Idx.ReadImages(copy); }
+            try
+            {
+                var cached = Idx.ReadImages(copy);
+                Touch(copy);
+                return cached;
+            }
             catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
             {
                 TryDelete(copy);
             }
         }
         var images = Idx.ReadImages(path);
-        Write(images, copy);
+        if (Write(images, copy)) Trim(copy, maximumCacheBytes);
         return images;
     }
 
@@ -74,8 +87,11 @@ internal static class DecodedCache
         }
     }
 
-    /// <summary>Writes the copy atomically and deletes the copies of the same source's earlier versions; gives up silently when the folder cannot be written.</summary>
-    private static void Write(IdxImages images, string copy)
+    /// <summary>
+    /// Writes the copy atomically and deletes the copies of the same source's earlier versions; gives up silently (false)
+    /// when the folder cannot be written.
+    /// </summary>
+    private static bool Write(IdxImages images, string copy)
     {
         string dir = Path.GetDirectoryName(copy)!;
         string temp = copy + "." + Guid.NewGuid().ToString("N") + ".tmp";
@@ -88,7 +104,7 @@ internal static class DecodedCache
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
-            return;
+            return false;
         }
         // The name is the prefix (ending in '-') and the version's hash (hex digits); earlier versions share the prefix.
         string name = Path.GetFileName(copy);
@@ -97,6 +113,37 @@ internal static class DecodedCache
         {
             foreach (var old in Directory.EnumerateFiles(dir, prefix + "*.idx"))
                 if (!string.Equals(Path.GetFileName(old), name, StringComparison.Ordinal)) TryDelete(old);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return true;
+    }
+
+    /// <summary>Marks a copy as just used (its write time: the order <see cref="Trim"/> deletes in); best effort.</summary>
+    private static void Touch(string copy)
+    {
+        try { File.SetLastWriteTimeUtc(copy, DateTime.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Deletes the least recently used copies in <paramref name="keep"/>'s folder, oldest first, until the copies take at
+    /// most <paramref name="maximumBytes"/>; <paramref name="keep"/> itself stays even when it alone is larger. Best effort:
+    /// a copy that cannot be deleted (in use elsewhere) is passed over.
+    /// </summary>
+    private static void Trim(string keep, long maximumBytes)
+    {
+        try
+        {
+            var copies = new DirectoryInfo(Path.GetDirectoryName(keep)!).GetFiles("*.idx");
+            long total = copies.Sum(f => f.Length);
+            foreach (var old in copies.OrderBy(f => f.LastWriteTimeUtc))
+            {
+                if (total <= maximumBytes) break;
+                if (string.Equals(old.FullName, keep, StringComparison.Ordinal)) continue;
+                long length = old.Length;
+                TryDelete(old.FullName);
+                if (!File.Exists(old.FullName)) total -= length;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }

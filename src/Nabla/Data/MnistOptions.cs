@@ -35,7 +35,8 @@ public sealed class MnistOptions
     /// decompression, as the book's <c>mnist.py</c> keeps <c>mnist.pkl</c> (the <c>nabla</c> tool uses <c>decoded/</c> in the
     /// user cache, <see cref="DataSearchPaths.CacheRoot"/>). A copy is remade when its source's length or last write time
     /// changes; a copy that cannot be read is decoded again, and a folder that cannot be written is ignored. Files under
-    /// 1 MiB are not copied. Default null: no copies.
+    /// 1 MiB are not copied. The copies take at most 512 MiB: beyond that the least recently used are deleted as a new one
+    /// is written. Default null: no copies.
     /// </summary>
     public string? DecodedCacheDirectory { get; set; }
 }

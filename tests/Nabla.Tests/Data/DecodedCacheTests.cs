@@ -78,6 +78,38 @@ public class DecodedCacheTests
         Assert.Equal(b.Pixels, DecodedCache.ReadImages(sb, cache, minimumSourceBytes: 0).Pixels);
     }
 
+    [Fact]
+    public void TheLeastRecentlyUsedCopiesGoWhenTheFolderPassesItsLimit()
+    {
+        using var dir = new TempDir();
+        string cache = dir.File("cache");
+        var sets = new[] { Noise(20, 1), Noise(20, 2), Noise(20, 3) };
+        var sources = sets.Select((images, i) =>
+        {
+            string path = Path.Combine(dir.Sub("data" + i), "train-images-idx3-ubyte.gz");
+            Idx.WriteImages(path, images, gzip: true);
+            return path;
+        }).ToArray();
+        string Copy(int i) => DecodedCache.CopyPath(sources[i], cache, 0)!;
+        // Room for two copies (equal sizes), not three.
+        DecodedCache.ReadImages(sources[0], cache, minimumSourceBytes: 0);
+        long limit = 2 * new FileInfo(Copy(0)).Length + new FileInfo(Copy(0)).Length / 2;
+        DecodedCache.ReadImages(sources[1], cache, minimumSourceBytes: 0, maximumCacheBytes: limit);
+        Assert.Equal(2, Copies(cache).Length);
+
+        // Copy 0 is older than copy 1, but reading it again makes it the most recently used: copy 1 goes.
+        File.SetLastWriteTimeUtc(Copy(0), DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(Copy(1), DateTime.UtcNow.AddHours(-1));
+        Assert.Equal(sets[0].Pixels, DecodedCache.ReadImages(sources[0], cache, minimumSourceBytes: 0, maximumCacheBytes: limit).Pixels);
+        Assert.Equal(sets[2].Pixels, DecodedCache.ReadImages(sources[2], cache, minimumSourceBytes: 0, maximumCacheBytes: limit).Pixels);
+        Assert.Equal(new[] { Copy(0), Copy(2) }.Order(), Copies(cache).Order());
+
+        // A limit below one copy keeps the copy just written, and only it.
+        Assert.Equal(sets[1].Pixels, DecodedCache.ReadImages(sources[1], cache, minimumSourceBytes: 0, maximumCacheBytes: 1).Pixels);
+        Assert.Equal(Copy(1), Assert.Single(Copies(cache)));
+        Assert.Equal(sets[1].Pixels, Idx.ReadImages(Copy(1)).Pixels);
+    }
+
     [Theory]
     [InlineData("truncated")]
     [InlineData("not idx")]
