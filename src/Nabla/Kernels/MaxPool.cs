@@ -134,19 +134,37 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Pool2x2Float(float* x, float* o, int* am, int plane, int w, int oh, int ow)
     {
-        var wv = Vector256.Create(w);
+        var step = new PoolStep { X = x, O = o, Am = am, W = Vector256.Create(w) };
+        EightWindowSteps(ref step, plane, w, oh, ow);
+    }
+
+    /// <summary>What is done with eight 2×2 windows (<see cref="EightWindowSteps{TStep}"/>).</summary>
+    private interface IEightWindows
+    {
+        /// <summary>
+        /// The eight windows whose outputs start at output offset <paramref name="k"/> (within the plane): their top rows
+        /// are the 16 values at flat indices t0 and t1 (8 each, in that order), their bottom rows those at b0 and b1;
+        /// <paramref name="left"/> holds each window's top left flat index.
+        /// </summary>
+        void Step(int k, int t0, int t1, int b0, int b1, Vector256<int> left);
+    }
+
+    /// <summary>
+    /// Walks one plane's 2×2 windows eight at a time: along each output row, the last step overlapping the one before
+    /// when the row is not a multiple of 8 wide; an output 4 wide goes two rows a step (the second's input rows 2w further
+    /// on), an odd last row overlapping the pair before. The forward and the backward share it.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void EightWindowSteps<TStep>(ref TStep step, int plane, int w, int oh, int ow) where TStep : struct, IEightWindows
+    {
         if (ow == 4)
         {
-            // Four windows a row (8-wide maps, DeepConvNet's last pool): two output rows per step, the second's
-            // input rows 2w further on; an odd last row overlaps the pair before.
             var pairLanes = Vector256.Create(0, 2, 4, 6, 2 * w, 2 * w + 2, 2 * w + 4, 2 * w + 6);
             for (int i = 0; i < oh; i += 2)
             {
                 if (i > oh - 2) i = oh - 2;
                 int rowStart = plane + 2 * i * w;
-                float* top = x + rowStart;
-                Pool8(Avx.LoadVector256(top), Avx.LoadVector256(top + 2 * w), Avx.LoadVector256(top + w), Avx.LoadVector256(top + 3 * w),
-                    o + i * 4, am + i * 4, Vector256.Create(rowStart) + pairLanes, wv);
+                step.Step(i * 4, rowStart, rowStart + 2 * w, rowStart + w, rowStart + 3 * w, Vector256.Create(rowStart) + pairLanes);
             }
             return;
         }
@@ -154,14 +172,25 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
         for (int i = 0; i < oh; i++)
         {
             int rowStart = plane + 2 * i * w;
-            float* top = x + rowStart, bottom = top + w;
             for (int j = 0; j < ow; j += 8)
             {
                 if (j > ow - 8) j = ow - 8;
-                Pool8(Avx.LoadVector256(top + 2 * j), Avx.LoadVector256(top + 2 * j + 8), Avx.LoadVector256(bottom + 2 * j), Avx.LoadVector256(bottom + 2 * j + 8),
-                    o + i * ow + j, am + i * ow + j, Vector256.Create(rowStart + 2 * j) + lane2, wv);
+                int t = rowStart + 2 * j;
+                step.Step(i * ow + j, t, t + 8, t + w, t + w + 8, Vector256.Create(t) + lane2);
             }
         }
+    }
+
+    /// <summary>The forward's step: the windows' maxima and their indices (<see cref="Pool8"/>).</summary>
+    private struct PoolStep : IEightWindows
+    {
+        public float* X, O;
+        public int* Am;
+        public Vector256<int> W;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public readonly void Step(int k, int t0, int t1, int b0, int b1, Vector256<int> left) =>
+            Pool8(Avx.LoadVector256(X + t0), Avx.LoadVector256(X + t1), Avx.LoadVector256(X + b0), Avx.LoadVector256(X + b1), O + k, Am + k, left, W);
     }
 
     /// <summary>
@@ -196,32 +225,20 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Unpool2x2Float(float* dout, int* am, float* reluOut, float* dx, int plane, int w, int oh, int ow)
     {
-        if (ow == 4)
-        {
-            // Four windows a row: two output rows per step (see Pool2x2Float), the second pair of rows 2w further on.
-            var pairLanes = Vector256.Create(0, 2, 4, 6, 2 * w, 2 * w + 2, 2 * w + 4, 2 * w + 6);
-            for (int i = 0; i < oh; i += 2)
-            {
-                if (i > oh - 2) i = oh - 2;
-                int rowStart = plane + 2 * i * w;
-                float* top = dx + rowStart;
-                Unpool8(dout + i * 4, am + i * 4, reluOut == null ? null : reluOut + i * 4, Vector256.Create(rowStart) + pairLanes, w,
-                    top, top + 2 * w, top + w, top + 3 * w);
-            }
-            return;
-        }
-        var lane2 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-        for (int i = 0; i < oh; i++)
-        {
-            int rowStart = plane + 2 * i * w;
-            float* top = dx + rowStart, bottom = top + w;
-            for (int j = 0; j < ow; j += 8)
-            {
-                if (j > ow - 8) j = ow - 8;
-                Unpool8(dout + i * ow + j, am + i * ow + j, reluOut == null ? null : reluOut + i * ow + j, Vector256.Create(rowStart + 2 * j) + lane2, w,
-                    top + 2 * j, top + 2 * j + 8, bottom + 2 * j, bottom + 2 * j + 8);
-            }
-        }
+        var step = new UnpoolStep { Dout = dout, Am = am, ReluOut = reluOut, Dx = dx, W = w };
+        EightWindowSteps(ref step, plane, w, oh, ow);
+    }
+
+    /// <summary>The backward's step (<see cref="Unpool8"/>).</summary>
+    private struct UnpoolStep : IEightWindows
+    {
+        public float* Dout, ReluOut, Dx;
+        public int* Am;
+        public int W;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public readonly void Step(int k, int t0, int t1, int b0, int b1, Vector256<int> left) =>
+            Unpool8(Dout + k, Am + k, ReluOut == null ? null : ReluOut + k, left, W, Dx + t0, Dx + t1, Dx + b0, Dx + b1);
     }
 
     /// <summary>
