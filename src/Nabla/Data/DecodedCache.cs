@@ -20,7 +20,7 @@ namespace Nabla.Data;
 /// written. Without that, every data folder ever read (MNIST, Fashion-MNIST, copies of them elsewhere) would leave its
 /// 55 MB behind for good.</para>
 /// </remarks>
-internal static class DecodedCache
+internal static partial class DecodedCache
 {
     /// <summary>Gzipped sources smaller than this are decoded each time: inflating them costs less than a cache lookup is worth.</summary>
     public const long DefaultMinimumSourceBytes = 1 << 20;
@@ -134,7 +134,8 @@ internal static class DecodedCache
     {
         try
         {
-            var copies = new DirectoryInfo(Path.GetDirectoryName(keep)!).GetFiles("*.idx");
+            // Only files named as copies are ours to delete: the folder may be shared with other files.
+            var copies = new DirectoryInfo(Path.GetDirectoryName(keep)!).GetFiles("*.idx").Where(f => IsCopyName(f.Name)).ToArray();
             long total = copies.Sum(f => f.Length);
             foreach (var old in copies.OrderBy(f => f.LastWriteTimeUtc))
             {
@@ -147,6 +148,12 @@ internal static class DecodedCache
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
+
+    /// <summary>Whether a file name has the form of a copy's: the source's hash, its file name and the version's hash.</summary>
+    internal static bool IsCopyName(string name) => CopyName().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{16}-.+-[0-9a-f]{16}\\.idx$")]
+    private static partial System.Text.RegularExpressions.Regex CopyName();
 
     private static void TryDelete(string path)
     {

@@ -104,10 +104,16 @@ public class DecodedCacheTests
         Assert.Equal(sets[2].Pixels, DecodedCache.ReadImages(sources[2], cache, minimumSourceBytes: 0, maximumCacheBytes: limit).Pixels);
         Assert.Equal(new[] { Copy(0), Copy(2) }.Order(), Copies(cache).Order());
 
-        // A limit below one copy keeps the copy just written, and only it.
+        // A limit below one copy keeps the copy just written, and only it of the copies; a file of the user's in the
+        // same folder (an .idx not named as a copy), however old, is not the cache's to delete.
+        string foreign = Path.Combine(cache, "my-images.idx");
+        File.WriteAllBytes(foreign, new byte[1000]);
+        File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow.AddDays(-30));
         Assert.Equal(sets[1].Pixels, DecodedCache.ReadImages(sources[1], cache, minimumSourceBytes: 0, maximumCacheBytes: 1).Pixels);
-        Assert.Equal(Copy(1), Assert.Single(Copies(cache)));
+        Assert.Equal(new[] { Copy(1), foreign }.Order(), Copies(cache).Order());
         Assert.Equal(sets[1].Pixels, Idx.ReadImages(Copy(1)).Pixels);
+        Assert.True(DecodedCache.IsCopyName(Path.GetFileName(Copy(1))));
+        Assert.False(DecodedCache.IsCopyName("my-images.idx"));
     }
 
     [Theory]
