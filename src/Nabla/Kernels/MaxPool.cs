@@ -80,7 +80,7 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     private void ForwardInside(T* xp, T* op, int* am, int p0, int p1)
     {
         int h = _g.H, w = _g.W, oh = _g.OH, ow = _g.OW, ph = _g.FH, pw = _g.FW, stride = _g.Stride;
-        bool vector2x2 = ph == 2 && pw == 2 && stride == 2 && (ow >= 8 || ow == 4 && oh >= 2) && typeof(T) == typeof(float) && Avx2.IsSupported;
+        bool vector2x2 = ph == 2 && pw == 2 && stride == 2 && WalksInEights(oh, ow) && typeof(T) == typeof(float) && Avx2.IsSupported;
         int k = p0 * oh * ow;
         for (int nc = p0; nc < p1; nc++)
         {
@@ -148,6 +148,9 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
         /// </summary>
         void Step(int k, int t0, int t1, int b0, int b1, Vector256<int> left);
     }
+
+    /// <summary>Whether <see cref="EightWindowSteps{TStep}"/> can walk an output of these rows and columns: at least 8 wide, or 4 wide with at least 2 rows.</summary>
+    private static bool WalksInEights(int oh, int ow) => ow >= 8 || ow == 4 && oh >= 2;
 
     /// <summary>
     /// Walks one plane's 2×2 windows eight at a time: along each output row, the last step overlapping the one before
@@ -296,7 +299,7 @@ internal sealed unsafe class MaxPool<T> : IParallelJob where T : unmanaged, IFlo
     private void BackwardPlanes(T* dout, T* dx, int* am, T* reluOut, int p0, int p1)
     {
         long inPlane = (long)_g.H * _g.W, outPlane = (long)_g.OH * _g.OW;
-        if (_g.FH == 2 && _g.FW == 2 && _g.Stride == 2 && _g.Pad == 0 && _g.H == 2 * _g.OH && _g.W == 2 * _g.OW && (_g.OW >= 8 || _g.OW == 4 && _g.OH >= 2)
+        if (_g.FH == 2 && _g.FW == 2 && _g.Stride == 2 && _g.Pad == 0 && _g.H == 2 * _g.OH && _g.W == 2 * _g.OW && WalksInEights(_g.OH, _g.OW)
             && typeof(T) == typeof(float) && Avx2.IsSupported)
         {
             for (int p = p0; p < p1; p++)
