@@ -159,11 +159,10 @@ internal static class ConvBench
         var fwd = new double[count]; var bwd = new double[count];
         var fused = new bool[count];
         var alloc = new long[count];
-        for (int i = 0; i + 1 < count; i++) fused[i] = layers[i].Layer is Nabla.Layers.Relu<float> && layers[i + 1].Layer is Nabla.Layers.Pooling<float>;
-        var rectifies = new bool[count]; // a convolution whose ReLU runs in its forward (LayerNetwork.FuseConvolutionRelu)
-        for (int i = 0; i + 1 < count; i++)
-            rectifies[i] = net.FuseConvolutionRelu && layers[i].Layer is Nabla.Layers.Convolution<float> && layers[i + 1].Layer is Nabla.Layers.Relu<float> &&
-                !(i + 2 < count && fused[i + 1]);
+        // The network's own fold rules: a ReLU folded into the pool after it, a convolution whose ReLU runs in its forward.
+        for (int i = 0; i < count; i++) fused[i] = net.FoldsReluIntoPooling(i);
+        var rectifies = new bool[count];
+        for (int i = 0; i < count; i++) rectifies[i] = net.RunsReluInConvolution(i);
         double loss = 0, opt = 0;
         long lossAlloc = 0, optAlloc = 0;
         var grads = net.Gradient(x, t); // the network's gradient dictionary: the same tensors every step

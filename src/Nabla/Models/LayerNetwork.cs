@@ -81,6 +81,18 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
     /// <summary>Input layouts the first layer takes (an <see cref="Affine{T}"/> first layer takes sparse rows).</summary>
     public bool Accepts(TensorLayout layout) => _layers.Count > 0 ? _layers[0].Layer.Accepts(layout) : layout == TensorLayout.Dense;
 
+    /// <summary>Whether layer i is a ReLU that runs folded into the pooling after it (<see cref="FuseReluPooling"/>).</summary>
+    internal bool FoldsReluIntoPooling(int i) =>
+        FuseReluPooling && i + 1 < _layers.Count && _layers[i].Layer is Relu<T> && _layers[i + 1].Layer is Pooling<T>;
+
+    /// <summary>
+    /// Whether layer i is a convolution whose ReLU after it runs in its forward (<see cref="FuseConvolutionRelu"/>): not
+    /// when that ReLU is folded into a pooling instead.
+    /// </summary>
+    internal bool RunsReluInConvolution(int i) =>
+        FuseConvolutionRelu && i + 1 < _layers.Count && _layers[i].Layer is Convolution<T> && _layers[i + 1].Layer is Relu<T> &&
+        !FoldsReluIntoPooling(i + 1);
+
     /// <summary>
     /// The layers in order. Two steps are fused. When <see cref="FuseReluPooling"/> is on, a <see cref="Relu{T}"/> directly
     /// followed by a <see cref="Pooling{T}"/> runs as the pooling of the ReLU's input with the ReLU applied to the pooled
@@ -96,14 +108,13 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
         {
             var layer = _layers[i].Layer;
             _foldedIntoNext[i] = false;
-            if (layer is Convolution<T> conv && FuseConvolutionRelu && i + 1 < _layers.Count && _layers[i + 1].Layer is Relu<T> relu &&
-                !(FuseReluPooling && i + 2 < _layers.Count && _layers[i + 2].Layer is Pooling<T>))
+            if (RunsReluInConvolution(i))
             {
-                x = relu.Adopt(conv.ForwardWithRelu(x));
+                x = ((Relu<T>)_layers[i + 1].Layer).Adopt(((Convolution<T>)layer).ForwardWithRelu(x));
                 _foldedIntoNext[++i] = false; // the ReLU's backward runs as usual, on the rectified output
                 continue;
             }
-            bool fold = FuseReluPooling && i + 1 < _layers.Count && layer is Relu<T> && _layers[i + 1].Layer is Pooling<T>;
+            bool fold = FoldsReluIntoPooling(i);
             _foldedIntoNext[i] = fold;
             if (!fold) { x = layer.Forward(x, train); continue; }
             _foldedIntoNext[++i] = false;
