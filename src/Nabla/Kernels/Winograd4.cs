@@ -247,21 +247,34 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TransformTile(T* d, long rs, T* v, long position, Vector256<T>* tmp)
     {
+        // Written out, not looped: in loops the index arithmetic took about as many instructions as the transform.
+        RowInput(d, tmp); RowInput(d + rs, tmp + 6); RowInput(d + 2 * rs, tmp + 12);
+        RowInput(d + 3 * rs, tmp + 18); RowInput(d + 4 * rs, tmp + 24); RowInput(d + 5 * rs, tmp + 30);
+        long p6 = 6 * position, p12 = 12 * position;
+        T* v3 = v + 18 * position;
+        ColumnInput(tmp, v, v3, p6, p12);
+        ColumnInput(tmp + 1, v + position, v3 + position, p6, p12);
+        ColumnInput(tmp + 2, v + 2 * position, v3 + 2 * position, p6, p12);
+        ColumnInput(tmp + 3, v + 3 * position, v3 + 3 * position, p6, p12);
+        ColumnInput(tmp + 4, v + 4 * position, v3 + 4 * position, p6, p12);
+        ColumnInput(tmp + 5, v + 5 * position, v3 + 5 * position, p6, p12);
+    }
+
+    /// <summary>B across one row of a tile (6 vectors L apart at p) into t[0 … 5].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowInput(T* p, Vector256<T>* t)
+    {
         int l = L;
-        for (int r = 0; r < 6; r++)
-        {
-            T* p = d + r * rs;
-            InputSix(Vector256.Load(p), Vector256.Load(p + l), Vector256.Load(p + 2 * l), Vector256.Load(p + 3 * l),
-                Vector256.Load(p + 4 * l), Vector256.Load(p + 5 * l), out tmp[6 * r], out tmp[6 * r + 1], out tmp[6 * r + 2],
-                out tmp[6 * r + 3], out tmp[6 * r + 4], out tmp[6 * r + 5]);
-        }
-        for (int i = 0; i < 6; i++)
-        {
-            InputSix(tmp[i], tmp[6 + i], tmp[12 + i], tmp[18 + i], tmp[24 + i], tmp[30 + i],
-                out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-            t0.Store(v + i * position); t1.Store(v + (6 + i) * position); t2.Store(v + (12 + i) * position);
-            t3.Store(v + (18 + i) * position); t4.Store(v + (24 + i) * position); t5.Store(v + (30 + i) * position);
-        }
+        InputSix(Vector256.Load(p), Vector256.Load(p + l), Vector256.Load(p + 2 * l), Vector256.Load(p + 3 * l),
+            Vector256.Load(p + 4 * l), Vector256.Load(p + 5 * l), out t[0], out t[1], out t[2], out t[3], out t[4], out t[5]);
+    }
+
+    /// <summary>Bᵀ down one column (t[0], t[6], … t[30]) into entries v, v + p6, v + p12 and v3, v3 + p6, v3 + p12.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnInput(Vector256<T>* t, T* v, T* v3, long p6, long p12)
+    {
+        InputSix(t[0], t[6], t[12], t[18], t[24], t[30], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+        t0.Store(v); t1.Store(v + p6); t2.Store(v + p12); t3.Store(v3); t4.Store(v3 + p6); t5.Store(v3 + p12);
     }
 
     /// <summary>Bᵀ (d0 … d5): 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2), (d4 − d2) ± 2(d3 − d1), 4d1 − 5d3 + d5.</summary>
@@ -332,21 +345,34 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OutputTile(T* p, long position, T* stage, long rowLength, Vector256<T> bias, Vector256<T>* tmp)
     {
+        // Written out, not looped (see TransformTile).
+        long p6 = 6 * position, p12 = 12 * position;
+        T* p3 = p + 18 * position;
+        ColumnOutput(p, p3, p6, p12, tmp);
+        ColumnOutput(p + position, p3 + position, p6, p12, tmp + 1);
+        ColumnOutput(p + 2 * position, p3 + 2 * position, p6, p12, tmp + 2);
+        ColumnOutput(p + 3 * position, p3 + 3 * position, p6, p12, tmp + 3);
+        ColumnOutput(p + 4 * position, p3 + 4 * position, p6, p12, tmp + 4);
+        ColumnOutput(p + 5 * position, p3 + 5 * position, p6, p12, tmp + 5);
+        RowOutput(tmp, stage, bias); RowOutput(tmp + 6, stage + rowLength, bias);
+        RowOutput(tmp + 12, stage + 2 * rowLength, bias); RowOutput(tmp + 18, stage + 3 * rowLength, bias);
+    }
+
+    /// <summary>Aᵀ down one column of M (entries p, p + p6, p + p12, p3, p3 + p6, p3 + p12) into t[0], t[6], t[12], t[18].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnOutput(T* p, T* p3, long p6, long p12, Vector256<T>* t)
+    {
+        OutputSix(Vector256.Load(p), Vector256.Load(p + p6), Vector256.Load(p + p12),
+            Vector256.Load(p3), Vector256.Load(p3 + p6), Vector256.Load(p3 + p12), out t[0], out t[6], out t[12], out t[18]);
+    }
+
+    /// <summary>A across one row (t[0 … 5]) plus the bias into the 4 vectors L apart at o.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowOutput(Vector256<T>* t, T* o, Vector256<T> bias)
+    {
         int l = L;
-        for (int i = 0; i < 6; i++)
-        {
-            T* q = p + i * position;
-            OutputSix(Vector256.Load(q), Vector256.Load(q + 6 * position), Vector256.Load(q + 12 * position),
-                Vector256.Load(q + 18 * position), Vector256.Load(q + 24 * position), Vector256.Load(q + 30 * position),
-                out tmp[i], out tmp[6 + i], out tmp[12 + i], out tmp[18 + i]);
-        }
-        for (int a = 0; a < 4; a++)
-        {
-            OutputSix(tmp[6 * a], tmp[6 * a + 1], tmp[6 * a + 2], tmp[6 * a + 3], tmp[6 * a + 4], tmp[6 * a + 5],
-                out var y0, out var y1, out var y2, out var y3);
-            T* o = stage + a * rowLength;
-            (y0 + bias).Store(o); (y1 + bias).Store(o + l); (y2 + bias).Store(o + 2 * l); (y3 + bias).Store(o + 3 * l);
-        }
+        OutputSix(t[0], t[1], t[2], t[3], t[4], t[5], out var y0, out var y1, out var y2, out var y3);
+        (y0 + bias).Store(o); (y1 + bias).Store(o + l); (y2 + bias).Store(o + 2 * l); (y3 + bias).Store(o + 3 * l);
     }
 
     /// <summary>Aᵀ (m0 … m5): m0 + (m1 + m2) + (m3 + m4), (m1 − m2) + 2(m3 − m4), (m1 + m2) + 4(m3 + m4), (m1 − m2) + 8(m3 − m4) + m5.</summary>
@@ -519,19 +545,33 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DoutTile(T* d, long rs, T* y, long position, Vector256<T>* tmp)
     {
+        // Written out, not looped (see TransformTile).
+        RowDout(d, tmp); RowDout(d + rs, tmp + 6); RowDout(d + 2 * rs, tmp + 12); RowDout(d + 3 * rs, tmp + 18);
+        long p6 = 6 * position, p12 = 12 * position;
+        T* y3 = y + 18 * position;
+        ColumnDout(tmp, y, y3, p6, p12);
+        ColumnDout(tmp + 1, y + position, y3 + position, p6, p12);
+        ColumnDout(tmp + 2, y + 2 * position, y3 + 2 * position, p6, p12);
+        ColumnDout(tmp + 3, y + 3 * position, y3 + 3 * position, p6, p12);
+        ColumnDout(tmp + 4, y + 4 * position, y3 + 4 * position, p6, p12);
+        ColumnDout(tmp + 5, y + 5 * position, y3 + 5 * position, p6, p12);
+    }
+
+    /// <summary>A across one row of a dout tile (4 vectors L apart at p) into t[0 … 5].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowDout(T* p, Vector256<T>* t)
+    {
         int l = L;
-        for (int r = 0; r < 4; r++)
-        {
-            T* p = d + r * rs;
-            DoutSix(Vector256.Load(p), Vector256.Load(p + l), Vector256.Load(p + 2 * l), Vector256.Load(p + 3 * l),
-                out tmp[6 * r], out tmp[6 * r + 1], out tmp[6 * r + 2], out tmp[6 * r + 3], out tmp[6 * r + 4], out tmp[6 * r + 5]);
-        }
-        for (int i = 0; i < 6; i++)
-        {
-            DoutSix(tmp[i], tmp[6 + i], tmp[12 + i], tmp[18 + i], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-            t0.Store(y + i * position); t1.Store(y + (6 + i) * position); t2.Store(y + (12 + i) * position);
-            t3.Store(y + (18 + i) * position); t4.Store(y + (24 + i) * position); t5.Store(y + (30 + i) * position);
-        }
+        DoutSix(Vector256.Load(p), Vector256.Load(p + l), Vector256.Load(p + 2 * l), Vector256.Load(p + 3 * l),
+            out t[0], out t[1], out t[2], out t[3], out t[4], out t[5]);
+    }
+
+    /// <summary>A down one column (t[0], t[6], t[12], t[18]) into entries y, y + p6, y + p12 and y3, y3 + p6, y3 + p12.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnDout(Vector256<T>* t, T* y, T* y3, long p6, long p12)
+    {
+        DoutSix(t[0], t[6], t[12], t[18], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+        t0.Store(y); t1.Store(y + p6); t2.Store(y + p12); t3.Store(y3); t4.Store(y3 + p6); t5.Store(y3 + p12);
     }
 
     /// <summary>A (δ0 … δ3): δ0, (δ0 + δ2) ± (δ1 + δ3), (δ0 + 4δ2) ± 2(δ1 + 4δ3), δ3.</summary>
