@@ -90,8 +90,8 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         int targetVectors = Math.Clamp(Math.Min(12_288 / (g.C * tsize), 258_048 / (Positions * fp * tsize)), 3 * l, 256) / l;
         _blockUnits = Math.Min(_units, Math.Max((3 + _tw - 1) / _tw, targetVectors / _tw));
         _blocks = (_units + _blockUnits - 1) / _blockUnits;
-        int threads = Winograd<T>.Threads(g, fn);
-        _tasks = Math.Max(1, Math.Min(_blocks, threads == 1 ? 1 : 4 * threads));
+        // A task per block, claimed as cores come free, with one set of buffers per thread (WorkerPool.CurrentWorker).
+        _tasks = Winograd<T>.Threads(g, fn) == 1 ? 1 : _blocks;
         _ntp = _blockUnits * _tw * l;
         // The 36 positions are 36 store streams: a cache line more than C·ntp apart, so that they fall in different L1 sets.
         _vPosition = (long)g.C * _ntp + 64 / tsize;
@@ -101,7 +101,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         _rowsSize = (long)g.C * (4 * Math.Min(_blockUnits, _th) + 2) * _wp * l;
         long stageSize = 16L * _tw * l;
         _taskSize = Winograd<T>.RoundUp((int)(_vSize + _mSize + _rowsSize + stageSize), 64 / tsize);
-        long total = _taskSize * _tasks;
+        long total = _taskSize * (_tasks == 1 ? 1 : WorkerPool.Concurrency);
         if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
         long uSize = Positions * Winograd<T>.UPosition(_fb, g.C);
         if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
@@ -162,7 +162,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     protected override void ForwardTask(int task)
     {
         int b0 = (int)((long)task * _blocks / _tasks), b1 = (int)((long)(task + 1) * _blocks / _tasks);
-        T* v = _scratch + task * _taskSize, m = v + _vSize, rows = m + _mSize, stage = rows + _rowsSize;
+        T* v = _scratch + WorkerPool.CurrentWorker * _taskSize, m = v + _vSize, rows = m + _mSize, stage = rows + _rowsSize;
         for (int blk = b0; blk < b1; blk++)
         {
             int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);

@@ -35,6 +35,7 @@ internal static class WorkerPool
     private static bool _pinned;
     private static long _claim; // (generation << 32) | next task index
     private static int _generation;
+    [ThreadStatic] private static int t_worker; // see CurrentWorker
 
     static WorkerPool()
     {
@@ -49,6 +50,14 @@ internal static class WorkerPool
 
     /// <summary>Number of threads that work on a job, the caller included.</summary>
     public static int Concurrency => Workers.Length + 1;
+
+    /// <summary>
+    /// Which of the <see cref="Concurrency"/> threads is running the calling task: i on worker i, 0 on any other thread
+    /// (the caller of <see cref="Run"/>, whose jobs are serialised). A thread runs one task at a time, so a job may keep
+    /// one scratch buffer per thread instead of one per task: with more tasks than cores (for balance), buffers per task
+    /// would each start cold.
+    /// </summary>
+    public static int CurrentWorker => t_worker;
 
     /// <summary>
     /// Runs <paramref name="job"/> for task indices 0..<paramref name="taskCount"/>−1 and waits for all of them; a single
@@ -163,6 +172,7 @@ internal static class WorkerPool
 
     private static void WorkerLoop(int id)
     {
+        t_worker = id;
         int seen = 0;
         while (true)
         {

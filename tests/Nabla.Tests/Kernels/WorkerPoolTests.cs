@@ -9,11 +9,13 @@ public class WorkerPoolTests
     {
         public readonly int[] Runs = new int[tasks];
         public readonly int[] Threads = new int[tasks];
+        public readonly int[] Workers = new int[tasks];
 
         public void Execute(int task)
         {
             Interlocked.Increment(ref Runs[task]);
             Threads[task] = Environment.CurrentManagedThreadId;
+            Workers[task] = WorkerPool.CurrentWorker;
             // A little work, so that the tasks overlap.
             double s = 0;
             for (int i = 0; i < 2_000; i++) s += Math.Sqrt(i + task);
@@ -53,5 +55,29 @@ public class WorkerPoolTests
             WorkerPool.RunPinned(job);
             Assert.All(job.Runs, r => Assert.Equal(1, r));
         }
+    }
+
+    [Fact]
+    public void CurrentWorkerNamesEachThreadOfAJobByItsOwnIndex()
+    {
+        // Kernels keep one scratch buffer per thread by this index, so two threads must never share one, and the
+        // caller (which also runs tasks) is 0.
+        var byThread = new Dictionary<int, int>();
+        for (int call = 0; call < 50; call++)
+        {
+            var job = new Recorder(64);
+            WorkerPool.Run(job, 64);
+            Assert.All(job.Runs, r => Assert.Equal(1, r));
+            for (int t = 0; t < 64; t++)
+            {
+                Assert.InRange(job.Workers[t], 0, WorkerPool.Concurrency - 1);
+                if (job.Threads[t] == Environment.CurrentManagedThreadId) Assert.Equal(0, job.Workers[t]);
+                if (byThread.TryGetValue(job.Threads[t], out int w)) Assert.Equal(w, job.Workers[t]);
+                else byThread[job.Threads[t]] = job.Workers[t];
+            }
+        }
+        // One index per thread: as many distinct indices as threads that ran tasks.
+        Assert.Equal(byThread.Count, byThread.Values.Distinct().Count());
+        if (WorkerPool.Concurrency > 1) Assert.True(byThread.Count > 1, "no worker thread took a task in 50 jobs of 64 tasks");
     }
 }
