@@ -134,9 +134,9 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         _outRowSize = 2 * (2L * twv + 2 * l);
         _taskSize = RoundUp((int)(_vSize + _mSize + _rowsSize + _outRowSize), 64 / tsize);
         long total = _taskSize * _tasks;
-        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
+        EnsurePinned(ref _buffers, total);
         long uSize = Positions * UPosition(_fb, g.C);
-        if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
+        EnsurePinned(ref _transformed, uSize);
     }
 
     /// <summary>
@@ -575,8 +575,8 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         _taskSize = RoundUp((int)(_vSize + _ySize + _rowsSize), 64 / tsize);
         _mdwSize = RoundUp(Positions * fp * g.C, 64 / tsize);
         long total = _taskSize * _tasks;
-        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
-        if (_partialM.Length < _mdwSize * _tasks) _partialM = GC.AllocateArray<T>((int)(_mdwSize * _tasks), pinned: true);
+        EnsurePinned(ref _buffers, total);
+        EnsurePinned(ref _partialM, _mdwSize * _tasks);
     }
 
     /// <summary>

@@ -102,9 +102,9 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         long stageSize = 16L * _tw * l;
         _taskSize = Winograd<T>.RoundUp((int)(_vSize + _mSize + _rowsSize + stageSize), 64 / tsize);
         long total = _taskSize * (_tasks == 1 ? 1 : WorkerPool.Concurrency);
-        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
+        EnsurePinned(ref _buffers, total);
         long uSize = Positions * Winograd<T>.UPosition(_fb, g.C);
-        if (_transformed.Length < uSize) _transformed = GC.AllocateArray<T>((int)uSize, pinned: true);
+        EnsurePinned(ref _transformed, uSize);
     }
 
     /// <summary>
@@ -431,8 +431,8 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         _taskSize = Winograd<T>.RoundUp((int)(_vSize + _ySize + _rowsSize), 64 / tsize);
         _mdwSize = Winograd<T>.RoundUp(Positions * fp * g.C, 64 / tsize);
         long total = _taskSize * _tasks;
-        if (_buffers.Length < total) _buffers = GC.AllocateArray<T>((int)total, pinned: true);
-        if (_partialM.Length < _mdwSize * _tasks) _partialM = GC.AllocateArray<T>((int)(_mdwSize * _tasks), pinned: true);
+        EnsurePinned(ref _buffers, total);
+        EnsurePinned(ref _partialM, _mdwSize * _tasks);
     }
 
     /// <summary>

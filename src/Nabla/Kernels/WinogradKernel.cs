@@ -30,6 +30,21 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
     private Winograd<T>.FilterJob? _filterJob;
     private Step _step;
 
+    /// <summary>
+    /// Makes <paramref name="buffer"/> a pinned array with room for <paramref name="length"/> values from its first cache line boundary on
+    /// (<see cref="LineStart"/>): a pinned array starts wherever the heap put it (any multiple of 8 bytes), and at an
+    /// odd multiple of 16 half the scratch's vector loads and stores would straddle two lines, by the luck of the
+    /// allocation.
+    /// </summary>
+    protected static void EnsurePinned(ref T[] buffer, long length)
+    {
+        int room = 64 / Unsafe.SizeOf<T>();
+        if (buffer.Length < length + room) buffer = GC.AllocateArray<T>((int)length + room, pinned: true);
+    }
+
+    /// <summary>The first cache line boundary at or after p (the start of an <see cref="EnsurePinned"/> buffer's room).</summary>
+    protected static T* LineStart(T* p) => (T*)(((nint)p + 63) & ~(nint)63);
+
     /// <summary>Which of a call's steps <see cref="Execute"/> runs: the forward, or the dW's product into per-task M, then dW and db.</summary>
     private enum Step { Forward, FilterProduct, FilterOutput }
 
@@ -74,10 +89,10 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
         fixed (T* px = x, pw = w, pb = b, po = output)
         fixed (T* pu = _transformed, ps = _buffers)
         {
-            (_filterJob ??= new Winograd<T>.FilterJob()).Run(FilterTransform, pw, pu, filterCount, g.C, _fb);
-            _x = px; _b = pb; _out = po; _u = pu; _scratch = ps;
+            _x = px; _b = pb; _out = po; _u = LineStart(pu); _scratch = LineStart(ps);
             try
             {
+                (_filterJob ??= new Winograd<T>.FilterJob()).Run(FilterTransform, pw, _u, filterCount, g.C, _fb);
                 _step = Step.Forward;
                 WorkerPool.Run(this, _tasks);
             }
@@ -100,7 +115,7 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
         PlanFilterGradient(g, filterCount);
         fixed (T* px = x, pd = dout, ps = _buffers, pm = _partialM, pw = dw, pb = db)
         {
-            _x = px; _dout = pd; _scratch = ps; _u = pm; _dw = pw; _db = pb;
+            _x = px; _dout = pd; _scratch = LineStart(ps); _u = LineStart(pm); _dw = pw; _db = pb;
             try
             {
                 _step = Step.FilterProduct;
