@@ -180,4 +180,49 @@ public class WinogradTests
         Assert.False(Winograd<float>.Supports(new ConvGeometry(1, 2, 8, 8, 3, 3, 2, 1), 2));   // stride 2
         Assert.False(Winograd<float>.Supports(new ConvGeometry(1, 2, 8, 8, 3, 3, 1, 3), 2));   // pad 3
     }
+    /// <summary>
+    /// The shared product M[ξ][f][t] = Σ_c U[ξ][f][c]·V[ξ][c][t] against its definition (fused multiply-adds over the
+    /// channels in order, so exactly equal), for every count of tile vectors up to 10 and a partial last vector: the
+    /// steps of 3 and of 2 vectors and the single vector all meet, and none may touch M past its tiles.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 2)]
+    [InlineData(16, 3)]
+    public unsafe void ProductMatchesItsDefinitionForEveryTileCount(int c, int fb)
+    {
+        ProductCase<float>(c, fb);
+        ProductCase<double>(c, fb);
+    }
+
+    private static unsafe void ProductCase<T>(int c, int fb) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = System.Runtime.Intrinsics.Vector256<T>.Count, positions = 2, fp = 4 * fb;
+        var rng = new Random(c * 31 + fb);
+        for (int tiles = 1; tiles <= 10 * l; tiles += tiles < 2 * l ? 1 : l - 1)
+        {
+            int ntp = (tiles + l - 1) / l * l + l;   // room past the tiles, which must stay untouched
+            long uPosition = Winograd<T>.UPosition(fb, c), vPosition = (long)c * ntp, mPosition = (long)fp * ntp;
+            var u = new T[positions * uPosition];
+            var v = new T[positions * vPosition];
+            var m = new T[positions * mPosition];
+            for (int i = 0; i < u.Length; i++) u[i] = T.CreateTruncating(rng.NextDouble() - 0.5);
+            for (int i = 0; i < v.Length; i++) v[i] = T.CreateTruncating(rng.NextDouble() - 0.5);
+            var sentinel = T.CreateTruncating(12345);
+            Array.Fill(m, sentinel);
+            fixed (T* pu = u, pv = v, pm = m) Winograd<T>.Multiply(pu, pv, pm, c, fb, tiles, ntp, vPosition, mPosition, positions);
+            int stored = (tiles + l - 1) / l * l;
+            for (int xi = 0; xi < positions; xi++)
+                for (int f = 0; f < fp; f++)
+                    for (int t = 0; t < ntp; t++)
+                    {
+                        T got = m[xi * mPosition + (long)f * ntp + t];
+                        if (t >= stored) { Assert.Equal(sentinel, got); continue; }
+                        T want = T.Zero;
+                        for (int ci = 0; ci < c; ci++)
+                            want = T.FusedMultiplyAdd(u[xi * uPosition + (long)(f / 4) * c * 4 + ci * 4 + f % 4], v[xi * vPosition + (long)ci * ntp + t], want);
+                        Assert.True(want == got, $"{typeof(T).Name} tiles {tiles}, position {xi}, filter {f}, tile {t}: {got} != {want}");
+                    }
+        }
+    }
 }
