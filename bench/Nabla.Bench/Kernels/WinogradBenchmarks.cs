@@ -125,7 +125,8 @@ public class WinogradBenchmarks
 
     /// <summary>
     /// Each run twice to warm up, then all of them in turn, <paramref name="rounds"/> times: per run, each call's ms of wall
-    /// clock (<paramref name="wall"/>) or of the process's CPU time.
+    /// clock (<paramref name="wall"/>) or of the process's CPU time. Each round starts one run later than the one before
+    /// (a, b, c; b, c, a; …), so that no run always finds the caches as the same other run left them.
     /// </summary>
     private static double[][] Alternate(Action[] runs, int rounds, bool wall)
     {
@@ -133,8 +134,9 @@ public class WinogradBenchmarks
         var samples = new double[runs.Length][];
         for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
         for (int r = 0; r < rounds; r++)
-            for (int k = 0; k < runs.Length; k++)
+            for (int j = 0; j < runs.Length; j++)
             {
+                int k = (r + j) % runs.Length;
                 double c0 = Now();
                 runs[k]();
                 samples[k][r] = (Now() - c0) * 1e3;
