@@ -602,7 +602,7 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         _ySize = Positions * _yPosition;
         _rowsSize = Math.Max((long)g.C * (2 * Math.Min(_blockUnits, _th) + 2) * 2 * _s, 4L * _s);
         _taskSize = RoundUp((int)(_vSize + _ySize + _rowsSize), 64 / tsize);
-        _mdwSize = RoundUp(Positions * fp * g.C, 64 / tsize);
+        _mdwSize = RoundUp(Positions * fp * g.C + FilterGradientSlack, 64 / tsize);
         long total = _taskSize * _tasks;
         EnsurePinned(ref _buffers, total);
         EnsurePinned(ref _partialM, _mdwSize * _tasks);
@@ -712,11 +712,13 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
 
     /// <summary>
     /// m0[0..3), m1[0..3), m2[0..3), m3[0..3) += the lane sums of (a0, a1, a2), (b0, b1, b2), (c0, c1, c2), (d0, d1, d2):
-    /// twelve sums in one tree of horizontal adds (s: 12 floats of scratch), where one sum at a time took about as many instructions as a third of
-    /// the product's FMAs.
+    /// twelve sums in one tree of horizontal adds (one sum at a time took about as many instructions as a third of the
+    /// product's FMAs), added four values at a time: each row's three sums and a zero go onto m[0..4), which leaves m[3]
+    /// as it was (M is never −0, the one value that adding +0 changes), so M needs one vector of room past its end
+    /// (<see cref="FilterGradientSlack"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddSums(float* s, float* m0, float* m1, float* m2, float* m3, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2,
+    private static void AddSums(float* m0, float* m1, float* m2, float* m3, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2,
         Vector256<float> b0, Vector256<float> b1, Vector256<float> b2, Vector256<float> c0, Vector256<float> c1, Vector256<float> c2,
         Vector256<float> d0, Vector256<float> d1, Vector256<float> d2)
     {
@@ -725,13 +727,20 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         var h23 = Avx.HorizontalAdd(Avx.HorizontalAdd(b1, b2), Avx.HorizontalAdd(c0, c1));
         var h45 = Avx.HorizontalAdd(Avx.HorizontalAdd(c2, d0), Avx.HorizontalAdd(d1, d2));
         var r = Avx.Permute2x128(h01, h23, 0x20) + Avx.Permute2x128(h01, h23, 0x31);
-        var q = h45.GetLower() + h45.GetUpper();
-        r.Store(s); q.Store(s + 8);
-        m0[0] += s[0]; m0[1] += s[1]; m0[2] += s[2];
-        m1[0] += s[3]; m1[1] += s[4]; m1[2] += s[5];
-        m2[0] += s[6]; m2[1] += s[7]; m2[2] += s[8];
-        m3[0] += s[9]; m3[1] += s[10]; m3[2] += s[11];
+        Vector128<float> lo = r.GetLower(), hi = r.GetUpper(), q = h45.GetLower() + h45.GetUpper(), zero = Vector128<float>.Zero;
+        // lo = (a0 a1 a2 b0), hi = (b1 b2 c0 c1), q = (c2 d0 d1 d2): each row's three sums shifted into lanes 0–2, lane 3 zero.
+        AddFour(m0, Sse41.Blend(lo, zero, 0b1000));
+        AddFour(m1, Sse41.Blend(Ssse3.AlignRight(hi.AsByte(), lo.AsByte(), 12).AsSingle(), zero, 0b1000));
+        AddFour(m2, Sse41.Blend(Ssse3.AlignRight(q.AsByte(), hi.AsByte(), 8).AsSingle(), zero, 0b1000));
+        AddFour(m3, Ssse3.AlignRight(zero.AsByte(), q.AsByte(), 4).AsSingle());
     }
+
+    /// <summary>m[0..4) += s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddFour(float* m, Vector128<float> s) => (Vector128.Load(m) + s).Store(m);
+
+    /// <summary>Values of room a dW's per-task M needs past its last entry (see <see cref="AddSums"/>).</summary>
+    internal const int FilterGradientSlack = 4;
 
     /// <summary>
     /// M[ξ][f][c] += Σ_t Y'[ξ][f][t] · V[ξ][c][t] over the tiles [0, kt) (whole vectors), for the positions ξ &lt;
@@ -744,7 +753,6 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
     {
         int l = L;
         long mPosition = (long)fb * FilterBlock * c;
-        T* sums = stackalloc T[12];
         for (int xi = 0; xi < positions; xi++)
             for (int f0 = 0; f0 < fb; f0++)
             {
@@ -770,7 +778,7 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
                     }
                     if (typeof(T) == typeof(float) && Avx.IsSupported)
                     {
-                        AddSums((float*)sums, (float*)m0 + ci, (float*)m1 + ci, (float*)m2 + ci, (float*)m3 + ci, a0.AsSingle(), a1.AsSingle(), a2.AsSingle(),
+                        AddSums((float*)m0 + ci, (float*)m1 + ci, (float*)m2 + ci, (float*)m3 + ci, a0.AsSingle(), a1.AsSingle(), a2.AsSingle(),
                             b0.AsSingle(), b1.AsSingle(), b2.AsSingle(), c0.AsSingle(), c1.AsSingle(), c2.AsSingle(), d0.AsSingle(), d1.AsSingle(), d2.AsSingle());
                         continue;
                     }

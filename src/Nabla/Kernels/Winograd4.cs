@@ -429,7 +429,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         _ySize = Positions * _yPosition;
         _rowsSize = Math.Max((long)g.C * (4 * Math.Min(_blockUnits, _th) + 2) * _wp * l, 16L * _tw * l);
         _taskSize = Winograd<T>.RoundUp((int)(_vSize + _ySize + _rowsSize), 64 / tsize);
-        _mdwSize = Winograd<T>.RoundUp(Positions * fp * g.C, 64 / tsize);
+        _mdwSize = Winograd<T>.RoundUp(Positions * fp * g.C + Winograd<T>.FilterGradientSlack, 64 / tsize);
         long total = _taskSize * _tasks;
         EnsurePinned(ref _buffers, total);
         EnsurePinned(ref _partialM, _mdwSize * _tasks);
