@@ -250,14 +250,31 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         // Written out, not looped: in loops the index arithmetic took about as many instructions as the transform.
         RowInput(d, tmp); RowInput(d + rs, tmp + 6); RowInput(d + 2 * rs, tmp + 12);
         RowInput(d + 3 * rs, tmp + 18); RowInput(d + 4 * rs, tmp + 24); RowInput(d + 5 * rs, tmp + 30);
+        Columns<InputColumn>(tmp, v, position);
+    }
+
+    /// <summary>One column of a tile's transform: from tmp's column (t[0], t[6], …) to its 6 entries of the 36-position layout.</summary>
+    private interface IColumn
+    {
+        /// <summary>Column t of tmp into entries v, v + p6, v + p12 and v3, v3 + p6, v3 + p12.</summary>
+        static abstract void Run(Vector256<T>* t, T* v, T* v3, long p6, long p12);
+    }
+
+    /// <summary>
+    /// The six columns of a tile (tmp + 0 … tmp + 5) through <typeparamref name="TColumn"/> into v's 36 positions
+    /// (position apart; column i's entries start at v + i·position), written out with constant offsets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns<TColumn>(Vector256<T>* tmp, T* v, long position) where TColumn : struct, IColumn
+    {
         long p6 = 6 * position, p12 = 12 * position;
         T* v3 = v + 18 * position;
-        ColumnInput(tmp, v, v3, p6, p12);
-        ColumnInput(tmp + 1, v + position, v3 + position, p6, p12);
-        ColumnInput(tmp + 2, v + 2 * position, v3 + 2 * position, p6, p12);
-        ColumnInput(tmp + 3, v + 3 * position, v3 + 3 * position, p6, p12);
-        ColumnInput(tmp + 4, v + 4 * position, v3 + 4 * position, p6, p12);
-        ColumnInput(tmp + 5, v + 5 * position, v3 + 5 * position, p6, p12);
+        TColumn.Run(tmp, v, v3, p6, p12);
+        TColumn.Run(tmp + 1, v + position, v3 + position, p6, p12);
+        TColumn.Run(tmp + 2, v + 2 * position, v3 + 2 * position, p6, p12);
+        TColumn.Run(tmp + 3, v + 3 * position, v3 + 3 * position, p6, p12);
+        TColumn.Run(tmp + 4, v + 4 * position, v3 + 4 * position, p6, p12);
+        TColumn.Run(tmp + 5, v + 5 * position, v3 + 5 * position, p6, p12);
     }
 
     /// <summary>B across one row of a tile (6 vectors L apart at p) into t[0 … 5].</summary>
@@ -269,12 +286,15 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
             Vector256.Load(p + 4 * l), Vector256.Load(p + 5 * l), out t[0], out t[1], out t[2], out t[3], out t[4], out t[5]);
     }
 
-    /// <summary>Bᵀ down one column (t[0], t[6], … t[30]) into entries v, v + p6, v + p12 and v3, v3 + p6, v3 + p12.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ColumnInput(Vector256<T>* t, T* v, T* v3, long p6, long p12)
+    /// <summary>Bᵀ down one column (t[0], t[6], … t[30]).</summary>
+    private struct InputColumn : IColumn
     {
-        InputSix(t[0], t[6], t[12], t[18], t[24], t[30], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-        t0.Store(v); t1.Store(v + p6); t2.Store(v + p12); t3.Store(v3); t4.Store(v3 + p6); t5.Store(v3 + p12);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run(Vector256<T>* t, T* v, T* v3, long p6, long p12)
+        {
+            InputSix(t[0], t[6], t[12], t[18], t[24], t[30], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+            t0.Store(v); t1.Store(v + p6); t2.Store(v + p12); t3.Store(v3); t4.Store(v3 + p6); t5.Store(v3 + p12);
+        }
     }
 
     /// <summary>Bᵀ (d0 … d5): 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2), (d4 − d2) ± 2(d3 − d1), 4d1 − 5d3 + d5.</summary>
@@ -547,14 +567,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     {
         // Written out, not looped (see TransformTile).
         RowDout(d, tmp); RowDout(d + rs, tmp + 6); RowDout(d + 2 * rs, tmp + 12); RowDout(d + 3 * rs, tmp + 18);
-        long p6 = 6 * position, p12 = 12 * position;
-        T* y3 = y + 18 * position;
-        ColumnDout(tmp, y, y3, p6, p12);
-        ColumnDout(tmp + 1, y + position, y3 + position, p6, p12);
-        ColumnDout(tmp + 2, y + 2 * position, y3 + 2 * position, p6, p12);
-        ColumnDout(tmp + 3, y + 3 * position, y3 + 3 * position, p6, p12);
-        ColumnDout(tmp + 4, y + 4 * position, y3 + 4 * position, p6, p12);
-        ColumnDout(tmp + 5, y + 5 * position, y3 + 5 * position, p6, p12);
+        Columns<DoutColumn>(tmp, y, position);
     }
 
     /// <summary>A across one row of a dout tile (4 vectors L apart at p) into t[0 … 5].</summary>
@@ -566,12 +579,15 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
             out t[0], out t[1], out t[2], out t[3], out t[4], out t[5]);
     }
 
-    /// <summary>A down one column (t[0], t[6], t[12], t[18]) into entries y, y + p6, y + p12 and y3, y3 + p6, y3 + p12.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ColumnDout(Vector256<T>* t, T* y, T* y3, long p6, long p12)
+    /// <summary>A down one column of a dout tile's rows (t[0], t[6], t[12], t[18]).</summary>
+    private struct DoutColumn : IColumn
     {
-        DoutSix(t[0], t[6], t[12], t[18], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-        t0.Store(y); t1.Store(y + p6); t2.Store(y + p12); t3.Store(y3); t4.Store(y3 + p6); t5.Store(y3 + p12);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run(Vector256<T>* t, T* y, T* y3, long p6, long p12)
+        {
+            DoutSix(t[0], t[6], t[12], t[18], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
+            t0.Store(y); t1.Store(y + p6); t2.Store(y + p12); t3.Store(y3); t4.Store(y3 + p6); t5.Store(y3 + p12);
+        }
     }
 
     /// <summary>A (δ0 … δ3): δ0, (δ0 + δ2) ± (δ1 + δ3), (δ0 + 4δ2) ± 2(δ1 + 4δ3), δ3.</summary>
