@@ -9,6 +9,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["kernels"] = Nabla.Bench.Kernels.KernelBenchmarks.Run,
     ["autograd"] = AutogradBench.Run,
     ["winograd"] = Nabla.Bench.Kernels.WinogradBenchmarks.Probe,
+    ["conv-shapes"] = ConvShapesBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {
