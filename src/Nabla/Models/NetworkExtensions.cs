@@ -33,14 +33,8 @@ public static class NetworkExtensions
         options.MaxSparseDensity > 0 && density <= options.MaxSparseDensity && net.Accepts(TensorLayout.SparseRows);
 
     /// <summary>How many rows of the predictions <paramref name="y"/> pick the class of their target (one-hot or label).</summary>
-    internal static int CountCorrect<T>(Tensor<T> y, Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int c = y.Dim(1), correct = 0;
-        var ys = y.Span;
-        for (int i = 0; i < y.Dim(0); i++)
-            if (Kernels.RowwiseKernel<T>.IndexOfMax(ys.Slice(i * c, c)) == Label(t, i)) correct++;
-        return correct;
-    }
+    internal static int CountCorrect<T>(Tensor<T> y, Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CountCorrect(y, Labels(t));
 
     /// <summary>
     /// How many rows of the predictions <paramref name="y"/> pick their class in <paramref name="labels"/> (the targets'
