@@ -44,77 +44,121 @@ public static class Im2Col
     public static unsafe void Forward<T>(ReadOnlySpan<T> x, Span<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         g.Validate();
-        int oh = g.OH, ow = g.OW, cols = g.ColCols, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
+        int cols = g.ColCols;
         if (x.Length < g.N * g.C * g.H * g.W || col.Length < g.ColRows * cols)
             throw new ArgumentException($"Im2Col: buffers too small for input ({g.N}, {g.C}, {g.H}, {g.W}) → ({g.ColRows}, {cols}).");
-        // Pointer loops: a window row is only FW (3–5) elements long, so a Span copy per row costs
-        // more in call overhead than the copy itself.
-        fixed (T* xp = x) fixed (T* cp = col)
-        {
-            T* dst = cp;
-            for (int n = 0; n < g.N; n++)
-                for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++)
-                    {
-                        int y0 = i * g.Stride - g.Pad, x0 = j * g.Stride - g.Pad;
-                        bool inside = x0 >= 0 && x0 + fw <= w;
-                        for (int c = 0; c < g.C; c++)
-                        {
-                            T* plane = xp + (long)(n * g.C + c) * h * w;
-                            for (int fy = 0; fy < fh; fy++, dst += fw)
-                            {
-                                int y = y0 + fy;
-                                if ((uint)y >= (uint)h) { for (int fx = 0; fx < fw; fx++) dst[fx] = T.Zero; continue; }
-                                T* src = plane + (long)y * w + x0;
-                                if (inside) for (int fx = 0; fx < fw; fx++) dst[fx] = src[fx];
-                                else
-                                    for (int fx = 0; fx < fw; fx++)
-                                        dst[fx] = (uint)(x0 + fx) < (uint)w ? src[fx] : T.Zero;
-                            }
-                        }
-                    }
-        }
+        fixed (T* xp = x) fixed (T* cp = col) Job<T>.Run(xp, cp, g, backward: false);
     }
 
     /// <summary>Adds every window of <paramref name="col"/> back into <paramref name="x"/> (cleared first); padding is dropped.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Backward<T>(ReadOnlySpan<T> col, Span<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void Backward<T>(ReadOnlySpan<T> col, Span<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         g.Validate();
-        int oh = g.OH, ow = g.OW, cols = g.ColCols;
+        int cols = g.ColCols;
         if (x.Length < g.N * g.C * g.H * g.W || col.Length < g.ColRows * cols)
             throw new ArgumentException($"Col2Im: buffers too small for ({g.ColRows}, {cols}) → input ({g.N}, {g.C}, {g.H}, {g.W}).");
-        x.Slice(0, g.N * g.C * g.H * g.W).Clear();
-        int row = 0;
-        for (int n = 0; n < g.N; n++)
+        fixed (T* xp = x) fixed (T* cp = col) Job<T>.Run(xp, cp, g, backward: true);
+    }
+
+    /// <summary>
+    /// Images [n0, n1) of im2col: their rows of col from their planes of x. Pointer loops: a window row is only FW (3–5)
+    /// elements long, so a Span copy per row costs more in call overhead than the copy itself.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardImages<T>(T* xp, T* cp, ConvGeometry g, int n0, int n1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
+        T* dst = cp + (long)n0 * oh * ow * g.ColCols;
+        for (int n = n0; n < n1; n++)
             for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++, row++)
+                for (int j = 0; j < ow; j++)
                 {
-                    var src = col.Slice(row * cols, cols);
                     int y0 = i * g.Stride - g.Pad, x0 = j * g.Stride - g.Pad;
-                    int k = 0;
+                    bool inside = x0 >= 0 && x0 + fw <= w;
                     for (int c = 0; c < g.C; c++)
                     {
-                        int plane = (n * g.C + c) * g.H;
-                        for (int fy = 0; fy < g.FH; fy++, k += g.FW)
+                        T* plane = xp + (long)(n * g.C + c) * h * w;
+                        for (int fy = 0; fy < fh; fy++, dst += fw)
                         {
                             int y = y0 + fy;
-                            if ((uint)y >= (uint)g.H) continue;
-                            var dst = x.Slice((plane + y) * g.W, g.W);
-                            var s = src.Slice(k, g.FW);
-                            if (x0 >= 0 && x0 + g.FW <= g.W)
-                            {
-                                var d = dst.Slice(x0, g.FW);
-                                System.Numerics.Tensors.TensorPrimitives.Add(d, s, d);
-                                continue;
-                            }
-                            for (int fx = 0; fx < g.FW; fx++)
-                            {
-                                int xx = x0 + fx;
-                                if ((uint)xx < (uint)g.W) dst[xx] += s[fx];
-                            }
+                            if ((uint)y >= (uint)h) { for (int fx = 0; fx < fw; fx++) dst[fx] = T.Zero; continue; }
+                            T* src = plane + (long)y * w + x0;
+                            if (inside) for (int fx = 0; fx < fw; fx++) dst[fx] = src[fx];
+                            else
+                                for (int fx = 0; fx < fw; fx++)
+                                    dst[fx] = (uint)(x0 + fx) < (uint)w ? src[fx] : T.Zero;
                         }
                     }
                 }
+    }
+
+    /// <summary>
+    /// Images [n0, n1) of col2im: their planes of x cleared, then every window row of their rows of col added in (a
+    /// plain loop: a window row is 3–5 elements, shorter than a library call is worth). Each image's sums go in the same
+    /// order whichever task runs it.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BackwardImages<T>(T* cp, T* xp, ConvGeometry g, int n0, int n1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OH, ow = g.OW, cols = g.ColCols, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
+        long planeSize = (long)h * w;
+        new Span<T>(xp + n0 * g.C * planeSize, (int)((n1 - n0) * g.C * planeSize)).Clear();
+        T* src = cp + (long)n0 * oh * ow * cols;
+        for (int n = n0; n < n1; n++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    int y0 = i * g.Stride - g.Pad, x0 = j * g.Stride - g.Pad;
+                    bool inside = x0 >= 0 && x0 + fw <= w;
+                    for (int c = 0; c < g.C; c++)
+                    {
+                        T* plane = xp + (n * g.C + c) * planeSize;
+                        for (int fy = 0; fy < fh; fy++, src += fw)
+                        {
+                            int y = y0 + fy;
+                            if ((uint)y >= (uint)h) continue;
+                            T* dst = plane + (long)y * w + x0;
+                            if (inside) for (int fx = 0; fx < fw; fx++) dst[fx] += src[fx];
+                            else
+                                for (int fx = 0; fx < fw; fx++)
+                                    if ((uint)(x0 + fx) < (uint)w) dst[fx] += src[fx];
+                        }
+                    }
+                }
+    }
+
+    /// <summary>
+    /// im2col or col2im over the cores, a range of whole images per task (each image's rows of col and planes of x are
+    /// its own), from 2¹⁸ values of col; one task below that or with one image.
+    /// </summary>
+    private sealed unsafe class Job<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static Job<T>? _job;
+        private T* _x, _col;
+        private ConvGeometry _g;
+        private bool _backward;
+        private int _tasks;
+
+        public static void Run(T* x, T* col, ConvGeometry g, bool backward)
+        {
+            int tasks = g.N > 1 && (long)g.ColRows * g.ColCols >= 1 << 18 ? Math.Min(g.N, WorkerPool.Concurrency) : 1;
+            if (tasks == 1)
+            {
+                if (backward) BackwardImages(col, x, g, 0, g.N);
+                else ForwardImages(x, col, g, 0, g.N);
+                return;
+            }
+            var job = _job ??= new Job<T>();
+            job._x = x; job._col = col; job._g = g; job._backward = backward; job._tasks = tasks;
+            try { WorkerPool.Run(job, tasks); }
+            finally { job._x = job._col = null; }
+        }
+
+        public void Execute(int task)
+        {
+            int n0 = (int)((long)task * _g.N / _tasks), n1 = (int)((long)(task + 1) * _g.N / _tasks);
+            if (_backward) BackwardImages(_col, _x, _g, n0, n1);
+            else ForwardImages(_x, _col, _g, n0, n1);
+        }
     }
 }

@@ -28,6 +28,8 @@ public class ConvolutionTests
     [InlineData(1, 2, 6, 6, 3, 3, 2, 1)]
     [InlineData(2, 1, 5, 7, 2, 4, 2, 1)]
     [InlineData(1, 1, 4, 4, 4, 4, 1, 2)]
+    [InlineData(9, 16, 28, 28, 3, 3, 1, 1)]   // from 2¹⁸ values of col the images are shared among the cores (9: unequal shares)
+    [InlineData(7, 16, 30, 30, 5, 5, 2, 2)]
     public void Im2ColMatchesNaiveLoopAndCol2ImIsItsAdjoint(int n, int c, int h, int w, int fh, int fw, int stride, int pad)
     {
         var rng = new Random(n + c + h + w);
