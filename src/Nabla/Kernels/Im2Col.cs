@@ -43,67 +43,55 @@ public static class Im2Col
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward<T>(ReadOnlySpan<T> x, Span<T> col, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        g.Validate();
-        int cols = g.ColCols;
-        if (x.Length < g.N * g.C * g.H * g.W || col.Length < g.ColRows * cols)
-            throw new ArgumentException($"Im2Col: buffers too small for input ({g.N}, {g.C}, {g.H}, {g.W}) → ({g.ColRows}, {cols}).");
+        CheckBuffers(x.Length, col.Length, g, backward: false);
         fixed (T* xp = x) fixed (T* cp = col) Job<T>.Run(xp, cp, g, backward: false);
     }
 
     /// <summary>Adds every window of <paramref name="col"/> back into <paramref name="x"/> (cleared first); padding is dropped.</summary>
     public static unsafe void Backward<T>(ReadOnlySpan<T> col, Span<T> x, ConvGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        g.Validate();
-        int cols = g.ColCols;
-        if (x.Length < g.N * g.C * g.H * g.W || col.Length < g.ColRows * cols)
-            throw new ArgumentException($"Col2Im: buffers too small for ({g.ColRows}, {cols}) → input ({g.N}, {g.C}, {g.H}, {g.W}).");
+        CheckBuffers(x.Length, col.Length, g, backward: true);
         fixed (T* xp = x) fixed (T* cp = col) Job<T>.Run(xp, cp, g, backward: true);
     }
 
-    /// <summary>
-    /// Images [n0, n1) of im2col: their rows of col from their planes of x. Pointer loops: a window row is only FW (3–5)
-    /// elements long, so a Span copy per row costs more in call overhead than the copy itself.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardImages<T>(T* xp, T* cp, ConvGeometry g, int n0, int n1) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The geometry valid and both buffers large enough for it, or an exception naming the shapes.</summary>
+    private static void CheckBuffers(int x, int col, ConvGeometry g, bool backward)
     {
-        int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
-        T* dst = cp + (long)n0 * oh * ow * g.ColCols;
-        for (int n = n0; n < n1; n++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    int y0 = i * g.Stride - g.Pad, x0 = j * g.Stride - g.Pad;
-                    bool inside = x0 >= 0 && x0 + fw <= w;
-                    for (int c = 0; c < g.C; c++)
-                    {
-                        T* plane = xp + (long)(n * g.C + c) * h * w;
-                        for (int fy = 0; fy < fh; fy++, dst += fw)
-                        {
-                            int y = y0 + fy;
-                            if ((uint)y >= (uint)h) { for (int fx = 0; fx < fw; fx++) dst[fx] = T.Zero; continue; }
-                            T* src = plane + (long)y * w + x0;
-                            if (inside) for (int fx = 0; fx < fw; fx++) dst[fx] = src[fx];
-                            else
-                                for (int fx = 0; fx < fw; fx++)
-                                    dst[fx] = (uint)(x0 + fx) < (uint)w ? src[fx] : T.Zero;
-                        }
-                    }
-                }
+        g.Validate();
+        if (x >= (long)g.N * g.C * g.H * g.W && col >= (long)g.ColRows * g.ColCols) return;
+        string input = $"input ({g.N}, {g.C}, {g.H}, {g.W})", matrix = $"({g.ColRows}, {g.ColCols})";
+        throw new ArgumentException(backward ? $"Col2Im: buffers too small for {matrix} → {input}." : $"Im2Col: buffers too small for {input} → {matrix}.");
+    }
+
+    /// <summary>Images [n0, n1) of im2col: their rows of col from their planes of x.</summary>
+    private static unsafe void ForwardImages<T>(T* xp, T* cp, ConvGeometry g, int n0, int n1) where T : unmanaged, IFloatingPointIeee754<T> =>
+        WalkWindows<T, Gather<T>>(xp, cp, g, n0, n1);
+
+    /// <summary>
+    /// Images [n0, n1) of col2im: their planes of x cleared, then every window row of their rows of col added in. Each
+    /// image's sums go in the same order whichever task runs it.
+    /// </summary>
+    private static unsafe void BackwardImages<T>(T* cp, T* xp, ConvGeometry g, int n0, int n1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long planeSize = (long)g.H * g.W;
+        new Span<T>(xp + n0 * g.C * planeSize, (int)((n1 - n0) * g.C * planeSize)).Clear();
+        WalkWindows<T, Scatter<T>>(xp, cp, g, n0, n1);
     }
 
     /// <summary>
-    /// Images [n0, n1) of col2im: their planes of x cleared, then every window row of their rows of col added in (a
-    /// plain loop: a window row is 3–5 elements, shorter than a library call is worth). Each image's sums go in the same
-    /// order whichever task runs it.
+    /// Every window row of images [n0, n1), in col's order (image, output row, output column, channel, filter row), through
+    /// <typeparamref name="TRow"/>: x's row (null where the window row lies in the padding above or below) from the
+    /// window's first column x0, and its FW values of col. Pointer loops: a window row is only FW (3–5) values long, so a
+    /// Span or library call per row costs more than the row itself (col2im's `TensorPrimitives.Add` per row was 11 % of a
+    /// stride-2 layer's samples).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void BackwardImages<T>(T* cp, T* xp, ConvGeometry g, int n0, int n1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void WalkWindows<T, TRow>(T* xp, T* cp, ConvGeometry g, int n0, int n1)
+        where T : unmanaged, IFloatingPointIeee754<T> where TRow : struct, IWindowRow<T>
     {
-        int oh = g.OH, ow = g.OW, cols = g.ColCols, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
+        int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, h = g.H, w = g.W;
         long planeSize = (long)h * w;
-        new Span<T>(xp + n0 * g.C * planeSize, (int)((n1 - n0) * g.C * planeSize)).Clear();
-        T* src = cp + (long)n0 * oh * ow * cols;
+        T* colRow = cp + (long)n0 * oh * ow * g.ColCols;
         for (int n = n0; n < n1; n++)
             for (int i = 0; i < oh; i++)
                 for (int j = 0; j < ow; j++)
@@ -113,18 +101,51 @@ public static class Im2Col
                     for (int c = 0; c < g.C; c++)
                     {
                         T* plane = xp + (n * g.C + c) * planeSize;
-                        for (int fy = 0; fy < fh; fy++, src += fw)
+                        for (int fy = 0; fy < fh; fy++, colRow += fw)
                         {
                             int y = y0 + fy;
-                            if ((uint)y >= (uint)h) continue;
-                            T* dst = plane + (long)y * w + x0;
-                            if (inside) for (int fx = 0; fx < fw; fx++) dst[fx] += src[fx];
-                            else
-                                for (int fx = 0; fx < fw; fx++)
-                                    if ((uint)(x0 + fx) < (uint)w) dst[fx] += src[fx];
+                            TRow.Run((uint)y < (uint)h ? plane + (long)y * w + x0 : null, colRow, x0, w, fw, inside);
                         }
                     }
                 }
+    }
+
+    /// <summary>What im2col or col2im does with one window row (see <see cref="WalkWindows{T, TRow}"/>).</summary>
+    private interface IWindowRow<T> where T : unmanaged
+    {
+        /// <summary>
+        /// One window row: x's row at xrow from column x0 (null: all padding), col's FW values at colRow; inside: every
+        /// column of the window lies in the row (0 ≤ x0, x0 + FW ≤ W).
+        /// </summary>
+        static abstract unsafe void Run(T* xrow, T* colRow, int x0, int w, int fw, bool inside);
+    }
+
+    /// <summary>im2col: col's values from x, zeros for the padding.</summary>
+    private struct Gather<T> : IWindowRow<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Run(T* xrow, T* colRow, int x0, int w, int fw, bool inside)
+        {
+            if (xrow == null) { for (int fx = 0; fx < fw; fx++) colRow[fx] = T.Zero; return; }
+            if (inside) for (int fx = 0; fx < fw; fx++) colRow[fx] = xrow[fx];
+            else
+                for (int fx = 0; fx < fw; fx++)
+                    colRow[fx] = (uint)(x0 + fx) < (uint)w ? xrow[fx] : T.Zero;
+        }
+    }
+
+    /// <summary>col2im: col's values added into x; the padding's are dropped.</summary>
+    private struct Scatter<T> : IWindowRow<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Run(T* xrow, T* colRow, int x0, int w, int fw, bool inside)
+        {
+            if (xrow == null) return;
+            if (inside) for (int fx = 0; fx < fw; fx++) xrow[fx] += colRow[fx];
+            else
+                for (int fx = 0; fx < fw; fx++)
+                    if ((uint)(x0 + fx) < (uint)w) xrow[fx] += colRow[fx];
+        }
     }
 
     /// <summary>
