@@ -361,12 +361,12 @@ public class Winograd4Tests
         var output = new float[20 * 64 * 64];
         var kernel = new Winograd4<float>();
         var dw = new float[64 * 32 * 9];
-        kernel.Forward(x.Span, w.Span, b, output, g, 64);
-        kernel.FilterGradient(x.Span, output, dw, b, g, 64);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        kernel.Forward(x.Span, w.Span, b, output, g, 64);
-        kernel.FilterGradient(x.Span, output, dw, b, g, 64);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        void Step()
+        {
+            kernel.Forward(x.Span, w.Span, b, output, g, 64);
+            kernel.FilterGradient(x.Span, output, dw, b, g, 64);
+        }
+        Assert.Equal(0, WarmAllocations.OfSteps(Step, warmUp: 1, steps: 1));
     }
 
     [Fact]
