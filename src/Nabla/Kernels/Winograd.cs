@@ -418,8 +418,7 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         // only one: a 1-vector step's 4 sums wait on the FMA's latency, so 4 vectors (DeepConvNet's 8×8 layers) go as
         // 2 + 2 rather than 3 + 1 (conv5 and conv6 0.90–0.93 of the time). Each sum is the same chain over the
         // channels whichever step computes it: the same bits.
-        int threes = vectors / 3, rest = vectors % 3;
-        if (rest == 1 && threes > 0) { threes--; rest = 4; }
+        int threes = vectors % 3 == 1 && vectors > 1 ? vectors / 3 - 1 : vectors / 3;
         long uPosition = UPosition(fb, c);
         for (int xi = 0; xi < positions; xi++)
         for (int f0 = 0; f0 < fb; f0++)
@@ -449,7 +448,7 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
                 c0.Store(mp); c1.Store(mp + l); c2.Store(mp + 2 * l); mp += ntp;
                 d0.Store(mp); d1.Store(mp + l); d2.Store(mp + 2 * l);
             }
-            for (; rest >= 2 && t + 2 * l <= vectors * l; t += 2 * l)
+            for (; t + 2 * l <= vectors * l; t += 2 * l)
             {
                 Vector256<T> a0 = default, a1 = default, b0 = default, b1 = default;
                 Vector256<T> c0 = default, c1 = default, d0 = default, d1 = default;
