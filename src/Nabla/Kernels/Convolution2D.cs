@@ -8,20 +8,28 @@ namespace Nabla.Kernels;
 /// (<see cref="Choose"/>): 3×3 stride-1 convolutions run Winograd F(4×4, 3×3) (<see cref="Winograd4{T}"/>) or
 /// F(2×2, 3×3) (<see cref="Winograd{T}"/>) where those measured faster, unless <see cref="KernelOptions.AllowWinograd"/>
 /// is off; other stride-1 convolutions with rows of at least one vector
-/// run the direct kernels of <see cref="DirectConv{T}"/> on the N×C×H×W input, unless
-/// <see cref="KernelOptions.AllowDirectConvolution"/> is off; everything else is the book's im2col and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
+/// run the direct kernels of <see cref="DirectConv{T}"/> on the N×C×H×W input, and convolutions of stride 2 or more
+/// those of <see cref="StridedConv{T}"/> on its phase planes, unless <see cref="KernelOptions.AllowDirectConvolution"/>
+/// is off; everything else is the book's im2col and one GEMM. One instance belongs to one layer and keeps its buffers (the column matrix, the GEMM's rows) between a
 /// forward pass and its backward pass.
 /// </summary>
 internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T[] _col = [], _out2 = [], _dout2 = [], _dcol = [], _flipped = [], _zeros = [];
     private DirectConv<T>? _directConv, _directInput;
+    private StridedConv<T>? _strided;
     private Winograd<T>? _winograd, _winogradInput, _winogradFilter;
     private Winograd4<T>? _winograd4, _winograd4Input, _winograd4Filter;
     private bool _directAllowed, _winogradAllowed, _colFilled;
 
     /// <summary>Whether the last forward pass ran the direct kernels.</summary>
     public bool RanDirect { get; private set; }
+
+    /// <summary>Whether the last forward pass ran the strided direct kernels (<see cref="StridedConv{T}"/>).</summary>
+    public bool RanStrided { get; private set; }
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with the strided direct kernels.</summary>
+    public bool RanStridedInputGradient { get; private set; }
 
     /// <summary>Whether the last forward pass ran Winograd, F(2×2, 3×3) (<see cref="Winograd{T}"/>) or F(4×4, 3×3).</summary>
     public bool RanWinograd { get; private set; }
@@ -82,10 +90,16 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _geometry = g; _fn = fn; _colFilled = false;
         _directAllowed = options.AllowDirectConvolution;
         _winogradAllowed = options.AllowWinograd;
-        var path = Choose(g, fn, _directAllowed && DirectConv<T>.Supports(g, fn), _winogradAllowed);
+        var path = Choose(g, fn, _directAllowed && DirectConv<T>.Supports(g, fn), _winogradAllowed, _directAllowed && StridedConv<T>.Supports(g, fn));
         RanWinograd4 = path == Path.Winograd4;
         RanWinograd = RanWinograd4 || path == Path.Winograd;
         RanDirect = path == Path.Direct;
+        RanStrided = path == Path.Strided;
+        if (RanStrided)
+        {
+            (_strided ??= new StridedConv<T>()).Forward(x, w, b, output, g, fn, rectify);
+            return;
+        }
         if (RanWinograd4)
         {
             (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn, rectify);
@@ -122,13 +136,16 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         int rows = g.ColRows, cols = g.ColCols, plane = g.OH * g.OW;
         bool inputGradient = !dx.IsEmpty, winogradFilter = WinogradFilterGradient, directFilter = DirectFilterGradient;
         bool winograd4Filter = winogradFilter && PreferWinograd4FilterGradient(g);
+        bool stridedFilter = !winogradFilter && _directAllowed && StridedConv<T>.Supports(g, fn);
+        bool stridedInput = inputGradient && _directAllowed && StridedConv<T>.SupportsInputGradient(g, fn);
+        RanStridedInputGradient = stridedInput;
         RanWinogradFilterGradient = winogradFilter;
         RanWinograd4FilterGradient = winograd4Filter;
         // ∂L/∂x as a stride-1 convolution too (see InputGradientGeometry) where the shape allows: on the direct kernels when
         // they may run and take both this layer's shape and that convolution's, or on Winograd, chosen as for a forward.
         var gx = inputGradient ? InputGradientGeometry(g, fn) : null;
         bool directFits = gx is { } gd && _directAllowed && DirectConv<T>.Supports(g, fn) && DirectConv<T>.Supports(gd, g.C);
-        var inputPath = gx is { } gw ? Choose(gw, g.C, directFits, _winogradAllowed) : Path.Im2Col;
+        var inputPath = gx is { } gw ? Choose(gw, g.C, directFits, _winogradAllowed, strided: false) : Path.Im2Col;
         bool winograd4Input = inputPath == Path.Winograd4, winogradInput = winograd4Input || inputPath == Path.Winograd;
         bool directInput = inputPath == Path.Direct;
         RanWinogradInputGradient = winogradInput;
@@ -136,7 +153,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         RanDirectInputGradient = directInput;
         // (N, FN, OH, OW) → (N·OH·OW, FN) for the GEMMs
         Span<T> d2s = default;
-        if ((!directFilter && !winogradFilter) || (inputGradient && !directInput && !winogradInput))
+        if ((!directFilter && !winogradFilter && !stridedFilter) || (inputGradient && !directInput && !winogradInput && !stridedInput))
         {
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
@@ -144,6 +161,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         if (winograd4Filter) (_winograd4Filter ??= new Winograd4<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        else if (stridedFilter) (_strided ??= new StridedConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
         {
             if (!_colFilled) { Im2Col.Forward<T>(x, Buffer(ref _col, rows * cols), g); _colFilled = true; }
@@ -151,6 +169,11 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             Gemm.Multiply<T>(d2s, _col.AsSpan(0, rows * cols), dw, fn, cols, rows, transA: true);      // dW = dout2ᵀ·col
         }
         if (!inputGradient) return;
+        if (stridedInput)
+        {
+            (_strided ??= new StridedConv<T>()).InputGradient(dout, w, dx, g, fn);
+            return;
+        }
         if (directInput || winogradInput)
         {
             var flipped = Buffer(ref _flipped, fn * cols);
@@ -168,17 +191,19 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>The kernels a convolution (a forward, or the flipped convolution of a ∂L/∂x) can run on.</summary>
-    private enum Path { Im2Col, Direct, Winograd, Winograd4 }
+    private enum Path { Im2Col, Direct, Winograd, Winograd4, Strided }
 
     /// <summary>
     /// The one place that chooses a convolution's kernel, <paramref name="direct"/> telling whether the direct kernels may
     /// run and take the shape. Where Winograd may run (<paramref name="winogradAllowed"/>) and handles the shape: F(4×4,
     /// 3×3) where <see cref="PreferWinograd4"/> says it measured fastest; else F(2×2, 3×3) rather than im2col and GEMM
     /// always, and rather than the direct kernels from <see cref="Winograd{T}.MinChannelsOverDirect"/> input channels.
-    /// Otherwise the direct kernels where they take the shape, else im2col and GEMM.
+    /// Otherwise the direct kernels where they take the shape, the strided ones (<paramref name="strided"/>: they may run
+    /// and take the shape; stride 2 or more, which neither Winograd nor the stride-1 kernels take), else im2col and GEMM.
     /// </summary>
-    private static Path Choose(ConvGeometry g, int fn, bool direct, bool winogradAllowed)
+    private static Path Choose(ConvGeometry g, int fn, bool direct, bool winogradAllowed, bool strided)
     {
+        if (strided) return Path.Strided;
         if (winogradAllowed && Winograd<T>.Supports(g, fn))
         {
             if (PreferWinograd4(g, fn)) return Path.Winograd4;

@@ -50,6 +50,12 @@ public sealed class Convolution<T> : IParameterizedLayer<T> where T : unmanaged,
     /// <summary>Whether the last backward pass computed ∂L/∂x with the direct kernels rather than GEMM and col2im.</summary>
     internal bool LastInputGradientWasDirect => _kernel.RanDirectInputGradient;
 
+    /// <summary>Whether the last forward pass ran the strided direct kernels (stride 2 or more, phase planes).</summary>
+    internal bool LastForwardWasStrided => _kernel.RanStrided;
+
+    /// <summary>Whether the last backward pass computed ∂L/∂x with the strided direct kernels.</summary>
+    internal bool LastInputGradientWasStrided => _kernel.RanStridedInputGradient;
+
     /// <summary>Whether the last forward pass ran Winograd, F(2×2, 3×3) or F(4×4, 3×3).</summary>
     internal bool LastForwardWasWinograd => _kernel.RanWinograd;
 

@@ -150,6 +150,102 @@ public class ConvolutionTests
     }
 
     /// <summary>
+    /// The strided direct kernels (stride ≥ 2, phase planes) and im2col + GEMM give the same output, dW, db and dx, in
+    /// float and double: 3×3 and 5×5 (and other sizes) at pads 0–2, strides 2 and 3, channel and filter counts that are
+    /// not multiples of 4, outputs that are not a multiple of the vector (the last vector overlaps), 2-row outputs, and
+    /// enough images for several tasks and dW groups. Outputs narrower than a vector stay on im2col (7×7 in float).
+    /// </summary>
+    [Theory]
+    [InlineData(3, 16, 28, 28, 32, 3, 3, 2, 1)]   // a down-sampling 3×3: 14×14 out
+    [InlineData(2, 32, 14, 14, 64, 3, 3, 2, 1)]   // 7×7 out: strided in double, im2col in float (narrower than its vector)
+    [InlineData(2, 16, 28, 28, 32, 5, 5, 2, 2)]
+    [InlineData(2, 3, 13, 11, 5, 3, 3, 2, 0)]     // odd sizes, 3 channels (∂L/∂x on im2col), 5 filters, 5 columns (double)
+    [InlineData(2, 5, 12, 17, 7, 3, 3, 2, 2)]
+    [InlineData(1, 6, 9, 20, 13, 5, 5, 2, 0)]
+    [InlineData(2, 4, 10, 23, 6, 5, 5, 2, 1)]
+    [InlineData(2, 7, 5, 17, 4, 3, 3, 2, 1)]      // 3 output rows, 3 rows of ∂L/∂x's phase planes (2 of them with image rows)
+    [InlineData(2, 4, 5, 40, 4, 3, 3, 2, 0)]      // a single row block of 2 rows, 19 columns
+    [InlineData(2, 5, 16, 28, 9, 3, 5, 3, 2)]     // stride 3, a 3×5 filter
+    [InlineData(2, 4, 9, 17, 4, 2, 2, 2, 0)]      // 2×2 filters: every phase of ∂L/∂x has one tap
+    [InlineData(2, 4, 9, 12, 4, 2, 2, 2, 2)]      // pad 2 over 2×2: ∂L/∂x's phase rows (7) narrower than the output (8) and a float vector
+    [InlineData(1, 4, 11, 19, 5, 2, 4, 2, 1)]     // 8 taps: the last tap triple overlaps
+    [InlineData(2, 4, 8, 26, 4, 1, 3, 3, 1)]      // stride above the filter height: phases of ∂L/∂x without taps
+    [InlineData(37, 3, 9, 17, 5, 3, 3, 2, 1)]     // two tasks, a dW group of 16 and a remainder
+    [InlineData(100, 1, 28, 28, 8, 5, 5, 2, 2)]   // one input channel, many images
+    [InlineData(1, 4, 3, 4200, 4, 3, 3, 2, 1)]    // rows too wide for the stack: stride 2 on the element-by-element split and interleave
+    public void StridedKernelsMatchIm2Col(int n, int c, int h, int w, int fn, int fh, int fw, int stride, int pad)
+    {
+        CompareStrided<double>(n, c, h, w, fn, fh, fw, stride, pad, 1e-12);
+        CompareStrided<float>(n, c, h, w, fn, fh, fw, stride, pad, 2e-5);
+    }
+
+    private static void CompareStrided<T>(int n, int c, int h, int w, int fn, int fh, int fw, int stride, int pad, double tol)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Random(n + c + h + w + fn + stride);
+        var g = new ConvGeometry(n, c, h, w, fh, fw, stride, pad);
+        Assert.True(StridedConv<double>.Supports(g, fn), "this case should use the strided kernels");
+        bool supported = StridedConv<T>.Supports(g, fn);
+        var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
+        var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, fh, fw);
+        var b = Tensor<T>.RandomNormal(rng, T.One, fn);
+        var strided = new Convolution<T>(wt.Clone(), b.Clone(), stride, pad);
+        var gemm = new Convolution<T>(wt.Clone(), b.Clone(), stride, pad) { Options = KernelOptions.Default with { AllowDirectConvolution = false } };
+        var o1 = strided.Forward(x).Clone();
+        var o2 = gemm.Forward(x).Clone();
+        Assert.Equal(supported, strided.LastForwardWasStrided);
+        Assert.False(gemm.LastForwardWasStrided);
+        var dout = Tensor<T>.RandomNormal(rng, T.One, o1.Shape.ToArray());
+        var dx1 = strided.Backward(dout).Clone();
+        var dx2 = gemm.Backward(dout).Clone();
+        Assert.Equal(supported && c >= 4, strided.LastInputGradientWasStrided);
+        Assert.False(gemm.LastInputGradientWasStrided);
+        void Same(Tensor<T> a, Tensor<T> e, string what)
+        {
+            Assert.Equal(e.Shape.ToArray(), a.Shape.ToArray());
+            double scale = 1;
+            for (int i = 0; i < e.Length; i++) scale = Math.Max(scale, Math.Abs(double.CreateChecked(e.Span[i])));
+            for (int i = 0; i < e.Length; i++)
+            {
+                double d = Math.Abs(double.CreateChecked(a.Span[i]) - double.CreateChecked(e.Span[i]));
+                Assert.True(d <= tol * scale, $"{typeof(T).Name} {what}[{i}]: strided {a.Span[i]} vs im2col {e.Span[i]}");
+            }
+        }
+        Same(o1, o2, "out"); Same(strided.DW, gemm.DW, "dW"); Same(strided.DB, gemm.DB, "db"); Same(dx1, dx2, "dx");
+    }
+
+    /// <summary>Once warm, a stride-2 convolution's forward and backward on the strided kernels allocate nothing.</summary>
+    [Theory]
+    [InlineData(20)]   // 10×10 out: the last vector overlaps
+    [InlineData(28)]
+    public void StridedConvolutionAllocatesNothingOnceWarm(int size)
+    {
+        var rng = new Random(size);
+        var conv = new Convolution<float>(Tensor<float>.RandomNormal(rng, 0.1f, 32, 16, 3, 3), Tensor<float>.Zeros(32), 2, 1);
+        var x = Tensor<float>.RandomNormal(rng, 1f, 20, 16, size, size);
+        var dout = Tensor<float>.RandomNormal(rng, 1f, 20, 32, size / 2, size / 2);
+        void Step() { conv.Forward(x); conv.Backward(dout); }
+        Assert.Equal(0, WarmAllocations.OfSteps(Step));
+        Assert.True(conv.LastForwardWasStrided && conv.LastInputGradientWasStrided);
+    }
+
+    /// <summary>The strided kernels' forward, dW, db and ∂L/∂x against numerical gradients in double.</summary>
+    [Theory]
+    [InlineData(2, 4, 9, 11, 5, 3, 3, 2, 1)]
+    [InlineData(1, 5, 11, 10, 6, 5, 5, 2, 2)]
+    [InlineData(2, 4, 7, 13, 4, 3, 5, 2, 0)]
+    [InlineData(1, 4, 10, 10, 7, 3, 3, 3, 1)]
+    [InlineData(2, 6, 6, 7, 4, 2, 2, 2, 1)]
+    public void StridedKernelsBackwardMatchesNumerical(int n, int c, int h, int w, int fn, int fh, int fw, int stride, int pad)
+    {
+        var rng = new Random(n * 7 + c + w + stride);
+        var conv = new Convolution<double>(Rand(rng, fn, c, fh, fw), Rand(rng, fn), stride, pad);
+        Check(conv, Rand(rng, n, c, h, w), rng);
+        Assert.True(conv.LastForwardWasStrided);
+        Assert.True(conv.LastInputGradientWasStrided);
+    }
+
+    /// <summary>
     /// Once warm, a convolution's forward and backward (direct forward, grouped 3×3 dW, flipped ∂L/∂x, on both cores;
     /// with Winograd allowed, its forward and flipped ∂L/∂x) and a pooling's allocate nothing on the calling thread:
     /// the buffers are the layer's own and kept between calls.
