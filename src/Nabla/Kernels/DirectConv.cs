@@ -65,28 +65,14 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
     {
         Check(g, filterCount, x.Length, dw.Length, dout.Length);
         if (db.Length < filterCount) throw new ArgumentException($"DirectConv: db holds {db.Length} values for {filterCount} filters.");
-        int taps = g.C * g.FH * g.FW, size = filterCount * taps * L;
+        int taps = g.C * g.FH * g.FW;
         fixed (T* px = x, pd = dout)
         {
             _x = px; _out = pd;
             try { Run(g, filterCount, backward: true); }
             finally { _x = _out = null; }
         }
-        // Partial sums: (task, filter, tap) vectors; add the tasks' vectors, then the lanes (64 × 64 × 9 taps: a
-        // library call per vector cost a tenth of the kernel).
-        fixed (T* part = _partial)
-            for (int q = 0; q < filterCount * taps; q++)
-            {
-                var v = Vector256.Load(part + (long)q * L);
-                for (int t = 1; t < _tasks; t++) v += Vector256.Load(part + (long)t * size + (long)q * L);
-                dw[q] = Vector256.Sum(v);
-            }
-        for (int f = 0; f < filterCount; f++)
-        {
-            T s = T.Zero;
-            for (int t = 0; t < _tasks; t++) s += _dbPartial[t * filterCount + f];
-            db[f] = s;
-        }
+        TaskSums<T>.Add(_partial, _dbPartial, _tasks, filterCount, taps, dw, db);
     }
 
     private static void Check(ConvGeometry g, int fn, int xLength, int wLength, int outLength)
@@ -289,7 +275,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         int oh = g.OH, ow = g.OW, fh = g.FH, fw = g.FW, c = g.C, l = L;
         long plane = (long)oh * ow, taps = (long)c * fh * fw;
         int lastX = ow - l;
-        var tailMask = TailMask(ow);
+        var tailMask = TaskSums<T>.TailMask(ow);
         for (int f0 = 0, done = 0; done < fn; f0 += FilterBlock)
         {
             if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
@@ -341,7 +327,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L, fw = TW.Count;
         long plane = (long)oh * ow, taps = (long)c * fh * fw;
         int lastX = ow - l;
-        var tailMask = TailMask(ow);
+        var tailMask = TaskSums<T>.TailMask(ow);
         for (int f0 = 0, done = 0; done < fn; f0 += 2)
         {
             if (f0 > fn - 2) f0 = fn - 2;       // odd filter count: the last pair overlaps, keep only its second
@@ -385,7 +371,7 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         int oh = g.OH, ow = g.OW, fh = g.FH, c = g.C, l = L;
         long plane = (long)oh * ow, taps = (long)c * fh * 3;
         int lastX = ow - l;
-        var tailMask = TailMask(ow);
+        var tailMask = TaskSums<T>.TailMask(ow);
         for (int f0 = 0, done = 0; done < fn; f0 += FilterBlock)
         {
             if (f0 > fn - FilterBlock) f0 = fn - FilterBlock;
@@ -481,19 +467,6 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
         if (fw == 5) { (Vector256.Load(pp + 3 * l) + t3).Store(pp + 3 * l); (Vector256.Load(pp + 4 * l) + t4).Store(pp + 4 * l); }
     }
 
-    /// <summary>
-    /// The dW kernels walk a row of ow output columns in vectors; when ow is not a multiple of the vector, the last
-    /// vector starts at ow − l and overlaps the one before, so only its last ow mod l lanes may count. This is
-    /// the mask that keeps them (all lanes when nothing overlaps).
-    /// </summary>
-    private static Vector256<T> TailMask(int ow)
-    {
-        int l = L, tail = ow % l;
-        if (tail == 0) return Vector256<T>.AllBitsSet;
-        T* m = stackalloc T[Vector256<T>.Count];
-        for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
-        return Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddPair(T* p, Vector256<T> first, Vector256<T> second, int l, bool secondOnly)

@@ -84,27 +84,14 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
     {
         Check(g, filterCount, x.Length, dw.Length, dout.Length, Supports(g, filterCount));
         if (db.Length < filterCount) throw new ArgumentException($"StridedConv: db holds {db.Length} values for {filterCount} filters.");
-        int taps = g.C * g.FH * g.FW, size = filterCount * taps * L;
+        int taps = g.C * g.FH * g.FW;
         fixed (T* px = x, pd = dout)
         {
             _x = px; _dout = pd;
             try { Run(g, filterCount, Pass.FilterGradient); }
             finally { _x = _dout = null; }
         }
-        // (task, filter, tap) vectors: the tasks' vectors in task order, then the lanes.
-        fixed (T* part = _partial)
-            for (int q = 0; q < filterCount * taps; q++)
-            {
-                var v = Vector256.Load(part + (long)q * L);
-                for (int t = 1; t < _tasks; t++) v += Vector256.Load(part + (long)t * size + (long)q * L);
-                dw[q] = Vector256.Sum(v);
-            }
-        for (int f = 0; f < filterCount; f++)
-        {
-            T s = T.Zero;
-            for (int t = 0; t < _tasks; t++) s += _dbPartial[t * filterCount + f];
-            db[f] = s;
-        }
+        TaskSums<T>.Add(_partial, _dbPartial, _tasks, filterCount, taps, dw, db);
     }
 
     /// <summary>dx (N, C, H, W) = the adjoint of the forward's correlation applied to dout (N, FN, OH, OW).</summary>
@@ -538,7 +525,7 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
         long dPlane, int dRow, int rows, int cols, int fn)
     {
         int l = L, lastX = cols - l;
-        var tailMask = TailMask(cols);
+        var tailMask = TaskSums<T>.TailMask(cols);
         long filterTaps = (long)channels * taps;
         for (int f0 = 0, done = 0; done < fn; f0 += FilterBlock)
         {
@@ -605,13 +592,4 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
         (Vector256.Load(pp + 2 * l) + t2).Store(pp + 2 * l);
     }
 
-    /// <summary>Keeps the last cols mod L lanes of a vector that overlaps the one before it (all lanes otherwise).</summary>
-    private static Vector256<T> TailMask(int cols)
-    {
-        int l = L, tail = cols % l;
-        if (tail == 0) return Vector256<T>.AllBitsSet;
-        T* m = stackalloc T[Vector256<T>.Count];
-        for (int q = 0; q < l; q++) m[q] = q >= l - tail ? T.One : T.Zero;
-        return Vector256.Equals(Vector256.Load(m), Vector256<T>.One);
-    }
 }
