@@ -20,7 +20,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
     private StridedConv<T>? _strided;
     private Winograd<T>? _winograd, _winogradInput, _winogradFilter;
     private Winograd4<T>? _winograd4, _winograd4Input, _winograd4Filter;
-    private bool _directAllowed, _winogradAllowed, _colFilled;
+    private bool _directAllowed, _winogradAllowed, _colFilled, _wide;
 
     /// <summary>Whether the last forward pass ran the direct kernels.</summary>
     public bool RanDirect { get; private set; }
@@ -90,6 +90,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         _geometry = g; _fn = fn; _colFilled = false;
         _directAllowed = options.AllowDirectConvolution;
         _winogradAllowed = options.AllowWinograd;
+        // 512-bit vectors where the hardware has them and the options let them: today only Winograd's products take them
+        _wide = options.Allow512 && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector512<T>.IsSupported;
         var path = Choose(g, fn, _directAllowed && DirectConv<T>.Supports(g, fn), _winogradAllowed, _directAllowed && StridedConv<T>.Supports(g, fn));
         RanWinograd4 = path == Path.Winograd4;
         RanWinograd = RanWinograd4 || path == Path.Winograd;
@@ -102,7 +104,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         }
         if (RanWinograd4)
         {
-            (_winograd4 ??= new Winograd4<T>()).Forward(x, w, b, output, g, fn, rectify);
+            (_winograd4 ??= new Winograd4<T>()).Wide = _wide;
+            _winograd4.Forward(x, w, b, output, g, fn, rectify);
             return;
         }
         if (RanDirect)
@@ -110,7 +113,11 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn, rectify);
             return;
         }
-        if (RanWinograd) (_winograd ??= new Winograd<T>()).Forward(x, w, b, output, g, fn);
+        if (RanWinograd)
+        {
+            (_winograd ??= new Winograd<T>()).Wide = _wide;
+            _winograd.Forward(x, w, b, output, g, fn);
+        }
         else
         {
             int rows = g.ColRows, cols = g.ColCols;
@@ -158,8 +165,16 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (winograd4Filter) (_winograd4Filter ??= new Winograd4<T>()).FilterGradient(x, dout, dw, db, g, fn);
-        else if (winogradFilter) (_winogradFilter ??= new Winograd<T>()).FilterGradient(x, dout, dw, db, g, fn);
+        if (winograd4Filter)
+        {
+            (_winograd4Filter ??= new Winograd4<T>()).Wide = _wide;
+            _winograd4Filter.FilterGradient(x, dout, dw, db, g, fn);
+        }
+        else if (winogradFilter)
+        {
+            (_winogradFilter ??= new Winograd<T>()).Wide = _wide;
+            _winogradFilter.FilterGradient(x, dout, dw, db, g, fn);
+        }
         else if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else if (stridedFilter) (_strided ??= new StridedConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
@@ -180,8 +195,16 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
             var zeros = Buffer(ref _zeros, g.C);
             zeros.Clear();
-            if (winograd4Input) (_winograd4Input ??= new Winograd4<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
-            else if (winogradInput) (_winogradInput ??= new Winograd<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            if (winograd4Input)
+            {
+                (_winograd4Input ??= new Winograd4<T>()).Wide = _wide;
+                _winograd4Input.Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            }
+            else if (winogradInput)
+            {
+                (_winogradInput ??= new Winograd<T>()).Wide = _wide;
+                _winogradInput.Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            }
             else (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             return;
         }

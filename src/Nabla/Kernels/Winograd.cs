@@ -216,7 +216,7 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
             int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
             TransformInput(u0, u1, v, rows);
             int tiles = (u1 - u0) * _tw;
-            Multiply(_u, v, m, _g.C, _fb, RoundUp(tiles, 3 * L), _ntp, _vPosition, _mPosition, Positions);
+            Multiply(_u, v, m, _g.C, _fb, RoundUp(tiles, 3 * L), _ntp, _vPosition, _mPosition, Positions, Wide);
             TransformOutput(u0, u1, m, outRows);
         }
     }
@@ -408,23 +408,30 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
     /// M[ξ][f][t] = Σ_c U[ξ][f][c] · V[ξ][c][t] for every position ξ &lt; <paramref name="positions"/>, every filter (fb
     /// blocks of 4) and the tiles [0, tiles) rounded up to the vector: 3 vectors at a time, then 2 (see below). Position
     /// by position, so that one position's V stays in L1 while every filter block reads it. Shared with
-    /// <see cref="Winograd4{T}"/> (36 positions).
+    /// <see cref="Winograd4{T}"/> (36 positions). With <paramref name="wide"/> (512-bit vectors: the hardware has them
+    /// and <see cref="KernelOptions.Allow512"/> lets them) the vectors go in pairs, as 512-bit vectors in the same steps
+    /// (<see cref="Multiply512"/>), and an odd last one as before: every lane is the same chain of FMAs over the channels
+    /// either way, so the bits are the same.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition, int positions)
+    internal static void Multiply(T* u, T* v, T* m, int c, int fb, int tiles, int ntp, long vPosition, long mPosition, int positions, bool wide = false)
     {
         int l = L, vectors = RoundUp(tiles, l) / l;
+        int pairs = wide ? vectors / 2 : 0;
+        if (pairs > 0) Multiply512(u, v, m, c, fb, pairs, ntp, vPosition, mPosition, positions);
         // Steps of 3 vectors of tiles (12 sums in registers), then of 2 (8 sums), and a vector alone only when it is the
         // only one: a 1-vector step's 4 sums wait on the FMA's latency, so 4 vectors (DeepConvNet's 8×8 layers) go as
         // 2 + 2 rather than 3 + 1 (conv5 and conv6 0.90–0.93 of the time). Each sum is the same chain over the
         // channels whichever step computes it: the same bits.
-        int threes = vectors % 3 == 1 && vectors > 1 ? vectors / 3 - 1 : vectors / 3;
+        int first = 2 * pairs, rest = vectors - first;   // the vectors left to the 256-bit steps
+        if (rest == 0) return;
+        int threes = rest % 3 == 1 && rest > 1 ? rest / 3 - 1 : rest / 3;
         long uPosition = UPosition(fb, c);
         for (int xi = 0; xi < positions; xi++)
         for (int f0 = 0; f0 < fb; f0++)
         {
             T* ux = u + xi * uPosition + (long)f0 * c * FilterBlock, vx = v + xi * vPosition, mx = m + xi * mPosition + (long)f0 * FilterBlock * ntp;
-            int t = 0;
+            int t = first * l;
             for (int s = 0; s < threes; s++, t += 3 * l)
             {
                 Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
@@ -480,6 +487,83 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
                     var v0 = Vector256.Load(vp);
                     a0 = Simd.Fma(Vector256.Create(up[0]), v0, a0); b0 = Simd.Fma(Vector256.Create(up[1]), v0, b0);
                     c0 = Simd.Fma(Vector256.Create(up[2]), v0, c0); d0 = Simd.Fma(Vector256.Create(up[3]), v0, d0);
+                }
+                T* mp = mx + t;
+                a0.Store(mp); b0.Store(mp + ntp); c0.Store(mp + 2 * ntp); d0.Store(mp + 3 * ntp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Multiply"/>'s product for the first 2·<paramref name="pairs"/> vectors of tiles, two 256-bit vectors as
+    /// one 512-bit vector: steps of 3 (12 sums in registers, of 32), then of 2, and one alone only when it is the only one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply512(T* u, T* v, T* m, int c, int fb, int pairs, int ntp, long vPosition, long mPosition, int positions)
+    {
+        int w = Vector512<T>.Count;
+        int threes = pairs % 3 == 1 && pairs > 1 ? pairs / 3 - 1 : pairs / 3;
+        long uPosition = UPosition(fb, c);
+        for (int xi = 0; xi < positions; xi++)
+        for (int f0 = 0; f0 < fb; f0++)
+        {
+            T* ux = u + xi * uPosition + (long)f0 * c * FilterBlock, vx = v + xi * vPosition, mx = m + xi * mPosition + (long)f0 * FilterBlock * ntp;
+            int t = 0;
+            for (int s = 0; s < threes; s++, t += 3 * w)
+            {
+                Vector512<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+                Vector512<T> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
+                T* vp = vx + t, up = ux;
+                for (int ci = 0; ci < c; ci++, vp += ntp, up += FilterBlock)
+                {
+                    var v0 = Vector512.Load(vp); var v1 = Vector512.Load(vp + w); var v2 = Vector512.Load(vp + 2 * w);
+                    var k = Vector512.Create(up[0]);
+                    a0 = Simd.Fma(k, v0, a0); a1 = Simd.Fma(k, v1, a1); a2 = Simd.Fma(k, v2, a2);
+                    k = Vector512.Create(up[1]);
+                    b0 = Simd.Fma(k, v0, b0); b1 = Simd.Fma(k, v1, b1); b2 = Simd.Fma(k, v2, b2);
+                    k = Vector512.Create(up[2]);
+                    c0 = Simd.Fma(k, v0, c0); c1 = Simd.Fma(k, v1, c1); c2 = Simd.Fma(k, v2, c2);
+                    k = Vector512.Create(up[3]);
+                    d0 = Simd.Fma(k, v0, d0); d1 = Simd.Fma(k, v1, d1); d2 = Simd.Fma(k, v2, d2);
+                }
+                T* mp = mx + t;
+                a0.Store(mp); a1.Store(mp + w); a2.Store(mp + 2 * w); mp += ntp;
+                b0.Store(mp); b1.Store(mp + w); b2.Store(mp + 2 * w); mp += ntp;
+                c0.Store(mp); c1.Store(mp + w); c2.Store(mp + 2 * w); mp += ntp;
+                d0.Store(mp); d1.Store(mp + w); d2.Store(mp + 2 * w);
+            }
+            for (; t + 2 * w <= pairs * w; t += 2 * w)
+            {
+                Vector512<T> a0 = default, a1 = default, b0 = default, b1 = default;
+                Vector512<T> c0 = default, c1 = default, d0 = default, d1 = default;
+                T* vp = vx + t, up = ux;
+                for (int ci = 0; ci < c; ci++, vp += ntp, up += FilterBlock)
+                {
+                    var v0 = Vector512.Load(vp); var v1 = Vector512.Load(vp + w);
+                    var k = Vector512.Create(up[0]);
+                    a0 = Simd.Fma(k, v0, a0); a1 = Simd.Fma(k, v1, a1);
+                    k = Vector512.Create(up[1]);
+                    b0 = Simd.Fma(k, v0, b0); b1 = Simd.Fma(k, v1, b1);
+                    k = Vector512.Create(up[2]);
+                    c0 = Simd.Fma(k, v0, c0); c1 = Simd.Fma(k, v1, c1);
+                    k = Vector512.Create(up[3]);
+                    d0 = Simd.Fma(k, v0, d0); d1 = Simd.Fma(k, v1, d1);
+                }
+                T* mp = mx + t;
+                a0.Store(mp); a1.Store(mp + w); mp += ntp;
+                b0.Store(mp); b1.Store(mp + w); mp += ntp;
+                c0.Store(mp); c1.Store(mp + w); mp += ntp;
+                d0.Store(mp); d1.Store(mp + w);
+            }
+            for (; t < pairs * w; t += w)
+            {
+                Vector512<T> a0 = default, b0 = default, c0 = default, d0 = default;
+                T* vp = vx + t, up = ux;
+                for (int ci = 0; ci < c; ci++, vp += ntp, up += FilterBlock)
+                {
+                    var v0 = Vector512.Load(vp);
+                    a0 = Simd.Fma(Vector512.Create(up[0]), v0, a0); b0 = Simd.Fma(Vector512.Create(up[1]), v0, b0);
+                    c0 = Simd.Fma(Vector512.Create(up[2]), v0, c0); d0 = Simd.Fma(Vector512.Create(up[3]), v0, d0);
                 }
                 T* mp = mx + t;
                 a0.Store(mp); b0.Store(mp + ntp); c0.Store(mp + 2 * ntp); d0.Store(mp + 3 * ntp);
@@ -648,7 +732,7 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
                 for (int f = 0; f < fp; f++)
                     for (int t = tiles; t < kt; t++) y[p * _yPosition + (long)f * _ntp + t] = T.Zero;
             }
-            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition, Positions);
+            MultiplyFilterGradient(y, v, m, c, _fb, kt, _ntp, _vPosition, _yPosition, Positions, Wide);
         }
     }
 
@@ -734,6 +818,37 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
         AddFour(m3, Ssse3.AlignRight(zero.AsByte(), q.AsByte(), 4).AsSingle());
     }
 
+    /// <summary>
+    /// The 4 filters × 3 channels of <see cref="MultiplyFilterGradient"/>'s sums over the tiles [0, end) (end a multiple of
+    /// two vectors) in 512-bit vectors, each folded to 256 bits (its two halves added) for the rest of the sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WideSums(T* p0, T* p1, T* p2, T* y0, T* y1, T* y2, T* y3, int end,
+        out Vector256<T> a0, out Vector256<T> a1, out Vector256<T> a2, out Vector256<T> b0, out Vector256<T> b1, out Vector256<T> b2,
+        out Vector256<T> c0, out Vector256<T> c1, out Vector256<T> c2, out Vector256<T> d0, out Vector256<T> d1, out Vector256<T> d2)
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> wa0 = default, wa1 = default, wa2 = default, wb0 = default, wb1 = default, wb2 = default;
+        Vector512<T> wc0 = default, wc1 = default, wc2 = default, wd0 = default, wd1 = default, wd2 = default;
+        for (int t = 0; t < end; t += w)
+        {
+            var v0 = Vector512.Load(p0 + t); var v1 = Vector512.Load(p1 + t); var v2 = Vector512.Load(p2 + t);
+            var k = Vector512.Load(y0 + t);
+            wa0 = Simd.Fma(k, v0, wa0); wa1 = Simd.Fma(k, v1, wa1); wa2 = Simd.Fma(k, v2, wa2);
+            k = Vector512.Load(y1 + t);
+            wb0 = Simd.Fma(k, v0, wb0); wb1 = Simd.Fma(k, v1, wb1); wb2 = Simd.Fma(k, v2, wb2);
+            k = Vector512.Load(y2 + t);
+            wc0 = Simd.Fma(k, v0, wc0); wc1 = Simd.Fma(k, v1, wc1); wc2 = Simd.Fma(k, v2, wc2);
+            k = Vector512.Load(y3 + t);
+            wd0 = Simd.Fma(k, v0, wd0); wd1 = Simd.Fma(k, v1, wd1); wd2 = Simd.Fma(k, v2, wd2);
+        }
+        a0 = Fold(wa0); a1 = Fold(wa1); a2 = Fold(wa2); b0 = Fold(wb0); b1 = Fold(wb1); b2 = Fold(wb2);
+        c0 = Fold(wc0); c1 = Fold(wc1); c2 = Fold(wc2); d0 = Fold(wd0); d1 = Fold(wd1); d2 = Fold(wd2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fold(Vector512<T> x) => x.GetLower() + x.GetUpper();
+
     /// <summary>m[0..4) += s.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddFour(float* m, Vector128<float> s) => (Vector128.Load(m) + s).Store(m);
@@ -748,9 +863,13 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
     /// </summary>
     /// <remarks>Shared with <see cref="Winograd4{T}"/>'s dW (36 positions).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition, int positions)
+    internal static void MultiplyFilterGradient(T* y, T* v, T* m, int c, int fb, int kt, int ntp, long vPosition, long yPosition, int positions,
+        bool wide = false)
     {
         int l = L;
+        // 512-bit: the tiles' vectors in pairs, each sum's two halves added before the 256-bit tail and lane sums (an
+        // order of additions of its own, so other last bits than the 256-bit steps).
+        int wideEnd = wide ? kt / (2 * l) * (2 * l) : 0;
         long mPosition = (long)fb * FilterBlock * c;
         for (int xi = 0; xi < positions; xi++)
             for (int f0 = 0; f0 < fb; f0++)
@@ -763,7 +882,9 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
                     T* p0 = vx + (long)ci * ntp, p1 = p0 + ntp, p2 = p1 + ntp;
                     Vector256<T> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
                     Vector256<T> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
-                    for (int t = 0; t < kt; t += l)
+                    if (wideEnd > 0)
+                        WideSums(p0, p1, p2, y0, y1, y2, y3, wideEnd, out a0, out a1, out a2, out b0, out b1, out b2, out c0, out c1, out c2, out d0, out d1, out d2);
+                    for (int t = wideEnd; t < kt; t += l)
                     {
                         var v0 = Vector256.Load(p0 + t); var v1 = Vector256.Load(p1 + t); var v2 = Vector256.Load(p2 + t);
                         var k = Vector256.Load(y0 + t);
@@ -790,7 +911,18 @@ internal sealed unsafe class Winograd<T> : WinogradKernel<T> where T : unmanaged
                 {
                     T* p0 = vx + (long)ci * ntp;
                     Vector256<T> a0 = default, b0 = default, c0 = default, d0 = default;
-                    for (int t = 0; t < kt; t += l)
+                    if (wideEnd > 0)
+                    {
+                        Vector512<T> wa = default, wb = default, wc = default, wd = default;
+                        for (int t = 0; t < wideEnd; t += 2 * l)
+                        {
+                            var v0 = Vector512.Load(p0 + t);
+                            wa = Simd.Fma(Vector512.Load(y0 + t), v0, wa); wb = Simd.Fma(Vector512.Load(y1 + t), v0, wb);
+                            wc = Simd.Fma(Vector512.Load(y2 + t), v0, wc); wd = Simd.Fma(Vector512.Load(y3 + t), v0, wd);
+                        }
+                        a0 = Fold(wa); b0 = Fold(wb); c0 = Fold(wc); d0 = Fold(wd);
+                    }
+                    for (int t = wideEnd; t < kt; t += l)
                     {
                         var v0 = Vector256.Load(p0 + t);
                         a0 = Simd.Fma(Vector256.Load(y0 + t), v0, a0); b0 = Simd.Fma(Vector256.Load(y1 + t), v0, b0);

@@ -167,7 +167,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         {
             int u0 = blk * _blockUnits, u1 = Math.Min(_units, u0 + _blockUnits);
             TransformInput(u0, u1, v, rows);
-            Winograd<T>.Multiply(_u, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _mPosition, Positions);
+            Winograd<T>.Multiply(_u, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _mPosition, Positions, Wide);
             TransformOutput(u0, u1, m, stage);
         }
     }
@@ -481,7 +481,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
             int u1 = Math.Min(ut1, u0 + _blockUnits);
             TransformInput(u0, u1, v, rows);
             TransformDout(u0, u1, y, rows);
-            Winograd<T>.MultiplyFilterGradient(y, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _yPosition, Positions);
+            Winograd<T>.MultiplyFilterGradient(y, v, m, _g.C, _fb, (u1 - u0) * _tw * L, _ntp, _vPosition, _yPosition, Positions, Wide);
         }
     }
 

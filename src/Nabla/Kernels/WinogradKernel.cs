@@ -57,6 +57,14 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
     /// <summary>The kernel's filter transform (U from w), for <see cref="Winograd{T}.FilterJob"/>.</summary>
     protected abstract delegate*<T*, T*, int, int, int, int, int, void> FilterTransform { get; }
 
+    /// <summary>
+    /// Whether the products take their vectors of tiles in 512-bit pairs: set by the caller from
+    /// <see cref="KernelOptions.Allow512"/> and the hardware (<see cref="Convolution2D{T}"/>). The forward's
+    /// (<see cref="Winograd{T}.Multiply"/>) gives the same bits either way; the dW's
+    /// (<see cref="Winograd{T}.MultiplyFilterGradient"/>) adds its tiles in another order, so other last bits.
+    /// </summary>
+    internal bool Wide { get; set; }
+
     /// <summary>Sizes the forward's blocks and buffers for this geometry (sets the plan's fields, grows the buffers).</summary>
     protected abstract void Plan(ConvGeometry g, int fn);
 

@@ -191,11 +191,14 @@ public class WinogradTests
     [InlineData(16, 3)]
     public unsafe void ProductMatchesItsDefinitionForEveryTileCount(int c, int fb)
     {
-        ProductCase<float>(c, fb);
-        ProductCase<double>(c, fb);
+        foreach (bool wide in new[] { false, true })   // the 512-bit steps run (emulated) where the hardware lacks them
+        {
+            ProductCase<float>(c, fb, wide);
+            ProductCase<double>(c, fb, wide);
+        }
     }
 
-    private static unsafe void ProductCase<T>(int c, int fb) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void ProductCase<T>(int c, int fb, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = System.Runtime.Intrinsics.Vector256<T>.Count, positions = 2, fp = 4 * fb;
         var rng = new Random(c * 31 + fb);
@@ -210,7 +213,7 @@ public class WinogradTests
             for (int i = 0; i < v.Length; i++) v[i] = T.CreateTruncating(rng.NextDouble() - 0.5);
             var sentinel = T.CreateTruncating(12345);
             Array.Fill(m, sentinel);
-            fixed (T* pu = u, pv = v, pm = m) Winograd<T>.Multiply(pu, pv, pm, c, fb, tiles, ntp, vPosition, mPosition, positions);
+            fixed (T* pu = u, pv = v, pm = m) Winograd<T>.Multiply(pu, pv, pm, c, fb, tiles, ntp, vPosition, mPosition, positions, wide);
             int stored = (tiles + l - 1) / l * l;
             for (int xi = 0; xi < positions; xi++)
                 for (int f = 0; f < fp; f++)
@@ -221,7 +224,60 @@ public class WinogradTests
                         T want = T.Zero;
                         for (int ci = 0; ci < c; ci++)
                             want = T.FusedMultiplyAdd(u[xi * uPosition + (long)(f / 4) * c * 4 + ci * 4 + f % 4], v[xi * vPosition + (long)ci * ntp + t], want);
-                        Assert.True(want == got, $"{typeof(T).Name} tiles {tiles}, position {xi}, filter {f}, tile {t}: {got} != {want}");
+                        Assert.True(want == got, $"{typeof(T).Name} wide {wide} tiles {tiles}, position {xi}, filter {f}, tile {t}: {got} != {want}");
+                    }
+        }
+    }
+
+    /// <summary>
+    /// The dW's product M[ξ][f][c] += Σ_t Y'[ξ][f][t]·V[ξ][c][t] against the sum in double, on its 256-bit steps and its
+    /// 512-bit ones (emulated where the hardware lacks them), for tile counts from 1 to 9 vectors (odd counts leave the
+    /// 512-bit steps a 256-bit tail), channel counts with and without a remainder of the 3-channel blocks, and M holding
+    /// values before (it is added into). Each sum's error is bounded by (kt + 20)·u·(|M before| + Σ|Y'·V|).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 2)]
+    [InlineData(16, 1)]
+    public unsafe void FilterProductMatchesItsDefinition(int c, int fb)
+    {
+        foreach (bool wide in new[] { false, true })
+        {
+            FilterProductCase<float>(c, fb, wide);
+            FilterProductCase<double>(c, fb, wide);
+        }
+    }
+
+    private static unsafe void FilterProductCase<T>(int c, int fb, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = System.Runtime.Intrinsics.Vector256<T>.Count, positions = 2, fp = 4 * fb;
+        double u = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        var rng = new Random(c * 17 + fb + (wide ? 1 : 0));
+        for (int vectors = 1; vectors <= 9; vectors++)
+        {
+            int kt = vectors * l, ntp = kt + l;
+            long vPosition = (long)c * ntp, yPosition = (long)fp * ntp, mPosition = (long)fp * c;
+            var y = new T[positions * yPosition];
+            var v = new T[positions * vPosition];
+            var m = new T[positions * mPosition + Winograd<T>.FilterGradientSlack];
+            for (int i = 0; i < y.Length; i++) y[i] = T.CreateTruncating(rng.NextDouble() - 0.5);
+            for (int i = 0; i < v.Length; i++) v[i] = T.CreateTruncating(rng.NextDouble() - 0.5);
+            for (int i = 0; i < positions * mPosition; i++) m[i] = T.CreateTruncating(rng.NextDouble() - 0.5);
+            var before = (T[])m.Clone();
+            fixed (T* py = y, pv = v, pm = m) Winograd<T>.MultiplyFilterGradient(py, pv, pm, c, fb, kt, ntp, vPosition, yPosition, positions, wide);
+            for (int xi = 0; xi < positions; xi++)
+                for (int f = 0; f < fp; f++)
+                    for (int ci = 0; ci < c; ci++)
+                    {
+                        double want = double.CreateChecked(before[xi * mPosition + (long)f * c + ci]), magnitude = Math.Abs(want);
+                        for (int t = 0; t < kt; t++)
+                        {
+                            double p = double.CreateChecked(y[xi * yPosition + (long)f * ntp + t]) * double.CreateChecked(v[xi * vPosition + (long)ci * ntp + t]);
+                            want += p; magnitude += Math.Abs(p);
+                        }
+                        double got = double.CreateChecked(m[xi * mPosition + (long)f * c + ci]);
+                        Assert.True(Math.Abs(got - want) <= (kt + 20) * u * magnitude,
+                            $"{typeof(T).Name} wide {wide} vectors {vectors}, position {xi}, filter {f}, channel {ci}: {got} vs {want}");
                     }
         }
     }
