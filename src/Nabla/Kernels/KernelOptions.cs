@@ -20,7 +20,10 @@ public sealed record KernelOptions
     /// <summary>Whether kernels may use 512-bit vectors where the processor has them (false: the 256-bit kernels everywhere). Default true.</summary>
     public bool Allow512 { get; init; } = true;
 
-    /// <summary>Whether a convolution may run the direct stride-1 kernels instead of im2col and GEMM. Default true.</summary>
+    /// <summary>
+    /// Whether a convolution may run the direct kernels (stride 1, and the strided ones on phase planes for stride 2 or
+    /// more) instead of im2col and GEMM. Default true.
+    /// </summary>
     public bool AllowDirectConvolution { get; init; } = true;
 
     /// <summary>
