@@ -389,9 +389,9 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                     {
                         int x0 = 0;
                         for (; x0 <= lastX; x0 += l)
-                            QuadStep(r + x0, dr + x0, plane, false, default, ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
+                            TaskSums<T>.TripleStep(r + x0, r + x0 + 1, r + x0 + 2, dr + x0, plane, false, default, ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
                         if (x0 < ow) // the last vector overlaps the one before: only its new lanes count
-                            QuadStep(r + lastX, dr + lastX, plane, true, tailMask, ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
+                            TaskSums<T>.TripleStep(r + lastX, r + lastX + 1, r + lastX + 2, dr + lastX, plane, true, tailMask, ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
                     }
                     }
                     T* pp = partial + ((long)f0 * taps + ((long)ci * fh + i) * 3) * l;
@@ -403,26 +403,6 @@ internal sealed unsafe class DirectConv<T> : IParallelJob where T : unmanaged, I
                 }
             done = f0 + FilterBlock;
         }
-    }
-
-    /// <summary>
-    /// One vector of output columns for <see cref="GradientGroupThreeWide"/>: taps 0, 1, 2 of 4 filters' dout, masked by
-    /// keep when <paramref name="masked"/> (a constant at each call, so full vectors pay for no mask).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void QuadStep(T* r, T* dr, long plane, bool masked, Vector256<T> keep,
-        ref Vector256<T> a0, ref Vector256<T> a1, ref Vector256<T> a2, ref Vector256<T> b0, ref Vector256<T> b1, ref Vector256<T> b2,
-        ref Vector256<T> c0, ref Vector256<T> c1, ref Vector256<T> c2, ref Vector256<T> e0, ref Vector256<T> e1, ref Vector256<T> e2)
-    {
-        var v0 = Vector256.Load(r); var v1 = Vector256.Load(r + 1); var v2 = Vector256.Load(r + 2);
-        var e = masked ? Vector256.Load(dr) & keep : Vector256.Load(dr);
-        a0 = Simd.Fma(e, v0, a0); a1 = Simd.Fma(e, v1, a1); a2 = Simd.Fma(e, v2, a2);
-        e = masked ? Vector256.Load(dr + plane) & keep : Vector256.Load(dr + plane);
-        b0 = Simd.Fma(e, v0, b0); b1 = Simd.Fma(e, v1, b1); b2 = Simd.Fma(e, v2, b2);
-        e = masked ? Vector256.Load(dr + 2 * plane) & keep : Vector256.Load(dr + 2 * plane);
-        c0 = Simd.Fma(e, v0, c0); c1 = Simd.Fma(e, v1, c1); c2 = Simd.Fma(e, v2, c2);
-        e = masked ? Vector256.Load(dr + 3 * plane) & keep : Vector256.Load(dr + 3 * plane);
-        e0 = Simd.Fma(e, v0, e0); e1 = Simd.Fma(e, v1, e1); e2 = Simd.Fma(e, v2, e2);
     }
 
     /// <summary>One vector of output columns for <see cref="GradientImage"/>: taps j and j+1 (v, u) of 4 filters' dout (masked by keep).</summary>

@@ -547,10 +547,10 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
                         {
                             int x0 = 0;
                             for (; x0 <= lastX; x0 += l)
-                                TripleStep(xc + o0 + x0, xc + o1 + x0, xc + o2 + x0, dr + x0, dPlane, false, default,
+                                TaskSums<T>.TripleStep(xc + o0 + x0, xc + o1 + x0, xc + o2 + x0, dr + x0, dPlane, false, default,
                                     ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
                             if (x0 < cols)
-                                TripleStep(xc + o0 + lastX, xc + o1 + lastX, xc + o2 + lastX, dr + lastX, dPlane, true, tailMask,
+                                TaskSums<T>.TripleStep(xc + o0 + lastX, xc + o1 + lastX, xc + o2 + lastX, dr + lastX, dPlane, true, tailMask,
                                     ref a0, ref a1, ref a2, ref b0, ref b1, ref b2, ref c0, ref c1, ref c2, ref e0, ref e1, ref e2);
                         }
                     }
@@ -564,23 +564,6 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
                 }
             done = f0 + FilterBlock;
         }
-    }
-
-    /// <summary>One vector of dout columns: taps (v0, v1, v2) of 4 filters' dout, masked by keep when <paramref name="masked"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TripleStep(T* r0, T* r1, T* r2, T* dr, long plane, bool masked, Vector256<T> keep,
-        ref Vector256<T> a0, ref Vector256<T> a1, ref Vector256<T> a2, ref Vector256<T> b0, ref Vector256<T> b1, ref Vector256<T> b2,
-        ref Vector256<T> c0, ref Vector256<T> c1, ref Vector256<T> c2, ref Vector256<T> e0, ref Vector256<T> e1, ref Vector256<T> e2)
-    {
-        var v0 = Vector256.Load(r0); var v1 = Vector256.Load(r1); var v2 = Vector256.Load(r2);
-        var e = masked ? Vector256.Load(dr) & keep : Vector256.Load(dr);
-        a0 = Simd.Fma(e, v0, a0); a1 = Simd.Fma(e, v1, a1); a2 = Simd.Fma(e, v2, a2);
-        e = masked ? Vector256.Load(dr + plane) & keep : Vector256.Load(dr + plane);
-        b0 = Simd.Fma(e, v0, b0); b1 = Simd.Fma(e, v1, b1); b2 = Simd.Fma(e, v2, b2);
-        e = masked ? Vector256.Load(dr + 2 * plane) & keep : Vector256.Load(dr + 2 * plane);
-        c0 = Simd.Fma(e, v0, c0); c1 = Simd.Fma(e, v1, c1); c2 = Simd.Fma(e, v2, c2);
-        e = masked ? Vector256.Load(dr + 3 * plane) & keep : Vector256.Load(dr + 3 * plane);
-        e0 = Simd.Fma(e, v0, e0); e1 = Simd.Fma(e, v1, e1); e2 = Simd.Fma(e, v2, e2);
     }
 
     /// <summary>partial[t0 + k] += acc k for the new taps k ≥ <paramref name="firstNew"/> of a triple.</summary>
