@@ -104,8 +104,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         }
         if (RanWinograd4)
         {
-            (_winograd4 ??= new Winograd4<T>()).Wide = _wide;
-            _winograd4.Forward(x, w, b, output, g, fn, rectify);
+            WithWidth(ref _winograd4).Forward(x, w, b, output, g, fn, rectify);
             return;
         }
         if (RanDirect)
@@ -113,11 +112,7 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             (_directConv ??= new DirectConv<T>()).Forward(x, w, b, output, g, fn, rectify);
             return;
         }
-        if (RanWinograd)
-        {
-            (_winograd ??= new Winograd<T>()).Wide = _wide;
-            _winograd.Forward(x, w, b, output, g, fn);
-        }
+        if (RanWinograd) WithWidth(ref _winograd).Forward(x, w, b, output, g, fn);
         else
         {
             int rows = g.ColRows, cols = g.ColCols;
@@ -165,16 +160,8 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             d2s = Buffer(ref _dout2, rows * fn);
             ChannelsToRows(dout, d2s, g.N, plane, fn);
         }
-        if (winograd4Filter)
-        {
-            (_winograd4Filter ??= new Winograd4<T>()).Wide = _wide;
-            _winograd4Filter.FilterGradient(x, dout, dw, db, g, fn);
-        }
-        else if (winogradFilter)
-        {
-            (_winogradFilter ??= new Winograd<T>()).Wide = _wide;
-            _winogradFilter.FilterGradient(x, dout, dw, db, g, fn);
-        }
+        if (winograd4Filter) WithWidth(ref _winograd4Filter).FilterGradient(x, dout, dw, db, g, fn);
+        else if (winogradFilter) WithWidth(ref _winogradFilter).FilterGradient(x, dout, dw, db, g, fn);
         else if (directFilter) (_directConv ??= new DirectConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else if (stridedFilter) (_strided ??= new StridedConv<T>()).FilterGradient(x, dout, dw, db, g, fn);
         else
@@ -195,22 +182,22 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
             FlipFilters(w, flipped, fn, g.C, g.FH, g.FW);
             var zeros = Buffer(ref _zeros, g.C);
             zeros.Clear();
-            if (winograd4Input)
-            {
-                (_winograd4Input ??= new Winograd4<T>()).Wide = _wide;
-                _winograd4Input.Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
-            }
-            else if (winogradInput)
-            {
-                (_winogradInput ??= new Winograd<T>()).Wide = _wide;
-                _winogradInput.Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
-            }
+            if (winograd4Input) WithWidth(ref _winograd4Input).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
+            else if (winogradInput) WithWidth(ref _winogradInput).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             else (_directInput ??= new DirectConv<T>()).Forward(dout, flipped, zeros, dx, gx!.Value, g.C);
             return;
         }
         var dcol = Buffer(ref _dcol, rows * cols);
         Gemm.Multiply<T>(d2s, w, dcol, rows, cols, fn);                                                // dcol = dout2·W
         Im2Col.Backward<T>(dcol, dx, g);
+    }
+
+    /// <summary>The Winograd kernel held in <paramref name="kernel"/> (made on first use), its products' width set from this call's options.</summary>
+    private TKernel WithWidth<TKernel>(ref TKernel? kernel) where TKernel : WinogradKernel<T>, new()
+    {
+        kernel ??= new TKernel();
+        kernel.Wide = _wide;
+        return kernel;
     }
 
     /// <summary>The kernels a convolution (a forward, or the flipped convolution of a ∂L/∂x) can run on.</summary>

@@ -171,8 +171,9 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
 
     /// <summary>
     /// The tap tables. Forward and dW: for tap t = i·FW + j, its offset in a channel's phase planes (plane (i mod s,
-    /// j mod s), row i/s, column j/s); then, for the forward, its place t in a filter of W. ∂L/∂x: for each phase (p, q), its tap count, then for each tap (a, b) its offset in
-    /// padded dout, (A − a) rows and (B − b) columns, and its place i·FW + j in a filter of W.
+    /// j mod s), row i/s, column j/s); then, for the forward, its place t in a filter of W. ∂L/∂x: the s² phases' tap
+    /// counts, then for each phase (p, q) its taps' offsets in padded dout ((A − a) rows and (B − b) columns for tap
+    /// (i, j) = (s·a + p, s·b + q)), then their places i·FW + j in a filter of W: the two tables <see cref="Correlate"/> reads.
     /// </summary>
     private void BuildTaps(ConvGeometry g, int fn, Pass pass)
     {
@@ -193,13 +194,12 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
         for (int p = 0; p < s; p++)
             for (int q = 0; q < s; q++)
             {
-                int count = 0;
+                int count = DivUp(g.FH - p, s) * DivUp(g.FW - q, s), k = 0;
                 for (int i = p; i < g.FH; i += s)
-                    for (int j = q; j < g.FW; j += s)
+                    for (int j = q; j < g.FW; j += s, k++)
                     {
-                        _taps[at + 2 * count] = (a0 - i / s) * _dCols + (b0 - j / s);
-                        _taps[at + 2 * count + 1] = i * g.FW + j;
-                        count++;
+                        _taps[at + k] = (a0 - i / s) * _dCols + (b0 - j / s);
+                        _taps[at + count + k] = i * g.FW + j;
                     }
                 _taps[p * s + q] = count;
                 at += 2 * count;
@@ -290,12 +290,12 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
                 {
                     // Only the rows u of this phase that hold image rows, s·u + p − pad in [0, H) (at least 2, a row block);
                     // filters here are the input channels c (W's rows c·FH·FW apart), channels the filters f (C·FH·FW
-                    // apart); the tap table interleaves the offsets into dout and into W.
+                    // apart); the phase's table holds its offsets into dout, then its places in W.
                     int u0 = DivUp(Math.Max(0, g.Pad - p), s), u1 = Math.Min(_dxRows, DivUp(g.Pad + g.H - p, s));
                     if (u1 - u0 < 2) { u0 = Math.Max(0, u1 - 2); u1 = Math.Min(_dxRows, u0 + 2); }
                     if (u1 > u0)
-                        CorrelatePairs(dp + (long)u0 * _dCols, dPlane, _dCols, table, _w, filter, channel, count, fn,
-                            o + (long)u0 * _dxStride, s * s * phasePlane, _dxStride, u1 - u0, _dxCols, g.C);
+                        Correlate(dp + (long)u0 * _dCols, dPlane, _dCols, table, _w, filter, channel, table + count, count, fn,
+                            null, o + (long)u0 * _dxStride, s * s * phasePlane, _dxStride, u1 - u0, _dxCols, g.C);
                 }
                 table += 2 * count;
             }
@@ -465,20 +465,6 @@ internal sealed unsafe class StridedConv<T> : IParallelJob where T : unmanaged, 
                 y0 += three ? 3 : 2;
             }
         }
-    }
-
-    /// <summary>
-    /// <see cref="Correlate"/> with the taps' offsets into x and into w interleaved in one table (x offset, w offset), as
-    /// ∂L/∂x's phases have them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CorrelatePairs(T* x, long xChannel, int xRow, int* pairs, T* w, long wFilter, long wChannel, int taps, int channels,
-        T* o, long oPlane, int oRow, int rows, int cols, int fn)
-    {
-        int* xTaps = stackalloc int[taps];
-        int* wTaps = stackalloc int[taps];
-        for (int t = 0; t < taps; t++) { xTaps[t] = pairs[2 * t]; wTaps[t] = pairs[2 * t + 1]; }
-        Correlate(x, xChannel, xRow, xTaps, w, wFilter, wChannel, wTaps, taps, channels, null, o, oPlane, oRow, rows, cols, fn);
     }
 
     /// <summary>4 filters × 3 rows (2 unless <paramref name="three"/>, a constant at each call) × one vector of columns.</summary>
