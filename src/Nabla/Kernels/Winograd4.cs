@@ -202,10 +202,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                 for (int c = 0; c < g.C; c++)
                 {
                     T* r = rows + ((long)c * rowCount + 4 * (ty - ty0)) * rs, vc = vt + (long)c * _ntp;
-                    int tx = 0;
-                    if (wide)
-                        for (; tx + 1 < tw; tx += 2) TransformTilePair(r + 4 * tx * l, rs, vc + tx * l, _vPosition, pairs);
-                    for (; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, _vPosition, tmp);
+                    InputTileRow(r, rs, vc, tw, _vPosition, wide, tmp, pairs);
                 }
             }
             u += ty1 - ty0;
@@ -243,6 +240,40 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                 T* s = (T*)src[k] + offset;
                 for (int x = 0; x < w; x++) dst[(pad + x) * l + k] = s[x];
             }
+    }
+
+    // The three rows of tiles below are methods of their own, not inlined: inside their callers the pairs' code used up the
+    // JIT's inlining budget, and the callers' small helpers (TransposeOut, Math.Min) became calls.
+
+    /// <summary>A row of <paramref name="tw"/> tiles' input transforms: in pairs (<see cref="TransformTilePair"/>) when <paramref name="wide"/>, the rest one by one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void InputTileRow(T* r, long rs, T* vc, int tw, long position, bool wide, Vector256<T>* tmp, Vector512<T>* pairs)
+    {
+        int l = L, tx = 0;
+        if (wide)
+            for (; tx + 1 < tw; tx += 2) TransformTilePair(r + 4 * tx * l, rs, vc + tx * l, position, pairs);
+        for (; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, position, tmp);
+    }
+
+    /// <summary>A row of <paramref name="tw"/> tiles' output transforms into stage, in pairs when <paramref name="wide"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void OutputTileRow(T* mt, long position, T* stage, long rowLength, int tw, bool wide, Vector256<T> bias, Vector512<T> bias2,
+        Vector256<T>* tmp, Vector512<T>* pairs)
+    {
+        int l = L, tx = 0;
+        if (wide)
+            for (; tx + 1 < tw; tx += 2) OutputTilePair(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias2, pairs);
+        for (; tx < tw; tx++) OutputTile(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias, tmp);
+    }
+
+    /// <summary>A row of <paramref name="tw"/> dout tiles' transforms, in pairs when <paramref name="wide"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DoutTileRow(T* rows, long rs, T* yt, int tw, long position, bool wide, Vector256<T>* tmp, Vector512<T>* pairs)
+    {
+        int l = L, tx = 0;
+        if (wide)
+            for (; tx + 1 < tw; tx += 2) DoutTilePair(rows + 4 * tx * l, rs, yt + tx * l, position, pairs);
+        for (; tx < tw; tx++) DoutTile(rows + 4 * tx * l, rs, yt + tx * l, position, tmp);
     }
 
     /// <summary>
@@ -409,10 +440,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
             {
                 int n0 = u / th * l, ty = u % th, valid = Math.Min(l, g.N - n0);
                 T* mt = mf + (long)(u - u0) * tw * l;
-                int tx = 0;
-                if (wide)
-                    for (; tx + 1 < tw; tx += 2) OutputTilePair(mt + tx * l, _mPosition, stage + 4 * tx * l, rowLength, bias2, pairs);
-                for (; tx < tw; tx++) OutputTile(mt + tx * l, _mPosition, stage + 4 * tx * l, rowLength, bias, tmp);
+                OutputTileRow(mt, _mPosition, stage, rowLength, tw, wide, bias, bias2, tmp, pairs);
                 int rowsOut = Math.Min(4, oh - 4 * ty);
                 if (_rectify) ReluKernel<T>.Forward(new ReadOnlySpan<T>(stage, (int)(rowsOut * rowLength)), new Span<T>(stage, (int)(rowsOut * rowLength)));
                 for (int i = 0; i < rowsOut; i++)
@@ -689,10 +717,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                     for (int q = 0; q < wd && valid < l; q++)
                         for (int k = valid; k < l; k++) row[q * l + k] = T.Zero;
                 }
-                int tx = 0;
-                if (wide)
-                    for (; tx + 1 < tw; tx += 2) DoutTilePair(rows + 4 * tx * l, rs, yt + tx * l, position, pairs);
-                for (; tx < tw; tx++) DoutTile(rows + 4 * tx * l, rs, yt + tx * l, position, tmp);
+                DoutTileRow(rows, rs, yt, tw, position, wide, tmp, pairs);
             }
     }
 
