@@ -10,6 +10,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["autograd"] = AutogradBench.Run,
     ["winograd"] = Nabla.Bench.Kernels.WinogradBenchmarks.Probe,
     ["conv-shapes"] = ConvShapesBench.Run,
+    ["peak"] = PeakBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

@@ -202,7 +202,9 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                 for (int c = 0; c < g.C; c++)
                 {
                     T* r = rows + ((long)c * rowCount + 4 * (ty - ty0)) * rs, vc = vt + (long)c * _ntp;
-                    InputTileRow(r, rs, vc, tw, _vPosition, wide, tmp, pairs);
+                    if (wide) InputTilePairs(r, rs, vc, tw, _vPosition, tmp, pairs);
+                    else
+                        for (int tx = 0; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, _vPosition, tmp);
                 }
             }
             u += ty1 - ty0;
@@ -242,39 +244,51 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
             }
     }
 
-    // The three rows of tiles below are methods of their own, not inlined: inside their callers the pairs' code used up the
-    // JIT's inlining budget, and the callers' small helpers (TransposeOut, Math.Min) became calls.
+    // A row of tiles in pairs is a method of its own, not inlined: inside its caller the pairs' code used up the JIT's
+    // inlining budget, and the caller's small helpers (TransposeOut, Math.Min) became calls. The 256-bit path stays
+    // inlined in the callers as it was.
 
-    /// <summary>A row of <paramref name="tw"/> tiles' input transforms: in pairs (<see cref="TransformTilePair"/>) when <paramref name="wide"/>, the rest one by one.</summary>
+    /// <summary>
+    /// A row of <paramref name="tw"/> tiles' input transforms in pairs (<see cref="TransformTilePair"/>), starting where a
+    /// pair's entries fill a cache line (<see cref="FirstPair"/>); the tiles left over alone.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void InputTileRow(T* r, long rs, T* vc, int tw, long position, bool wide, Vector256<T>* tmp, Vector512<T>* pairs)
+    private static void InputTilePairs(T* r, long rs, T* vc, int tw, long position, Vector256<T>* tmp, Vector512<T>* pairs)
     {
-        int l = L, tx = 0;
-        if (wide)
-            for (; tx + 1 < tw; tx += 2) TransformTilePair(r + 4 * tx * l, rs, vc + tx * l, position, pairs);
-        for (; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, position, tmp);
+        int l = L, tx = FirstPair(vc, tw);
+        if (tx == 1) TransformTile(r, rs, vc, position, tmp);
+        for (; tx + 1 < tw; tx += 2) TransformTilePair(r + 4 * tx * l, rs, vc + tx * l, position, pairs);
+        if (tx < tw) TransformTile(r + 4 * tx * l, rs, vc + tx * l, position, tmp);
     }
 
-    /// <summary>A row of <paramref name="tw"/> tiles' output transforms into stage, in pairs when <paramref name="wide"/>.</summary>
+    /// <summary>A row of <paramref name="tw"/> tiles' output transforms into stage in pairs from <see cref="FirstPair"/>, the rest alone.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTileRow(T* mt, long position, T* stage, long rowLength, int tw, bool wide, Vector256<T> bias, Vector512<T> bias2,
+    private static void OutputTilePairs(T* mt, long position, T* stage, long rowLength, int tw, Vector256<T> bias, Vector512<T> bias2,
         Vector256<T>* tmp, Vector512<T>* pairs)
     {
-        int l = L, tx = 0;
-        if (wide)
-            for (; tx + 1 < tw; tx += 2) OutputTilePair(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias2, pairs);
-        for (; tx < tw; tx++) OutputTile(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias, tmp);
+        int l = L, tx = FirstPair(mt, tw);
+        if (tx == 1) OutputTile(mt, position, stage, rowLength, bias, tmp);
+        for (; tx + 1 < tw; tx += 2) OutputTilePair(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias2, pairs);
+        if (tx < tw) OutputTile(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias, tmp);
     }
 
-    /// <summary>A row of <paramref name="tw"/> dout tiles' transforms, in pairs when <paramref name="wide"/>.</summary>
+    /// <summary>A row of <paramref name="tw"/> dout tiles' transforms in pairs from <see cref="FirstPair"/>, the rest alone.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void DoutTileRow(T* rows, long rs, T* yt, int tw, long position, bool wide, Vector256<T>* tmp, Vector512<T>* pairs)
+    private static void DoutTilePairs(T* rows, long rs, T* yt, int tw, long position, Vector256<T>* tmp, Vector512<T>* pairs)
     {
-        int l = L, tx = 0;
-        if (wide)
-            for (; tx + 1 < tw; tx += 2) DoutTilePair(rows + 4 * tx * l, rs, yt + tx * l, position, pairs);
-        for (; tx < tw; tx++) DoutTile(rows + 4 * tx * l, rs, yt + tx * l, position, tmp);
+        int l = L, tx = FirstPair(yt, tw);
+        if (tx == 1) DoutTile(rows, rs, yt, position, tmp);
+        for (; tx + 1 < tw; tx += 2) DoutTilePair(rows + 4 * tx * l, rs, yt + tx * l, position, pairs);
+        if (tx < tw) DoutTile(rows + 4 * tx * l, rs, yt + tx * l, position, tmp);
     }
+
+    /// <summary>
+    /// The first tile of a pair in a row of tiles whose entries start at p: 1 when tile 0's entries start in the middle of
+    /// a cache line (a row of an odd number of tiles after another one), so that every pair's 512-bit loads and stores
+    /// fill whole lines instead of straddling two; else 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstPair(T* p, int tw) => ((nint)p & 63) != 0 && tw > 1 ? 1 : 0;
 
     /// <summary>
     /// V = Bᵀ d B of one 6×6 tile (rows rs apart, columns L apart, each entry a vector of L images): B across each row
@@ -440,7 +454,9 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
             {
                 int n0 = u / th * l, ty = u % th, valid = Math.Min(l, g.N - n0);
                 T* mt = mf + (long)(u - u0) * tw * l;
-                OutputTileRow(mt, _mPosition, stage, rowLength, tw, wide, bias, bias2, tmp, pairs);
+                if (wide) OutputTilePairs(mt, _mPosition, stage, rowLength, tw, bias, bias2, tmp, pairs);
+                else
+                    for (int tx = 0; tx < tw; tx++) OutputTile(mt + tx * l, _mPosition, stage + 4 * tx * l, rowLength, bias, tmp);
                 int rowsOut = Math.Min(4, oh - 4 * ty);
                 if (_rectify) ReluKernel<T>.Forward(new ReadOnlySpan<T>(stage, (int)(rowsOut * rowLength)), new Span<T>(stage, (int)(rowsOut * rowLength)));
                 for (int i = 0; i < rowsOut; i++)
@@ -717,7 +733,9 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                     for (int q = 0; q < wd && valid < l; q++)
                         for (int k = valid; k < l; k++) row[q * l + k] = T.Zero;
                 }
-                DoutTileRow(rows, rs, yt, tw, position, wide, tmp, pairs);
+                if (wide) DoutTilePairs(rows, rs, yt, tw, position, tmp, pairs);
+                else
+                    for (int t = 0; t < tw; t++) DoutTile(rows + 4 * t * l, rs, yt + t * l, position, tmp);
             }
     }
 
