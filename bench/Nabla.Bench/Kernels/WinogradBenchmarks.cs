@@ -124,47 +124,6 @@ public class WinogradBenchmarks
     }
 
     /// <summary>
-    /// <c>winograd [ROUNDS] [--wall] --pairs</c>: F(4×4, 3×3)'s forward and F(3×3, 4×4)'s dW with their tile transforms one
-    /// tile per 256-bit vector and two tiles per 512-bit vector (<see cref="WinogradKernel{T}.WideTransforms"/>), the
-    /// products as the dispatch runs them; alternating in one process; medians in ms and the median of the per-round
-    /// ratios pairs / single (the same bits either way).
-    /// </summary>
-    private static int ProbePairs(IEnumerable<ConvShape> shapes, int rounds, bool wall)
-    {
-        bool wide = KernelOptions.Default.Allow512 && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
-        Console.WriteLine($"F(4x4, 3x3) tile transforms, single tiles against pairs, float32, batch 100, {(wall ? "wall-clock" : "process CPU")} ms, " +
-                          $"{rounds} alternating rounds, {Environment.ProcessorCount} core(s), products {(wide ? "512" : "256")}-bit" +
-                          (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "" : " (no 512-bit hardware: the pairs are emulated, and slow)"));
-        foreach (var shape in shapes)
-        {
-            var rng = new Random(1);
-            var g = new ConvGeometry(shape.N, shape.C, shape.H, shape.W, 3, 3, 1, shape.Pad);
-            if (!Winograd4<float>.Supports(g, shape.FN)) continue;
-            var x = Tensor<float>.RandomUniform(rng, 0f, 1f, shape.N, shape.C, shape.H, shape.W);
-            var w = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, shape.FN, shape.C, 3, 3);
-            var b = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, shape.FN);
-            var dout = Tensor<float>.RandomUniform(rng, -0.1f, 0.1f, shape.N, shape.FN, g.OH, g.OW);
-            var y = new float[shape.N * shape.FN * g.OH * g.OW];
-            var dw = new float[shape.FN * shape.C * 9];
-            var db = new float[shape.FN];
-            var single = new Winograd4<float> { Wide = wide, WideTransforms = false };
-            var pairs = new Winograd4<float> { Wide = wide, WideTransforms = true };
-            Action[] runs =
-            [
-                () => single.Forward(x.Span, w.Span, b.Span, y, g, shape.FN),
-                () => pairs.Forward(x.Span, w.Span, b.Span, y, g, shape.FN),
-                () => single.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
-                () => pairs.FilterGradient(x.Span, dout.Span, dw, db, g, shape.FN),
-            ];
-            var samples = Alternate(runs, rounds, wall);
-            double Ratio(int a, int c) => Timing.Median(samples[c].Zip(samples[a], (p, q) => p / q).ToList());
-            Console.WriteLine($"{shape.Name,-26} forward {Timing.Median(samples[0]),7:F2} -> {Timing.Median(samples[1]),7:F2} ({Ratio(0, 1):F3})" +
-                              $"   dW {Timing.Median(samples[2]),7:F2} -> {Timing.Median(samples[3]),7:F2} ({Ratio(2, 3):F3})");
-        }
-        return 0;
-    }
-
-    /// <summary>
     /// Each run twice to warm up, then all of them in turn, <paramref name="rounds"/> times: per run, each call's ms of wall
     /// clock (<paramref name="wall"/>) or of the process's CPU time. Each round starts one run later than the one before
     /// (a, b, c; b, c, a; …), so that no run always finds the caches as the same other run left them.
@@ -209,7 +168,6 @@ public class WinogradBenchmarks
         string? name = only >= 0 && only + 1 < args.Length ? args[only + 1] : null;
         var shapes = Shapes.Where(s => name is null || s.Name.StartsWith(name, StringComparison.Ordinal)).ToArray();
         if (shapes.Length == 0) { Console.Error.WriteLine($"winograd: no shape starts with '{name}' (--only)"); return 2; }
-        if (args.Contains("--pairs")) return ProbePairs(shapes, rounds, wall);
         if (args.Contains("--dw")) return ProbeFilterGradient(shapes, rounds, wall);
         Console.WriteLine($"3x3 stride-1 forward, float32, batch 100, median {(wall ? "wall-clock" : "process CPU")} ms of {rounds} alternating rounds, {Environment.ProcessorCount} core(s)");
         foreach (var shape in shapes)

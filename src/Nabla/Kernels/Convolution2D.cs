@@ -192,11 +192,11 @@ internal sealed class Convolution2D<T> where T : unmanaged, IFloatingPointIeee75
         Im2Col.Backward<T>(dcol, dx, g);
     }
 
-    /// <summary>The Winograd kernel held in <paramref name="kernel"/> (made on first use), its products' and tile transforms' width set from this call's options.</summary>
+    /// <summary>The Winograd kernel held in <paramref name="kernel"/> (made on first use), its products' width set from this call's options.</summary>
     private TKernel WithWidth<TKernel>(ref TKernel? kernel) where TKernel : WinogradKernel<T>, new()
     {
         kernel ??= new TKernel();
-        kernel.Wide = kernel.WideTransforms = _wide;
+        kernel.Wide = _wide;
         return kernel;
     }
 

@@ -185,8 +185,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         long rs = (long)_wp * l, plane = (long)g.H * g.W;
         nint* src = stackalloc nint[l];
         var tmp = stackalloc Vector256<T>[Positions];
-        var pairs = stackalloc Vector512<T>[Positions];
-        bool wide = WideTransforms;
         for (int u = u0; u < u1;)
         {
             int n0 = u / th * l, ty0 = u % th, ty1 = Math.Min(th, ty0 + (u1 - u)), valid = Math.Min(l, g.N - n0);
@@ -202,9 +200,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                 for (int c = 0; c < g.C; c++)
                 {
                     T* r = rows + ((long)c * rowCount + 4 * (ty - ty0)) * rs, vc = vt + (long)c * _ntp;
-                    if (wide) InputTilePairs(r, rs, vc, tw, _vPosition, tmp, pairs);
-                    else
-                        for (int tx = 0; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, _vPosition, tmp);
+                    for (int tx = 0; tx < tw; tx++) TransformTile(r + 4 * tx * l, rs, vc + tx * l, _vPosition, tmp);
                 }
             }
             u += ty1 - ty0;
@@ -243,52 +239,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                 for (int x = 0; x < w; x++) dst[(pad + x) * l + k] = s[x];
             }
     }
-
-    // A row of tiles in pairs is a method of its own, not inlined: inside its caller the pairs' code used up the JIT's
-    // inlining budget, and the caller's small helpers (TransposeOut, Math.Min) became calls. The 256-bit path stays
-    // inlined in the callers as it was.
-
-    /// <summary>
-    /// A row of <paramref name="tw"/> tiles' input transforms in pairs (<see cref="TransformTilePair"/>), starting where a
-    /// pair's entries fill a cache line (<see cref="FirstPair"/>); the tiles left over alone.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void InputTilePairs(T* r, long rs, T* vc, int tw, long position, Vector256<T>* tmp, Vector512<T>* pairs)
-    {
-        int l = L, tx = FirstPair(vc, tw);
-        if (tx == 1) TransformTile(r, rs, vc, position, tmp);
-        for (; tx + 1 < tw; tx += 2) TransformTilePair(r + 4 * tx * l, rs, vc + tx * l, position, pairs);
-        if (tx < tw) TransformTile(r + 4 * tx * l, rs, vc + tx * l, position, tmp);
-    }
-
-    /// <summary>A row of <paramref name="tw"/> tiles' output transforms into stage in pairs from <see cref="FirstPair"/>, the rest alone.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTilePairs(T* mt, long position, T* stage, long rowLength, int tw, Vector256<T> bias, Vector512<T> bias2,
-        Vector256<T>* tmp, Vector512<T>* pairs)
-    {
-        int l = L, tx = FirstPair(mt, tw);
-        if (tx == 1) OutputTile(mt, position, stage, rowLength, bias, tmp);
-        for (; tx + 1 < tw; tx += 2) OutputTilePair(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias2, pairs);
-        if (tx < tw) OutputTile(mt + tx * l, position, stage + 4 * tx * l, rowLength, bias, tmp);
-    }
-
-    /// <summary>A row of <paramref name="tw"/> dout tiles' transforms in pairs from <see cref="FirstPair"/>, the rest alone.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void DoutTilePairs(T* rows, long rs, T* yt, int tw, long position, Vector256<T>* tmp, Vector512<T>* pairs)
-    {
-        int l = L, tx = FirstPair(yt, tw);
-        if (tx == 1) DoutTile(rows, rs, yt, position, tmp);
-        for (; tx + 1 < tw; tx += 2) DoutTilePair(rows + 4 * tx * l, rs, yt + tx * l, position, pairs);
-        if (tx < tw) DoutTile(rows + 4 * tx * l, rs, yt + tx * l, position, tmp);
-    }
-
-    /// <summary>
-    /// The first tile of a pair in a row of tiles whose entries start at p: 1 when tile 0's entries start in the middle of
-    /// a cache line (a row of an odd number of tiles after another one), so that every pair's 512-bit loads and stores
-    /// fill whole lines instead of straddling two; else 0.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int FirstPair(T* p, int tw) => ((nint)p & 63) != 0 && tw > 1 ? 1 : 0;
 
     /// <summary>
     /// V = Bᵀ d B of one 6×6 tile (rows rs apart, columns L apart, each entry a vector of L images): B across each row
@@ -365,73 +315,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     }
 
     /// <summary>
-    /// <see cref="TransformTile"/> of tiles tx and tx + 1 at once, in 512-bit vectors: the lower half of each vector holds
-    /// tile tx's entry, the upper half tile tx + 1's (whose columns start 4 vectors further along each row). V holds the two
-    /// tiles' entries side by side, so each of the 36 entries is one store. Lane for lane the same operations, so the
-    /// same bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformTilePair(T* d, long rs, T* v, long position, Vector512<T>* tmp)
-    {
-        RowInputPair(d, tmp); RowInputPair(d + rs, tmp + 6); RowInputPair(d + 2 * rs, tmp + 12);
-        RowInputPair(d + 3 * rs, tmp + 18); RowInputPair(d + 4 * rs, tmp + 24); RowInputPair(d + 5 * rs, tmp + 30);
-        long p6 = 6 * position, p12 = 12 * position;
-        T* v3 = v + 18 * position;
-        InputColumnPair(tmp, v, v3, p6, p12);
-        InputColumnPair(tmp + 1, v + position, v3 + position, p6, p12);
-        InputColumnPair(tmp + 2, v + 2 * position, v3 + 2 * position, p6, p12);
-        InputColumnPair(tmp + 3, v + 3 * position, v3 + 3 * position, p6, p12);
-        InputColumnPair(tmp + 4, v + 4 * position, v3 + 4 * position, p6, p12);
-        InputColumnPair(tmp + 5, v + 5 * position, v3 + 5 * position, p6, p12);
-    }
-
-    /// <summary>Column j of a tile at p (a vector of L images) beside column j of the tile 4 columns on: one 512-bit vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> LoadPair(T* p)
-    {
-        // One load and one insert from memory (Vector512.Create of two loads went through the stack).
-        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
-            return Avx512F.InsertVector256(Vector256.Load((float*)p).ToVector512Unsafe(), Vector256.Load((float*)p + 4 * L), 1).As<float, T>();
-        if (typeof(T) == typeof(double) && Avx512F.IsSupported)
-            return Avx512F.InsertVector256(Vector256.Load((double*)p).ToVector512Unsafe(), Vector256.Load((double*)p + 4 * L), 1).As<double, T>();
-        return Vector512.Create(Vector256.Load(p), Vector256.Load(p + 4 * L));
-    }
-
-    /// <summary><see cref="RowInput"/> of two tiles side by side.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowInputPair(T* p, Vector512<T>* t)
-    {
-        int l = L;
-        InputSix(LoadPair(p), LoadPair(p + l), LoadPair(p + 2 * l), LoadPair(p + 3 * l), LoadPair(p + 4 * l), LoadPair(p + 5 * l),
-            out t[0], out t[1], out t[2], out t[3], out t[4], out t[5]);
-    }
-
-    /// <summary><see cref="InputColumn"/> of two tiles side by side.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputColumnPair(Vector512<T>* t, T* v, T* v3, long p6, long p12)
-    {
-        InputSix(t[0], t[6], t[12], t[18], t[24], t[30], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-        t0.Store(v); t1.Store(v + p6); t2.Store(v + p12); t3.Store(v3); t4.Store(v3 + p6); t5.Store(v3 + p12);
-    }
-
-    /// <summary><see cref="InputSix(Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T})"/> on 512-bit vectors: the same operations in the same order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputSix(Vector512<T> d0, Vector512<T> d1, Vector512<T> d2, Vector512<T> d3, Vector512<T> d4, Vector512<T> d5,
-        out Vector512<T> t0, out Vector512<T> t1, out Vector512<T> t2, out Vector512<T> t3, out Vector512<T> t4, out Vector512<T> t5)
-    {
-        var four = Vector512.Create(T.CreateTruncating(4));
-        var five = Vector512.Create(T.CreateTruncating(5));
-        var two = Vector512.Create(T.CreateTruncating(2));
-        t0 = Simd.Fma(four, d0, d4) - five * d2;
-        t1 = (d3 + d4) - four * (d1 + d2);
-        t2 = Simd.Fma(four, d1 - d2, d4 - d3);
-        var a = d4 - d2; var b = d3 - d1;
-        t3 = Simd.Fma(two, b, a);
-        t4 = a - two * b;
-        t5 = Simd.Fma(four, d1, d5) - five * d3;
-    }
-
-    /// <summary>
     /// Y = Aᵀ M A plus the bias for every filter and the units [u0, u1): per filter and unit, its 4 output rows
     /// image-minor in stage (row length 4·tw columns of L), then transposed into the L images' rows of the output.
     /// </summary>
@@ -443,20 +326,15 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         long plane = (long)oh * ow, rowLength = 4L * tw * l;
         nint* dst = stackalloc nint[l];
         var tmp = stackalloc Vector256<T>[24];
-        var pairs = stackalloc Vector512<T>[24];
-        bool wide = WideTransforms;
         for (int f = 0; f < fn; f++)
         {
             var bias = Vector256.Create(_b[f]);
-            var bias2 = Vector512.Create(_b[f]);
             T* mf = m + (long)f * _ntp;
             for (int u = u0; u < u1; u++)
             {
                 int n0 = u / th * l, ty = u % th, valid = Math.Min(l, g.N - n0);
                 T* mt = mf + (long)(u - u0) * tw * l;
-                if (wide) OutputTilePairs(mt, _mPosition, stage, rowLength, tw, bias, bias2, tmp, pairs);
-                else
-                    for (int tx = 0; tx < tw; tx++) OutputTile(mt + tx * l, _mPosition, stage + 4 * tx * l, rowLength, bias, tmp);
+                for (int tx = 0; tx < tw; tx++) OutputTile(mt + tx * l, _mPosition, stage + 4 * tx * l, rowLength, bias, tmp);
                 int rowsOut = Math.Min(4, oh - 4 * ty);
                 if (_rectify) ReluKernel<T>.Forward(new ReadOnlySpan<T>(stage, (int)(rowsOut * rowLength)), new Span<T>(stage, (int)(rowsOut * rowLength)));
                 for (int i = 0; i < rowsOut; i++)
@@ -527,58 +405,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         y1 = Simd.Fma(Vector256.Create(T.CreateTruncating(2)), d, b);
         y2 = Simd.Fma(Vector256.Create(T.CreateTruncating(4)), c, a);
         y3 = Simd.Fma(Vector256.Create(T.CreateTruncating(8)), d, b) + m5;
-    }
-
-    /// <summary>
-    /// <see cref="OutputTile"/> of tiles tx and tx + 1 at once, in 512-bit vectors (tile tx in the lower halves): M holds the
-    /// two tiles' entries side by side, so each entry is one load; each output vector's halves go to the two tiles' columns.
-    /// Lane for lane the same operations, so the same bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputTilePair(T* p, long position, T* stage, long rowLength, Vector512<T> bias, Vector512<T>* tmp)
-    {
-        long p6 = 6 * position, p12 = 12 * position;
-        T* p3 = p + 18 * position;
-        ColumnOutputPair(p, p3, p6, p12, tmp);
-        ColumnOutputPair(p + position, p3 + position, p6, p12, tmp + 1);
-        ColumnOutputPair(p + 2 * position, p3 + 2 * position, p6, p12, tmp + 2);
-        ColumnOutputPair(p + 3 * position, p3 + 3 * position, p6, p12, tmp + 3);
-        ColumnOutputPair(p + 4 * position, p3 + 4 * position, p6, p12, tmp + 4);
-        ColumnOutputPair(p + 5 * position, p3 + 5 * position, p6, p12, tmp + 5);
-        RowOutputPair(tmp, stage, bias); RowOutputPair(tmp + 6, stage + rowLength, bias);
-        RowOutputPair(tmp + 12, stage + 2 * rowLength, bias); RowOutputPair(tmp + 18, stage + 3 * rowLength, bias);
-    }
-
-    /// <summary><see cref="ColumnOutput"/> of two tiles side by side.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ColumnOutputPair(T* p, T* p3, long p6, long p12, Vector512<T>* t)
-    {
-        OutputSix(Vector512.Load(p), Vector512.Load(p + p6), Vector512.Load(p + p12),
-            Vector512.Load(p3), Vector512.Load(p3 + p6), Vector512.Load(p3 + p12), out t[0], out t[6], out t[12], out t[18]);
-    }
-
-    /// <summary><see cref="RowOutput"/> of two tiles side by side: the lower halves to o, the upper ones 4 vectors on.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowOutputPair(Vector512<T>* t, T* o, Vector512<T> bias)
-    {
-        int l = L;
-        OutputSix(t[0], t[1], t[2], t[3], t[4], t[5], out var y0, out var y1, out var y2, out var y3);
-        y0 += bias; y1 += bias; y2 += bias; y3 += bias;
-        y0.GetLower().Store(o); y1.GetLower().Store(o + l); y2.GetLower().Store(o + 2 * l); y3.GetLower().Store(o + 3 * l);
-        T* o4 = o + 4 * l;
-        y0.GetUpper().Store(o4); y1.GetUpper().Store(o4 + l); y2.GetUpper().Store(o4 + 2 * l); y3.GetUpper().Store(o4 + 3 * l);
-    }
-
-    /// <summary><see cref="OutputSix(Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T})"/> on 512-bit vectors: the same operations in the same order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputSix(Vector512<T> m0, Vector512<T> m1, Vector512<T> m2, Vector512<T> m3, Vector512<T> m4, Vector512<T> m5,
-        out Vector512<T> y0, out Vector512<T> y1, out Vector512<T> y2, out Vector512<T> y3)
-    {
-        var a = m1 + m2; var b = m1 - m2; var c = m3 + m4; var d = m3 - m4;
-        y0 = m0 + a + c;
-        y1 = Simd.Fma(Vector512.Create(T.CreateTruncating(2)), d, b);
-        y2 = Simd.Fma(Vector512.Create(T.CreateTruncating(4)), c, a);
-        y3 = Simd.Fma(Vector512.Create(T.CreateTruncating(8)), d, b) + m5;
     }
 
     /// <summary>Gᵀ (m0 … m5): m0/4 − (m1 + m2)/6 + (m3 + m4)/24, (m2 − m1)/6 + (m3 − m4)/12, (m3 + m4 − m1 − m2)/6 + m5.</summary>
@@ -712,8 +538,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         long position = _yPosition, rs = (long)wd * l, plane = (long)oh * ow;
         nint* src = stackalloc nint[l];
         var tmp = stackalloc Vector256<T>[24];
-        var pairs = stackalloc Vector512<T>[24];
-        bool wide = WideTransforms;
         for (int f = 0; f < fp; f++)
             for (int u = u0; u < u1; u++)
             {
@@ -733,9 +557,7 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
                     for (int q = 0; q < wd && valid < l; q++)
                         for (int k = valid; k < l; k++) row[q * l + k] = T.Zero;
                 }
-                if (wide) DoutTilePairs(rows, rs, yt, tw, position, tmp, pairs);
-                else
-                    for (int t = 0; t < tw; t++) DoutTile(rows + 4 * t * l, rs, yt + t * l, position, tmp);
+                for (int t = 0; t < tw; t++) DoutTile(rows + 4 * t * l, rs, yt + t * l, position, tmp);
             }
     }
 
@@ -775,53 +597,6 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     {
         var four = Vector256.Create(T.CreateTruncating(4));
         var two = Vector256.Create(T.CreateTruncating(2));
-        var a = d0 + d2; var b = d1 + d3;
-        var e = Simd.Fma(four, d2, d0); var h = Simd.Fma(four, d3, d1);
-        t0 = d0; t1 = a + b; t2 = a - b;
-        t3 = Simd.Fma(two, h, e); t4 = e - two * h; t5 = d3;
-    }
-
-    /// <summary>
-    /// <see cref="DoutTile"/> of tiles tx and tx + 1 at once, in 512-bit vectors (tile tx in the lower halves), each of the
-    /// 36 entries one store; the same bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DoutTilePair(T* d, long rs, T* y, long position, Vector512<T>* tmp)
-    {
-        RowDoutPair(d, tmp); RowDoutPair(d + rs, tmp + 6); RowDoutPair(d + 2 * rs, tmp + 12); RowDoutPair(d + 3 * rs, tmp + 18);
-        long p6 = 6 * position, p12 = 12 * position;
-        T* y3 = y + 18 * position;
-        DoutColumnPair(tmp, y, y3, p6, p12);
-        DoutColumnPair(tmp + 1, y + position, y3 + position, p6, p12);
-        DoutColumnPair(tmp + 2, y + 2 * position, y3 + 2 * position, p6, p12);
-        DoutColumnPair(tmp + 3, y + 3 * position, y3 + 3 * position, p6, p12);
-        DoutColumnPair(tmp + 4, y + 4 * position, y3 + 4 * position, p6, p12);
-        DoutColumnPair(tmp + 5, y + 5 * position, y3 + 5 * position, p6, p12);
-    }
-
-    /// <summary><see cref="RowDout"/> of two tiles side by side.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowDoutPair(T* p, Vector512<T>* t)
-    {
-        int l = L;
-        DoutSix(LoadPair(p), LoadPair(p + l), LoadPair(p + 2 * l), LoadPair(p + 3 * l), out t[0], out t[1], out t[2], out t[3], out t[4], out t[5]);
-    }
-
-    /// <summary><see cref="DoutColumn"/> of two tiles side by side.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DoutColumnPair(Vector512<T>* t, T* y, T* y3, long p6, long p12)
-    {
-        DoutSix(t[0], t[6], t[12], t[18], out var t0, out var t1, out var t2, out var t3, out var t4, out var t5);
-        t0.Store(y); t1.Store(y + p6); t2.Store(y + p12); t3.Store(y3); t4.Store(y3 + p6); t5.Store(y3 + p12);
-    }
-
-    /// <summary><see cref="DoutSix(Vector256{T}, Vector256{T}, Vector256{T}, Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T}, out Vector256{T})"/> on 512-bit vectors: the same operations in the same order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DoutSix(Vector512<T> d0, Vector512<T> d1, Vector512<T> d2, Vector512<T> d3,
-        out Vector512<T> t0, out Vector512<T> t1, out Vector512<T> t2, out Vector512<T> t3, out Vector512<T> t4, out Vector512<T> t5)
-    {
-        var four = Vector512.Create(T.CreateTruncating(4));
-        var two = Vector512.Create(T.CreateTruncating(2));
         var a = d0 + d2; var b = d1 + d3;
         var e = Simd.Fma(four, d2, d0); var h = Simd.Fma(four, d3, d1);
         t0 = d0; t1 = a + b; t2 = a - b;

@@ -65,13 +65,6 @@ internal abstract unsafe class WinogradKernel<T> : IParallelJob where T : unmana
     /// </summary>
     internal bool Wide { get; set; }
 
-    /// <summary>
-    /// Whether <see cref="Winograd4{T}"/>'s tile transforms take two neighbouring tiles per 512-bit vector (set with
-    /// <see cref="Wide"/> by <see cref="Convolution2D{T}"/>; apart for the tests). Lane for lane the same operations as
-    /// one tile per 256-bit vector, so the same bits.
-    /// </summary>
-    internal bool WideTransforms { get; set; }
-
     /// <summary>Sizes the forward's blocks and buffers for this geometry (sets the plan's fields, grows the buffers).</summary>
     protected abstract void Plan(ConvGeometry g, int fn);
 

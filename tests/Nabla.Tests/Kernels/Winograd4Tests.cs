@@ -348,58 +348,6 @@ public class Winograd4Tests
         WinogradTests.Close(dx, dxExpected, 1e-3f);
     }
 
-    /// <summary>
-    /// The tile transforms two tiles per 512-bit vector (<see cref="WinogradKernel{T}.WideTransforms"/>) against one tile per
-    /// 256-bit vector, bit for bit: the forward (rectified too) and dW, with either product; tile rows of 1 to 7 tiles (odd
-    /// counts end on a single tile), a partial last group of images, odd channel and filter counts, NaN and infinity. Where
-    /// the hardware has no 512-bit vectors the 512-bit steps are emulated, so this runs on every machine.
-    /// </summary>
-    [Theory]
-    [InlineData(11, 3, 3, 3, 5, 1)]      // 1 tile a row: never a pair
-    [InlineData(9, 5, 8, 7, 3, 1)]       // 2 tiles: one pair
-    [InlineData(13, 7, 10, 11, 9, 0)]    // 3 tiles (9 outputs): a pair and a single tile
-    [InlineData(19, 16, 28, 28, 16, 1)]  // conv2's 7 tiles a row
-    [InlineData(10, 17, 14, 14, 33, 2)]  // 4 tiles, 16×16 out
-    [InlineData(8, 32, 8, 8, 64, 1)]     // conv5
-    public void PairedTileTransformsGiveTheSameBits(int n, int c, int h, int w, int fn, int pad)
-    {
-        PairedTransforms<float>(n, c, h, w, fn, pad);
-        PairedTransforms<double>(n, c, h, w, fn, pad);
-    }
-
-    private static void PairedTransforms<T>(int n, int c, int h, int w, int fn, int pad) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var g = new ConvGeometry(n, c, h, w, 3, 3, 1, pad);
-        if (!Winograd4<T>.Supports(g, fn)) return;
-        var rng = new Random(n * 7 + c * 3 + w + fn);
-        var x = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);
-        x.Span[5] = T.NaN;
-        x.Span[x.Length - 2] = T.PositiveInfinity;
-        var wt = Tensor<T>.RandomNormal(rng, T.One, fn, c, 3, 3);
-        var b = Tensor<T>.RandomNormal(rng, T.One, fn);
-        var dout = Tensor<T>.RandomNormal(rng, T.One, n, fn, g.OH, g.OW);
-        var clean = Tensor<T>.RandomNormal(rng, T.One, n, c, h, w);   // dW of finite inputs: every bit compared
-        foreach (bool wideProducts in new[] { false, true })
-        {
-            var runs = new List<T[]>();
-            foreach (bool pairs in new[] { false, true })
-            {
-                var kernel = new Winograd4<T> { Wide = wideProducts, WideTransforms = pairs };
-                var y = new T[n * fn * g.OH * g.OW];
-                var rectified = new T[y.Length];
-                var dw = new T[fn * c * 9];
-                var db = new T[fn];
-                kernel.Forward(x.Span, wt.Span, b.Span, y, g, fn);
-                kernel.Forward(x.Span, wt.Span, b.Span, rectified, g, fn, rectify: true);
-                kernel.FilterGradient(clean.Span, dout.Span, dw, db, g, fn);
-                runs.Add([.. y, .. rectified, .. dw, .. db]);
-            }
-            Assert.Contains(runs[0], v => T.IsNaN(v));
-            Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes(runs[0].AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(runs[1].AsSpan())),
-                $"{typeof(T).Name}, wide products {wideProducts}: the paired transforms changed some bits");
-        }
-    }
-
     /// <summary>Once warm, a forward and a dW allocate nothing (the buffers, the transformed filters and the job are kept).</summary>
     [Fact]
     public void AllocatesNothingOnceWarm()
