@@ -124,23 +124,31 @@ public class WinogradBenchmarks
     }
 
     /// <summary>
-    /// Each run twice to warm up, then all of them in turn, <paramref name="rounds"/> times: per run, each call's ms of wall
-    /// clock (<paramref name="wall"/>) or of the process's CPU time. Each round starts one run later than the one before
-    /// (a, b, c; b, c, a; …), so that no run always finds the caches as the same other run left them.
+    /// Each run twice to warm up, then all of them once per round in a fresh random order (seeded, so a command repeats
+    /// its order), <paramref name="rounds"/> times: per run, each call's ms of wall clock (<paramref name="wall"/>) or of
+    /// the process's CPU time. A rotation (a, b, c; b, c, a; …) would leave each run always after the same other run, in
+    /// the caches that run left: three instances of one kernel measured that way differed from each other by up to 16 %
+    /// (docs/benchmarks.md, 2026-12-02).
     /// </summary>
     private static double[][] Alternate(Action[] runs, int rounds, bool wall)
     {
         double Now() => wall ? System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency : ProcessCpuSeconds();
         var samples = new double[runs.Length][];
         for (int k = 0; k < runs.Length; k++) { samples[k] = new double[rounds]; for (int i = 0; i < 2; i++) runs[k](); }
+        var order = new Random(19);
+        var perm = new int[runs.Length];
         for (int r = 0; r < rounds; r++)
+        {
+            for (int j = 0; j < perm.Length; j++) perm[j] = j;
+            order.Shuffle(perm);
             for (int j = 0; j < runs.Length; j++)
             {
-                int k = (r + j) % runs.Length;
+                int k = perm[j];
                 double c0 = Now();
                 runs[k]();
                 samples[k][r] = (Now() - c0) * 1e3;
             }
+        }
         return samples;
     }
 
