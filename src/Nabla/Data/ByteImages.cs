@@ -12,11 +12,14 @@ namespace Nabla.Data;
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly byte[] _pixels;
+    // An array, or a mapped file's memory (a decoded copy in the data cache, MnistLoader).
+    private readonly ReadOnlyMemory<byte> _pixels;
     private readonly int[] _shape;
+    // Where the index of non-zero pixels is kept between runs (beside a cached copy), or null.
+    private readonly string? _indexPath;
     private readonly object _indexGate = new();
     private long _nonZeros = -1;
-    private bool _indexBuilt;
+    private bool _indexBuilt, _indexLoadTried;
     private NonZeroIndex? _index;
 
     /// <summary>
@@ -24,9 +27,17 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// (N, 1, 28, 28); rows read are divided by 255 when <paramref name="normalize"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The shape is empty, has a negative axis, or does not hold exactly the bytes given.</exception>
-    public ByteImages(byte[] pixels, int[] shape, bool normalize = true)
+    public ByteImages(byte[] pixels, int[] shape, bool normalize = true) : this(pixels ?? throw new ArgumentNullException(nameof(pixels)), shape, normalize, null)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
+    }
+
+    /// <summary>
+    /// Images whose bytes may be a mapped file's (<see cref="MappedFile"/>); with <paramref name="indexPath"/>, the index of
+    /// non-zero pixels is loaded from there when a valid one is there (<see cref="NonZeroIndex.TryLoad"/>), and saved there
+    /// when it is built.
+    /// </summary>
+    internal ByteImages(ReadOnlyMemory<byte> pixels, int[] shape, bool normalize, string? indexPath)
+    {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Length == 0 || shape.Any(d => d < 0))
             throw new ArgumentException($"ByteImages needs a shape (N, …) with no negative axis, got {Tensor<T>.ShapeString(shape)}.", nameof(shape));
@@ -34,6 +45,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (size != pixels.Length)
             throw new ArgumentException($"ByteImages: shape {Tensor<T>.ShapeString(shape)} holds {size} pixels, but {pixels.Length} bytes were given.", nameof(pixels));
         _pixels = pixels;
+        _indexPath = indexPath;
         _shape = (int[])shape.Clone();
         RowSize = shape.Skip(1).Aggregate(1, (a, d) => a * d);
         Normalize = normalize;
@@ -52,7 +64,8 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool Normalize { get; }
 
     /// <summary>The pixel bytes, image after image.</summary>
-    public ReadOnlySpan<byte> Pixels => _pixels;
+    /// <remarks>When the images were loaded from the data cache the bytes are a mapped file's, valid while these images are reachable.</remarks>
+    public ReadOnlySpan<byte> Pixels => _pixels.Span;
 
     /// <summary>The same bytes seen with another shape per image, e.g. (1, 28, 28) for a CNN instead of (784).</summary>
     /// <exception cref="ArgumentException">The image shape does not hold <see cref="RowSize"/> values.</exception>
@@ -62,7 +75,7 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
         long size = imageShape.Aggregate(1L, (a, d) => a * d);
         if (size != RowSize || imageShape.Any(d => d < 0))
             throw new ArgumentException($"ByteImages: an image of {RowSize} values cannot be seen as {Tensor<T>.ShapeString(imageShape)}.", nameof(imageShape));
-        return new ByteImages<T>(_pixels, [Count, .. imageShape], Normalize);
+        return new ByteImages<T>(_pixels, [Count, .. imageShape], Normalize, _indexPath);
     }
 
     /// <summary>The shape of <paramref name="rows"/> images: (rows, …).</summary>
@@ -92,8 +105,9 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
             index.Gather(rows, Normalize, destination.SparseRows);
             return;
         }
-        fixed (byte* src = _pixels) fixed (T* dst = destination.Span) fixed (int* r = rows)
+        fixed (byte* src = _pixels.Span) fixed (T* dst = destination.Span) fixed (int* r = rows)
             ByteRows<T>.Run(src, r, rows.Length, dst, RowSize, Normalize);
+        GC.KeepAlive(this); // the pixels may be a mapped file's, mapped while this object is reachable
     }
 
     /// <summary>Converts images <paramref name="start"/> … <paramref name="start"/> + N − 1 into <paramref name="destination"/> (N = its first axis).</summary>
@@ -106,8 +120,9 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
         CheckDestination(n, destination);
         if (start < 0 || start > Count - n)
             throw new ArgumentOutOfRangeException(nameof(start), $"Images {start}…{start + n - 1} are outside the {Count} images.");
-        fixed (byte* src = _pixels) fixed (T* dst = destination.Span)
+        fixed (byte* src = _pixels.Span) fixed (T* dst = destination.Span)
             ByteRows<T>.Run(src + (long)start * RowSize, null, n, dst, RowSize, Normalize);
+        GC.KeepAlive(this);
     }
 
     /// <summary>Images <paramref name="start"/> … <paramref name="start"/> + <paramref name="count"/> − 1 as a new tensor.</summary>
@@ -130,7 +145,9 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (_pixels.Length == 0) return 0;
             lock (_indexGate)
             {
-                if (_nonZeros < 0) _nonZeros = NonZeroIndex.CountNonZeros(_pixels);
+                LoadSavedIndex();
+                if (_nonZeros < 0) _nonZeros = NonZeroIndex.CountNonZeros(_pixels.Span);
+                GC.KeepAlive(this);
                 return (double)_nonZeros / _pixels.Length;
             }
         }
@@ -157,15 +174,32 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (maxDensity <= 0 || Count == 0 || RowSize == 0) return null;
         lock (_indexGate)
         {
-            if (_nonZeros < 0) _nonZeros = NonZeroIndex.CountNonZeros(_pixels);
+            LoadSavedIndex();
+            if (_nonZeros < 0) _nonZeros = NonZeroIndex.CountNonZeros(_pixels.Span);
             if ((double)_nonZeros / _pixels.Length > maxDensity) return null;
             if (!_indexBuilt)
             {
-                _index = NonZeroIndex.Build(_pixels, RowSize);
+                _index = NonZeroIndex.Build(_pixels.Span, RowSize);
                 _indexBuilt = true;
+                if (_index is not null && _indexPath is not null) _index.TrySave(_indexPath);
             }
+            GC.KeepAlive(this);
             return _index;
         }
+    }
+
+    /// <summary>
+    /// Loads the index saved beside a cached copy (once; under <see cref="_indexGate"/>), if there is a valid one: it also
+    /// counts the non-zeros, so neither <see cref="Density"/> nor <see cref="NonZeros"/> has to scan the pixels.
+    /// </summary>
+    private void LoadSavedIndex()
+    {
+        if (_indexBuilt || _indexLoadTried || _indexPath is null || !CanGatherSparseRows) return;
+        _indexLoadTried = true;
+        if (NonZeroIndex.TryLoad(_indexPath, _pixels.Span, RowSize) is not { } loaded) return;
+        _index = loaded;
+        _indexBuilt = true;
+        _nonZeros = loaded.Entries;
     }
 
     /// <summary>Throws unless every index in <paramref name="rows"/> names one of the images.</summary>

@@ -22,6 +22,15 @@ namespace Nabla.Data;
 /// </remarks>
 internal static partial class DecodedCache
 {
+    /// <summary>
+    /// Images read through the cache: their pixels (an array, or a mapped copy's bytes), their count and size, and where the
+    /// index of their non-zero pixels is kept (beside the copy; null when there is none).
+    /// </summary>
+    internal sealed record CachedImages(ReadOnlyMemory<byte> Pixels, int Count, int Rows, int Columns, string? IndexPath)
+    {
+        public static CachedImages Of(IdxImages images, string? indexPath) => new(images.Pixels, images.Count, images.Rows, images.Columns, indexPath);
+    }
+
     /// <summary>Gzipped sources smaller than this are decoded each time: inflating them costs less than a cache lookup is worth.</summary>
     public const long DefaultMinimumSourceBytes = 1 << 20;
 
@@ -51,12 +60,59 @@ internal static partial class DecodedCache
             catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
             {
                 TryDelete(copy);
+                TryDelete(IndexPath(copy));
             }
         }
         var images = Idx.ReadImages(path);
         if (Write(images, copy)) Trim(copy, maximumCacheBytes);
         return images;
     }
+
+    /// <summary>
+    /// The images of <paramref name="path"/> as <see cref="ReadImages"/> gives them, except that a copy already in the cache is
+    /// mapped (<see cref="MappedFile"/>) rather than read into a new array, and that the result says where the images'
+    /// index of non-zero pixels is kept beside the copy (<see cref="IndexPath"/>; null when there is no copy).
+    /// </summary>
+    /// <exception cref="DataFormatException">The source file is not a valid IDX image file.</exception>
+    public static CachedImages Open(string path, string? cacheDirectory, long minimumSourceBytes = DefaultMinimumSourceBytes,
+        long maximumCacheBytes = DefaultMaximumCacheBytes)
+    {
+        string? copy = cacheDirectory is null ? null : CopyPath(path, cacheDirectory, minimumSourceBytes);
+        if (copy is null) return CachedImages.Of(Idx.ReadImages(path), null);
+        if (File.Exists(copy) && MappedFile.TryOpen(copy) is { } mapped)
+        {
+            if (MappedImages(mapped) is { } images)
+            {
+                Touch(copy);
+                return images with { IndexPath = IndexPath(copy) };
+            }
+            TryDelete(copy);
+            TryDelete(IndexPath(copy));
+        }
+        var read = ReadImages(path, cacheDirectory, minimumSourceBytes, maximumCacheBytes);
+        return CachedImages.Of(read, File.Exists(copy) ? IndexPath(copy) : null);
+    }
+
+    /// <summary>A mapped copy's images when its header is an IDX image header that matches its length, else null.</summary>
+    private static CachedImages? MappedImages(MappedFile file)
+    {
+        const int HeaderBytes = 16;
+        if (file.Length < HeaderBytes) return null;
+        var header = file.Bytes(0, HeaderBytes);
+        int magic = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header);
+        int count = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        int rows = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        int columns = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[12..]);
+        if (magic != Idx.ImagesMagic || count < 0 || rows <= 0 || columns <= 0) return null;
+        long bytes = (long)count * rows * columns;
+        if (bytes > Array.MaxLength || file.Length != HeaderBytes + bytes) return null;
+        return new CachedImages(file.Memory<byte>(HeaderBytes, (int)bytes), count, rows, columns, null);
+    }
+
+    /// <summary>Where the index of non-zero pixels of a copy's images is kept: beside it, named after it.</summary>
+    internal static string IndexPath(string copy) => copy + IndexSuffix;
+
+    private const string IndexSuffix = ".nzi";
 
     /// <summary>Where the decompressed copy of <paramref name="path"/> lives, or null when the source is not worth caching.</summary>
     internal static string? CopyPath(string path, string cacheDirectory, long minimumSourceBytes)
@@ -112,7 +168,11 @@ internal static partial class DecodedCache
         try
         {
             foreach (var old in Directory.EnumerateFiles(dir, prefix + "*.idx"))
-                if (!string.Equals(Path.GetFileName(old), name, StringComparison.Ordinal)) TryDelete(old);
+                if (!string.Equals(Path.GetFileName(old), name, StringComparison.Ordinal))
+                {
+                    TryDelete(old);
+                    TryDelete(IndexPath(old));
+                }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return true;
@@ -134,16 +194,24 @@ internal static partial class DecodedCache
     {
         try
         {
-            // Only files named as copies are ours to delete: the folder may be shared with other files.
-            var copies = new DirectoryInfo(Path.GetDirectoryName(keep)!).GetFiles("*.idx").Where(f => IsCopyName(f.Name)).ToArray();
-            long total = copies.Sum(f => f.Length);
+            // Only files named as copies (and their indexes) are ours to delete: the folder may be shared with other files.
+            var folder = new DirectoryInfo(Path.GetDirectoryName(keep)!);
+            var copies = folder.GetFiles("*.idx").Where(f => IsCopyName(f.Name)).ToArray();
+            var indexes = folder.GetFiles("*.idx" + IndexSuffix).Where(f => IsCopyName(f.Name[..^IndexSuffix.Length])).ToDictionary(f => f.FullName[..^IndexSuffix.Length]);
+            // An index whose copy is gone is of no use.
+            foreach (var (copy, index) in indexes)
+                if (!File.Exists(copy)) TryDelete(index.FullName);
+            long Size(FileInfo copy) => copy.Length + (indexes.TryGetValue(copy.FullName, out var index) ? index.Length : 0);
+            long total = copies.Sum(Size);
             foreach (var old in copies.OrderBy(f => f.LastWriteTimeUtc))
             {
                 if (total <= maximumBytes) break;
                 if (string.Equals(old.FullName, keep, StringComparison.Ordinal)) continue;
-                long length = old.Length;
+                long length = Size(old);
                 TryDelete(old.FullName);
-                if (!File.Exists(old.FullName)) total -= length;
+                if (File.Exists(old.FullName)) continue;
+                TryDelete(IndexPath(old.FullName));
+                total -= length;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

@@ -130,7 +130,8 @@ public static class MnistLoader
         string imagesPath = location.Files[imagesName];
         string labelsPath = location.Files[labelsName];
         // The pixels stay bytes (ByteImages): a quarter of float32's memory, converted as rows are read.
-        var images = DecodedCache.ReadImages(imagesPath, options.DecodedCacheDirectory);
+        // A cached copy is mapped, not read, and keeps the index of its non-zero pixels beside it (DecodedCache.Open).
+        var images = DecodedCache.Open(imagesPath, options.DecodedCacheDirectory);
         int count = images.Count;
         if (images.Rows != ImageSize || images.Columns != ImageSize)
             throw new DataFormatException(imagesPath, 8,
@@ -140,7 +141,7 @@ public static class MnistLoader
             throw new DataFormatException(imagesPath, 4,
                 $"it holds {count} images but {labelsPath} holds {labels.Length} labels; the two files must have the same count.");
 
-        var xt = new ByteImages<T>(images.Pixels, ImageShape(count, options.Flatten), options.Normalize);
+        var xt = new ByteImages<T>(images.Pixels, ImageShape(count, options.Flatten), options.Normalize, images.IndexPath);
         var ints = new int[labels.Length];
         for (int i = 0; i < labels.Length; i++) ints[i] = labels[i];
         return (xt, LabelsToTensor<T>(labels, options.OneHot), ints);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Nabla.Data;
@@ -15,16 +16,21 @@ internal sealed class NonZeroIndex
     /// <summary>Columns per group whose start is recorded (block boundaries of the sparse product are multiples of it).</summary>
     public const int Group = 16;
 
-    private NonZeroIndex(int count, int rowSize, int[] start)
+    private NonZeroIndex(int count, int rowSize, ReadOnlyMemory<int> start, ReadOnlyMemory<ushort> cols, ReadOnlyMemory<byte> values,
+        ReadOnlyMemory<ushort> groupStarts)
     {
         Count = count;
         RowSize = rowSize;
-        Groups = (rowSize + Group - 1) / Group;
-        Start = start;
-        Cols = new ushort[start[count]];
-        Values = new byte[start[count]];
-        GroupStarts = new ushort[(long)count * (Groups + 1)];
+        Groups = GroupsOf(rowSize);
+        _start = start; _cols = cols; _values = values; _groupStarts = groupStarts;
     }
+
+    // Arrays for an index built here, a mapped file's memory for one loaded (TryLoad).
+    private readonly ReadOnlyMemory<int> _start;
+    private readonly ReadOnlyMemory<ushort> _cols, _groupStarts;
+    private readonly ReadOnlyMemory<byte> _values;
+
+    private static int GroupsOf(int rowSize) => (rowSize + Group - 1) / Group;
 
     /// <summary>Images indexed.</summary>
     public int Count { get; }
@@ -36,19 +42,22 @@ internal sealed class NonZeroIndex
     public int Groups { get; }
 
     /// <summary>Image i's entries are <c>Start[i]</c> … <c>Start[i + 1]</c> − 1.</summary>
-    public int[] Start { get; }
+    public ReadOnlySpan<int> Start => _start.Span;
 
     /// <summary>Column of each entry, ascending within an image.</summary>
-    public ushort[] Cols { get; }
+    public ReadOnlySpan<ushort> Cols => _cols.Span;
 
     /// <summary>Pixel byte of each entry (never 0).</summary>
-    public byte[] Values { get; }
+    public ReadOnlySpan<byte> Values => _values.Span;
 
     /// <summary>
     /// For image i and group g = 0 … <see cref="Groups"/>: how many of its entries lie in columns below g·<see cref="Group"/>,
     /// at <c>i·(Groups + 1) + g</c> (the last one is the image's entry count).
     /// </summary>
-    public ushort[] GroupStarts { get; }
+    public ReadOnlySpan<ushort> GroupStarts => _groupStarts.Span;
+
+    /// <summary>Entries in all (non-zero pixels of all images).</summary>
+    public long Entries => _start.Span[Count];
 
     /// <summary>How many bytes of <paramref name="pixels"/> are not zero (one vector compare per 32 bytes).</summary>
     public static long CountNonZeros(ReadOnlySpan<byte> pixels)
@@ -89,11 +98,148 @@ internal sealed class NonZeroIndex
                 if (total > Array.MaxLength - 64) return null;
                 start[i + 1] = (int)total;
             }
-            var index = new NonZeroIndex(count, rowSize, start);
-            job.Fill(index);
+            int entries = start[count];
+            var cols = new ushort[entries];
+            var values = new byte[entries];
+            var groupStarts = new ushort[(long)count * (GroupsOf(rowSize) + 1)];
+            job.Fill(cols, values, groupStarts);
             Kernels.WorkerPool.Run(job, split);
-            return index;
+            return new NonZeroIndex(count, rowSize, start, cols, values, groupStarts);
         }
+    }
+
+    /// <summary>
+    /// Writes the index to <paramref name="path"/> for <see cref="TryLoad"/>: to a temporary file in the same folder, then
+    /// renamed into place, so no reader ever sees a partial file under the real name. Best effort: false, leaving nothing
+    /// behind, when the folder cannot be written.
+    /// </summary>
+    public bool TrySave(string path)
+    {
+        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            var layout = FileLayout.Of(Count, RowSize, Entries);
+            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                Span<byte> header = stackalloc byte[FileLayout.HeaderBytes];
+                header.Clear();
+                "NZI1"u8.CopyTo(header);
+                BitConverter.TryWriteBytes(header[4..], FileLayout.ByteOrder);
+                BitConverter.TryWriteBytes(header[8..], Count);
+                BitConverter.TryWriteBytes(header[12..], RowSize);
+                BitConverter.TryWriteBytes(header[16..], Group);
+                BitConverter.TryWriteBytes(header[24..], Entries);
+                BitConverter.TryWriteBytes(header[32..], layout.Length);
+                f.Write(header);
+                WriteAt(f, layout.Start, MemoryMarshal.AsBytes(Start));
+                WriteAt(f, layout.GroupStarts, MemoryMarshal.AsBytes(GroupStarts));
+                WriteAt(f, layout.Cols, MemoryMarshal.AsBytes(Cols));
+                WriteAt(f, layout.Values, Values);
+            }
+            File.Move(temp, path, overwrite: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(temp); } catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
+            return false;
+        }
+    }
+
+    /// <summary>Zeros up to <paramref name="offset"/> (the sections' alignment), then <paramref name="bytes"/>.</summary>
+    private static void WriteAt(FileStream f, long offset, ReadOnlySpan<byte> bytes)
+    {
+        while (f.Position < offset) f.WriteByte(0);
+        f.Write(bytes);
+    }
+
+    /// <summary>
+    /// The index of <paramref name="pixels"/> (images of <paramref name="rowSize"/> bytes) that <see cref="TrySave"/> wrote to
+    /// <paramref name="path"/>, mapped rather than read (its pages are the page cache's, not fresh memory); null when there is
+    /// no such file or it is not an index of these images. What the products rely on is checked before it is used —
+    /// every column inside an image, every image's entries and group starts in order, no zero value — and 64 images spread
+    /// over the set are compared entry for entry with their pixels, so a damaged or stale file is never used.
+    /// </summary>
+    public static NonZeroIndex? TryLoad(string path, ReadOnlySpan<byte> pixels, int rowSize)
+    {
+        if (rowSize <= 0 || rowSize > ushort.MaxValue || pixels.Length % rowSize != 0 || !File.Exists(path)) return null;
+        var file = MappedFile.TryOpen(path);
+        if (file is null || file.Length < FileLayout.HeaderBytes) return null;
+        int count = pixels.Length / rowSize;
+        var header = file.Bytes(0, FileLayout.HeaderBytes);
+        long entries = BitConverter.ToInt64(header[24..]);
+        if (!header[..4].SequenceEqual("NZI1"u8) || BitConverter.ToInt32(header[4..]) != FileLayout.ByteOrder ||
+            BitConverter.ToInt32(header[8..]) != count || BitConverter.ToInt32(header[12..]) != rowSize ||
+            BitConverter.ToInt32(header[16..]) != Group || entries < 0 || entries > (long)count * rowSize || entries > Array.MaxLength - 64)
+            return null;
+        var layout = FileLayout.Of(count, rowSize, entries);
+        if (BitConverter.ToInt64(header[32..]) != layout.Length || file.Length != layout.Length) return null;
+        var index = new NonZeroIndex(count, rowSize, file.Memory<int>(layout.Start, count + 1), file.Memory<ushort>(layout.Cols, (int)entries),
+            file.Memory<byte>(layout.Values, (int)entries), file.Memory<ushort>(layout.GroupStarts, count * (GroupsOf(rowSize) + 1)));
+        return index.IsIndexOf(pixels) ? index : null;
+    }
+
+    /// <summary>Where a saved index's sections lie: a 64-byte header, then Start, GroupStarts, Cols and Values, each 8-byte aligned.</summary>
+    internal readonly record struct FileLayout(long Start, long GroupStarts, long Cols, long Values, long Length)
+    {
+        public const int HeaderBytes = 64;
+        /// <summary>Written in the machine's byte order: a machine of the other order reads another number and rebuilds.</summary>
+        public const int ByteOrder = 0x01020304;
+
+        public static FileLayout Of(int count, int rowSize, long entries)
+        {
+            static long Align(long v) => (v + 7) & ~7L;
+            long start = HeaderBytes;
+            long groupStarts = Align(start + 4L * (count + 1));
+            long cols = Align(groupStarts + 2L * count * (GroupsOf(rowSize) + 1));
+            long values = cols + 2 * entries;
+            return new FileLayout(start, groupStarts, cols, values, values + entries);
+        }
+    }
+
+    /// <summary>
+    /// Whether this (loaded) index can be used for <paramref name="pixels"/>: the invariants the products' pointer arithmetic
+    /// relies on hold everywhere, and a sample of 64 images matches the pixels exactly.
+    /// </summary>
+    private bool IsIndexOf(ReadOnlySpan<byte> pixels)
+    {
+        var start = Start;
+        var groupStarts = GroupStarts;
+        int stride = Groups + 1;
+        if (start[0] != 0) return false;
+        for (int i = 0; i < Count; i++)
+        {
+            int n = start[i + 1] - start[i];
+            if (n < 0 || n > RowSize) return false;
+            var gs = groupStarts.Slice(i * stride, stride);
+            if (gs[0] != 0 || gs[Groups] != n) return false;
+            for (int g = 1; g < Groups; g++) if (gs[g] < gs[g - 1] || gs[g] > n) return false;
+        }
+        if (start[Count] != Entries || Cols.IndexOfAnyInRange((ushort)RowSize, ushort.MaxValue) >= 0 || Values.IndexOf((byte)0) >= 0) return false;
+        const int Samples = 64;
+        for (int k = 0; k < Math.Min(Samples, Count); k++)
+        {
+            int i = (int)((long)k * (Count - 1) / Math.Max(1, Samples - 1));
+            if (!Matches(i, pixels.Slice(i * RowSize, RowSize))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether image i's entries and group starts are exactly those of its pixels.</summary>
+    private bool Matches(int i, ReadOnlySpan<byte> row)
+    {
+        int p = Start[i], end = Start[i + 1];
+        var cols = Cols;
+        var values = Values;
+        var gs = GroupStarts.Slice(i * (Groups + 1), Groups + 1);
+        for (int j = 0; j < row.Length; j++)
+        {
+            if (j % Group == 0 && gs[j / Group] != p - Start[i]) return false;
+            if (row[j] == 0) continue;
+            if (p >= end || cols[p] != j || values[p] != row[j]) return false;
+            p++;
+        }
+        return p == end;
     }
 
     /// <summary>
@@ -102,24 +248,26 @@ internal sealed class NonZeroIndex
     /// </summary>
     private sealed unsafe class BuildJob(byte* pixels, int rowSize, int count, int tasks, int[] start) : Kernels.IParallelJob
     {
-        private NonZeroIndex? _index;
+        private ushort[]? _cols, _groupStarts;
+        private byte[]? _values;
 
-        public void Fill(NonZeroIndex index) => _index = index;
+        /// <summary>The arrays the second pass fills.</summary>
+        public void Fill(ushort[] cols, byte[] values, ushort[] groupStarts) { _cols = cols; _values = values; _groupStarts = groupStarts; }
 
         public void Execute(int task)
         {
             int i0 = (int)((long)task * count / tasks), i1 = (int)((long)(task + 1) * count / tasks);
-            if (_index is null)
+            if (_cols is null)
                 for (int i = i0; i < i1; i++) start[i + 1] = (int)CountNonZeros(new ReadOnlySpan<byte>(pixels + (long)i * rowSize, rowSize));
-            else Entries(_index, i0, i1);
+            else Entries(i0, i1);
         }
 
         /// <summary>Images i0 … i1 − 1's entries, group by group of 16 columns.</summary>
-        private void Entries(NonZeroIndex index, int i0, int i1)
+        private void Entries(int i0, int i1)
         {
-            int groups = index.Groups, stride = groups + 1;
-            fixed (ushort* cols = index.Cols, groupStarts = index.GroupStarts)
-            fixed (byte* values = index.Values)
+            int groups = GroupsOf(rowSize), stride = groups + 1;
+            fixed (ushort* cols = _cols, groupStarts = _groupStarts)
+            fixed (byte* values = _values)
                 for (int i = i0; i < i1; i++)
                 {
                     byte* row = pixels + (long)i * rowSize;
@@ -162,8 +310,9 @@ internal sealed class NonZeroIndex
     {
         if (destination.Columns != RowSize || SparseRowStorage<T>.GroupWidth != Group)
             throw new ArgumentException($"Images of {RowSize} values do not fit sparse rows of {destination.Columns}.", nameof(destination));
+        var start = Start;
         long total = 0;
-        foreach (int img in images) total += Start[img + 1] - Start[img];
+        foreach (int img in images) total += start[img + 1] - start[img];
         destination.Resize(images.Length, total);
         int stride = Groups + 1, n = images.Length;
         // Each image's first and end positions, so that the rows can be filled independently, in any order.
@@ -171,7 +320,7 @@ internal sealed class NonZeroIndex
         for (int i = 0, p = 0; i < n; i++)
         {
             gsOut[i * stride] = p;
-            p += Start[images[i] + 1] - Start[images[i]];
+            p += start[images[i] + 1] - start[images[i]];
             gsOut[i * stride + Groups] = p;
         }
         var fill = destination.LastFill as RowFill<T> ?? new RowFill<T>();
@@ -219,6 +368,8 @@ internal sealed class NonZeroIndex
                     Kernels.Simd.WidenAdd(groupStarts + (long)img * stride + 1, p, go + 1, stride - 1);
                 }
             }
+            // A loaded index's entries are a mapped file's memory, which the index keeps mapped: keep it to here.
+            GC.KeepAlive(index);
         }
     }
 
