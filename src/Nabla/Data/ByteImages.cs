@@ -165,7 +165,8 @@ public sealed class ByteImages<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool BuildNonZeroIndex(double maxDensity) => CanGatherSparseRows && NonZeros(maxDensity) is not null;
 
     /// <summary>
-    /// The index of these images' non-zero pixels (<see cref="NonZeroIndex"/>), built on first use, when at most
+    /// The index of these images' non-zero pixels (<see cref="NonZeroIndex"/>), loaded from beside their cached copy when
+    /// a valid one is saved there, else built on first use (and saved there, when the images came from the cache), when at most
     /// <paramref name="maxDensity"/> of the pixels are non-zero; null for denser images (the dense product is faster
     /// then) or images too wide to index.
     /// </summary>

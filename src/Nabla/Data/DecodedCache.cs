@@ -15,9 +15,12 @@ namespace Nabla.Data;
 /// <para>The cache only ever saves time: a copy that cannot be read (truncated, not IDX) is deleted and the source decoded
 /// again, and a cache folder that cannot be written is ignored. Errors in the source file are reported exactly as
 /// without the cache.</para>
+/// <para>Later reads map a copy rather than read it (<see cref="Open"/>), and keep beside it the index of its images'
+/// non-zero pixels (<see cref="IndexPath"/>, written by <see cref="ByteImages{T}"/> when it first builds it): both would
+/// otherwise cost fresh memory, which is slow to hand out on the virtual machines here.</para>
 /// <para>The folder is bounded: after a copy is written, the least recently used copies (by write time, which a read of a
-/// copy renews) are deleted until the copies take at most <see cref="DefaultMaximumCacheBytes"/>, never the copy just
-/// written. Without that, every data folder ever read (MNIST, Fashion-MNIST, copies of them elsewhere) would leave its
+/// copy renews) are deleted, each with its index, until the copies and indexes take at most
+/// <see cref="DefaultMaximumCacheBytes"/>, never the copy just written; an index whose copy is gone is deleted too. Without that, every data folder ever read (MNIST, Fashion-MNIST, copies of them elsewhere) would leave its
 /// 55 MB behind for good.</para>
 /// </remarks>
 internal static partial class DecodedCache
@@ -186,8 +189,8 @@ internal static partial class DecodedCache
     }
 
     /// <summary>
-    /// Deletes the least recently used copies in <paramref name="keep"/>'s folder, oldest first, until the copies take at
-    /// most <paramref name="maximumBytes"/>; <paramref name="keep"/> itself stays even when it alone is larger. Best effort:
+    /// Deletes the least recently used copies in <paramref name="keep"/>'s folder, oldest first and each with its index,
+    /// until the copies and their indexes take at most <paramref name="maximumBytes"/>, and indexes without a copy; <paramref name="keep"/> itself stays even when it alone is larger. Best effort:
     /// a copy that cannot be deleted (in use elsewhere) is passed over.
     /// </summary>
     private static void Trim(string keep, long maximumBytes)

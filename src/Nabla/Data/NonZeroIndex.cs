@@ -7,7 +7,8 @@ namespace Nabla.Data;
 /// <summary>
 /// The non-zero pixels of a set of byte images, image after image: each one's column (ushort) and byte value,
 /// in column order, and for every group of <see cref="Group"/> columns where that group's entries begin.
-/// Built once for a sparse set (MNIST: 19 % of pixels are non-zero, 28 MB for the 60,000 training images),
+/// Built once for a sparse set (MNIST: 19 % of pixels are non-zero, 33 MB for the 60,000 training images) — or
+/// loaded, mapped, from where an earlier run saved it (<see cref="TrySave"/>, <see cref="TryLoad"/>) —
 /// it gives a batch in the sparse-row layout straight from the bytes (<see cref="Gather{T}"/>): the batch's
 /// entries are copied from here instead of converting 784 pixels per image and scanning them again.
 /// </summary>
