@@ -48,6 +48,28 @@ internal static class DataTestFiles
 
     public static byte[] Labels(int count) => Enumerable.Range(0, count).Select(Label).ToArray();
 
+    /// <summary>
+    /// <paramref name="n"/> images of <paramref name="width"/> bytes, about a fifth non-zero (1…255), like MNIST; image 0 is
+    /// blank and image 1 has no zero at all, so rows of no and of every entry are covered.
+    /// </summary>
+    public static byte[] SparseBytes(int n, int width, int seed)
+    {
+        var rng = new Random(seed);
+        var bytes = new byte[n * width];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < width; j++)
+                bytes[i * width + j] = i == 0 ? (byte)0 : i == 1 || rng.NextDouble() < 0.2 ? (byte)rng.Next(1, 256) : (byte)0;
+        return bytes;
+    }
+
+    /// <summary>Writes <paramref name="images"/> gzipped into <paramref name="dir"/>; returns the file's path.</summary>
+    public static string WriteGzip(TempDir dir, IdxImages images, string name = "train-images-idx3-ubyte.gz")
+    {
+        string path = dir.File(name);
+        Idx.WriteImages(path, images, gzip: true);
+        return path;
+    }
+
     /// <summary>Writes the four canonical files (train: <paramref name="train"/> items, test: <paramref name="test"/>) into <paramref name="dir"/>.</summary>
     public static string WriteSet(string dir, int train = 5, int test = 3, bool gzip = false, bool testOnly = false)
     {

@@ -5,13 +5,6 @@ namespace Nabla.Tests.Data;
 /// <summary>The decompressed copies of gzipped image files (<see cref="DecodedCache"/>, <see cref="MnistOptions.DecodedCacheDirectory"/>).</summary>
 public class DecodedCacheTests
 {
-    private static string WriteGzip(TempDir dir, IdxImages images, string name = "train-images-idx3-ubyte.gz")
-    {
-        string path = dir.File(name);
-        Idx.WriteImages(path, images, gzip: true);
-        return path;
-    }
-
     /// <summary>Images of random pixels: they do not compress, so a few thousand make a gzipped file over 1 MiB.</summary>
     private static IdxImages Noise(int count, int seed)
     {
@@ -27,7 +20,7 @@ public class DecodedCacheTests
     {
         using var dir = new TempDir();
         var images = DataTestFiles.Images(7);
-        string source = WriteGzip(dir, images);
+        string source = DataTestFiles.WriteGzip(dir, images);
         string cache = dir.File("cache");
 
         var first = DecodedCache.ReadImages(source, cache, minimumSourceBytes: 0);
@@ -47,13 +40,13 @@ public class DecodedCacheTests
     public void AChangedSourceGetsANewCopyAndTheOldOneIsDeleted()
     {
         using var dir = new TempDir();
-        string source = WriteGzip(dir, DataTestFiles.Images(3));
+        string source = DataTestFiles.WriteGzip(dir, DataTestFiles.Images(3));
         string cache = dir.File("cache");
         DecodedCache.ReadImages(source, cache, minimumSourceBytes: 0);
         string before = Assert.Single(Copies(cache));
 
         var changed = DataTestFiles.Images(9);
-        WriteGzip(dir, changed);
+        DataTestFiles.WriteGzip(dir, changed);
         File.SetLastWriteTimeUtc(source, File.GetLastWriteTimeUtc(source).AddMinutes(1));
         Assert.Equal(changed.Pixels, DecodedCache.ReadImages(source, cache, minimumSourceBytes: 0).Pixels);
         string after = Assert.Single(Copies(cache));
@@ -124,7 +117,7 @@ public class DecodedCacheTests
     {
         using var dir = new TempDir();
         var images = DataTestFiles.Images(6);
-        string source = WriteGzip(dir, images);
+        string source = DataTestFiles.WriteGzip(dir, images);
         string cache = dir.File("cache");
         DecodedCache.ReadImages(source, cache, minimumSourceBytes: 0);
         string copy = Assert.Single(Copies(cache));
@@ -147,7 +140,7 @@ public class DecodedCacheTests
         var images = DataTestFiles.Images(4);
         string raw = dir.File("raw-idx3-ubyte");
         Idx.WriteImages(raw, images, gzip: false);
-        string small = WriteGzip(dir, images, "small-idx3-ubyte.gz");
+        string small = DataTestFiles.WriteGzip(dir, images, "small-idx3-ubyte.gz");
         string cache = dir.File("cache");
 
         Assert.Equal(images.Pixels, DecodedCache.ReadImages(raw, cache, minimumSourceBytes: 0).Pixels);
@@ -160,7 +153,7 @@ public class DecodedCacheTests
     {
         using var dir = new TempDir();
         var images = DataTestFiles.Images(3);
-        string source = WriteGzip(dir, images);
+        string source = DataTestFiles.WriteGzip(dir, images);
         // A file where the folder should be: creating the folder fails.
         string cache = dir.File("cache");
         File.WriteAllText(cache, "not a folder");
@@ -172,7 +165,7 @@ public class DecodedCacheTests
     public void ACorruptSourceIsReportedAsWithoutTheCache()
     {
         using var dir = new TempDir();
-        string source = WriteGzip(dir, DataTestFiles.Images(3));
+        string source = DataTestFiles.WriteGzip(dir, DataTestFiles.Images(3));
         byte[] bytes = File.ReadAllBytes(source);
         File.WriteAllBytes(source, bytes[..(bytes.Length / 2)]);
         string cache = dir.File("cache");

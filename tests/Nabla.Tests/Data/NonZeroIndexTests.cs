@@ -14,20 +14,6 @@ namespace Nabla.Tests.Data;
 /// </summary>
 public class NonZeroIndexTests
 {
-    /// <summary>
-    /// <paramref name="n"/> images of <paramref name="width"/> bytes, about a fifth non-zero (1…255), like MNIST; image 0 is
-    /// blank and image 1 has no zero at all, so rows of no and of every entry are covered.
-    /// </summary>
-    private static byte[] SparseBytes(int n, int width, int seed)
-    {
-        var rng = new Random(seed);
-        var bytes = new byte[n * width];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < width; j++)
-                bytes[i * width + j] = i == 0 ? (byte)0 : i == 1 || rng.NextDouble() < 0.2 ? (byte)rng.Next(1, 256) : (byte)0;
-        return bytes;
-    }
-
     [Theory]
     [InlineData(40, 50, null)]   // three whole groups of 16 and a partial one, one task
     [InlineData(40, 50, 3)]      // the same split into three ranges of images
@@ -36,7 +22,7 @@ public class NonZeroIndexTests
     [InlineData(5, 17, 9)]       // more tasks asked for than images
     public void IndexHoldsEveryNonZeroPixelInColumnOrderWithGroupStarts(int n, int width, int? tasks)
     {
-        var bytes = SparseBytes(n, width, 1);
+        var bytes = DataTestFiles.SparseBytes(n, width, 1);
         var index = NonZeroIndex.Build(bytes, width, tasks)!;
         Assert.Equal(n, index.Count);
         Assert.Equal((width + 15) / 16, index.Groups);
@@ -69,7 +55,7 @@ public class NonZeroIndexTests
     [Fact]
     public void OnlySparseEnoughImagesAreIndexed()
     {
-        var sparse = new ByteImages<float>(SparseBytes(30, 64, 2), [30, 64]);
+        var sparse = new ByteImages<float>(DataTestFiles.SparseBytes(30, 64, 2), [30, 64]);
         var dense = new ByteImages<float>(Enumerable.Range(0, 30 * 64).Select(i => (byte)(i % 2 == 0 ? 0 : 9)).ToArray(), [30, 64]);
         Assert.NotNull(sparse.NonZeros(0.3));
         Assert.Same(sparse.NonZeros(0.3), sparse.NonZeros(0.5));
@@ -106,7 +92,7 @@ public class NonZeroIndexTests
 
     private static void Check<T>(int d, int m, int rows, bool normalize) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var images = new ByteImages<T>(SparseBytes(Math.Max(rows, 20), d, d + rows), [Math.Max(rows, 20), d], normalize);
+        var images = new ByteImages<T>(DataTestFiles.SparseBytes(Math.Max(rows, 20), d, d + rows), [Math.Max(rows, 20), d], normalize);
         var rng = new Random(rows);
         // The blank image, the full one (when the batch is big enough for the gathered path to stay sparse), then random with repeats.
         var mask = Enumerable.Range(0, rows).Select(i => i < (rows >= 100 ? 2 : 1) ? i : rng.Next(2, images.Count)).ToArray();
@@ -143,7 +129,7 @@ public class NonZeroIndexTests
     public void EveryRowOfABigBatchIsTheRowOfItsImageAlone(int rows)
     {
         const int d = 784, m = 50;
-        var images = new ByteImages<float>(SparseBytes(rows, d, rows), [rows, d]);
+        var images = new ByteImages<float>(DataTestFiles.SparseBytes(rows, d, rows), [rows, d]);
         var (layer, _) = MakeAffine<float>(d, m, rows, 9);
         var (single, _) = MakeAffine<float>(d, m, 1, 9);
         var batch = SparseBatch(images, rows);
@@ -171,7 +157,7 @@ public class NonZeroIndexTests
     /// </summary>
     private static void DeferredCheck<T>(int d, int m, int rows, bool normalize) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var images = new ByteImages<T>(SparseBytes(Math.Max(rows, 20), d, d * 3 + rows), [Math.Max(rows, 20), d], normalize);
+        var images = new ByteImages<T>(DataTestFiles.SparseBytes(Math.Max(rows, 20), d, d * 3 + rows), [Math.Max(rows, 20), d], normalize);
         var rng = new Random(rows + 1);
         var first = Enumerable.Range(0, rows).Select(_ => rng.Next(images.Count)).ToArray();
         var mask = Enumerable.Range(0, rows).Select(_ => rng.Next(images.Count)).ToArray();
@@ -217,7 +203,7 @@ public class NonZeroIndexTests
     [Fact]
     public void ImagesOfAnyShapeGiveTheirGradientBackInThatShape()
     {
-        var images = new ByteImages<double>(SparseBytes(12, 200, 7), [12, 1, 10, 20]);
+        var images = new ByteImages<double>(DataTestFiles.SparseBytes(12, 200, 7), [12, 1, 10, 20]);
         var (layer, dout) = MakeAffine<double>(200, 24, 3, 1);
         var x = SparseBatch(images, 3);
         images.Gather([4, 0, 11], x);
@@ -228,7 +214,7 @@ public class NonZeroIndexTests
     [Fact]
     public void BadInputIsRejectedWithAClearMessage()
     {
-        var images = new ByteImages<float>(SparseBytes(10, 200, 3), [10, 200]);
+        var images = new ByteImages<float>(DataTestFiles.SparseBytes(10, 200, 3), [10, 200]);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => images.Gather([3, 10], SparseBatch(images, 2)));
         Assert.Contains("Index 10 at position 1", e.Message);
         var (narrow, _) = MakeAffine<float>(100, 50, 2, 1);

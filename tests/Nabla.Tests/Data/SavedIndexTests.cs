@@ -9,17 +9,6 @@ namespace Nabla.Tests.Data;
 /// </summary>
 public class SavedIndexTests
 {
-    /// <summary><paramref name="n"/> images of <paramref name="width"/> bytes, about a fifth non-zero; image 0 blank, image 1 without zeros.</summary>
-    private static byte[] SparseBytes(int n, int width, int seed)
-    {
-        var rng = new Random(seed);
-        var bytes = new byte[n * width];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < width; j++)
-                bytes[i * width + j] = i == 0 ? (byte)0 : i == 1 || rng.NextDouble() < 0.2 ? (byte)rng.Next(1, 256) : (byte)0;
-        return bytes;
-    }
-
     private static void AssertSame(NonZeroIndex expected, NonZeroIndex actual)
     {
         Assert.Equal(expected.Count, actual.Count);
@@ -38,7 +27,7 @@ public class SavedIndexTests
     public void ASavedIndexLoadsAsTheIndexBuilt(int n, int width)
     {
         using var dir = new TempDir();
-        var bytes = SparseBytes(n, width, n);
+        var bytes = DataTestFiles.SparseBytes(n, width, n);
         var built = NonZeroIndex.Build(bytes, width)!;
         string path = dir.File("images.nzi");
         Assert.True(built.TrySave(path));
@@ -65,7 +54,7 @@ public class SavedIndexTests
     {
         using var dir = new TempDir();
         const int n = 120, width = 784;
-        var bytes = SparseBytes(n, width, 3);
+        var bytes = DataTestFiles.SparseBytes(n, width, 3);
         var built = NonZeroIndex.Build(bytes, width)!;
         string path = dir.File("images.nzi");
         Assert.True(built.TrySave(path));
@@ -117,7 +106,7 @@ public class SavedIndexTests
     {
         using var dir = new TempDir();
         const int n = 200, width = 784;
-        var bytes = SparseBytes(n, width, 5);
+        var bytes = DataTestFiles.SparseBytes(n, width, 5);
         string path = dir.File("copy.idx.nzi");
         var first = new ByteImages<float>(bytes.AsMemory(), [n, width], true, path);
         double density = first.Density;
@@ -145,8 +134,7 @@ public class SavedIndexTests
     {
         using var dir = new TempDir();
         var images = DataTestFiles.Images(7);
-        string source = dir.File("train-images-idx3-ubyte.gz");
-        Idx.WriteImages(source, images, gzip: true);
+        string source = DataTestFiles.WriteGzip(dir, images);
         string cache = dir.File("cache");
 
         var first = DecodedCache.Open(source, cache, minimumSourceBytes: 0);
@@ -179,8 +167,7 @@ public class SavedIndexTests
     {
         using var dir = new TempDir();
         var images = DataTestFiles.Images(6);
-        string source = dir.File("train-images-idx3-ubyte.gz");
-        Idx.WriteImages(source, images, gzip: true);
+        string source = DataTestFiles.WriteGzip(dir, images);
         string cache = dir.File("cache");
         var opened = DecodedCache.Open(source, cache, minimumSourceBytes: 0);
         string copy = DecodedCache.CopyPath(source, cache, 0)!;
@@ -247,7 +234,7 @@ public class SavedIndexTests
         string data = dir.Sub("mnist");
         // 6,000 images about a fifth non-zero: a gzipped training file over the 1 MiB below which nothing is copied.
         const int train = 6_000, test = 3;
-        var pixels = SparseBytes(train, 784, 8);
+        var pixels = DataTestFiles.SparseBytes(train, 784, 8);
         Idx.WriteImages(Path.Combine(data, MnistFiles.TrainImages + ".gz"), new IdxImages(pixels, train, 28, 28), gzip: true);
         Idx.WriteLabels(Path.Combine(data, MnistFiles.TrainLabels + ".gz"), DataTestFiles.Labels(train), gzip: true);
         Idx.WriteImages(Path.Combine(data, MnistFiles.TestImages + ".gz"), DataTestFiles.Images(test), gzip: true);
