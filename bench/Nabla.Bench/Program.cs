@@ -11,6 +11,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["winograd"] = Nabla.Bench.Kernels.WinogradBenchmarks.Probe,
     ["conv-shapes"] = ConvShapesBench.Run,
     ["peak"] = PeakBench.Run,
+    ["latency"] = LatencyBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {
