@@ -20,8 +20,9 @@ namespace Nabla.Data;
 /// otherwise cost fresh memory, which is slow to hand out on the virtual machines here.</para>
 /// <para>The folder is bounded: after a copy is written, the least recently used copies (by write time, which a read of a
 /// copy renews) are deleted, each with its index, until the copies and indexes take at most
-/// <see cref="DefaultMaximumCacheBytes"/>, never the copy just written; an index whose copy is gone is deleted too. Without that, every data folder ever read (MNIST, Fashion-MNIST, copies of them elsewhere) would leave its
-/// 55 MB behind for good.</para>
+/// <see cref="DefaultMaximumCacheBytes"/>, never the copy just written; an index whose copy is gone is deleted too.
+/// Without that, every data folder ever read (MNIST, Fashion-MNIST, copies of them elsewhere) would leave its 55 MB behind
+/// for good. An index written after its copy counts from the next copy written on.</para>
 /// </remarks>
 internal static partial class DecodedCache
 {
@@ -190,8 +191,9 @@ internal static partial class DecodedCache
 
     /// <summary>
     /// Deletes the least recently used copies in <paramref name="keep"/>'s folder, oldest first and each with its index,
-    /// until the copies and their indexes take at most <paramref name="maximumBytes"/>, and indexes without a copy; <paramref name="keep"/> itself stays even when it alone is larger. Best effort:
-    /// a copy that cannot be deleted (in use elsewhere) is passed over.
+    /// until the copies and their indexes take at most <paramref name="maximumBytes"/>, and any index without a copy;
+    /// <paramref name="keep"/> itself stays even when it alone is larger. Best effort: a copy that cannot be deleted (in
+    /// use elsewhere) is passed over.
     /// </summary>
     private static void Trim(string keep, long maximumBytes)
     {
