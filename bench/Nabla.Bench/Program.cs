@@ -12,6 +12,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["conv-shapes"] = ConvShapesBench.Run,
     ["peak"] = PeakBench.Run,
     ["latency"] = LatencyBench.Run,
+    ["mapped-index"] = MappedIndexBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {
