@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process timing of the book's chapter 5 run: `nabla train` (book defaults: TwoLayerNet 784-50-10, 10,000
 # iterations of batch 100, lr 0.1, accuracy each epoch) against the book's NumPy code and the PyTorch twin
-# (one thread), in alternating rounds (A B C A B C …), wall time and peak RSS from /usr/bin/time, medians at the end.
+# (one thread), in alternating rounds (A B C A B C …), wall time and peak RSS from /usr/bin/time, medians at the end,
+# then NumPy's and PyTorch's time over each nabla variant's as the median of the per-round ratios.
 # nabla also prints its own breakdown (NABLA_TIMINGS=1): process start to command, data load, index build,
 # loop (and the accuracy passes in it), final accuracy.
 #
@@ -79,5 +80,15 @@ awk '{ w[$1] = w[$1] " " $2; m[$1] = m[$1] " " $3 } END { for (k in w) print k, 
   walls=${rest%%|*}; rss=${rest##*|}
   med() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
   printf '  %-8s %7.2f s  %5.0f MB   (rounds: %s)\n' "$name" "$(med "$walls")" "$(med "$rss")" "$walls"
+done
+# The ratios the docs quote: each reference's time over each variant's, round by round, and the median of those.
+for v in $variants; do
+  for ref in numpy torch; do
+    grep -q "^$ref " "$out/results" || continue
+    awk -v v="$v" -v ref="$ref" '$1 == v { a[++n] = $2 } $1 == ref { b[++m] = $2 }
+      END { k = n < m ? n : m; for (i = 1; i <= k; i++) print b[i] / a[i] }' "$out/results" | sort -g |
+      awk -v v="$v" -v ref="$ref" '{ r[NR] = $1 } END { if (NR == 0) exit
+        printf "  %s / %s: %.2f (median of %d per-round ratios)\n", ref, v, NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2, NR }'
+  done
 done
 rm -rf "$out"
