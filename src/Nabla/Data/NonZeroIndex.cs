@@ -216,7 +216,8 @@ internal sealed class NonZeroIndex
             if (gs[0] != 0 || gs[Groups] != n) return false;
             for (int g = 1; g < Groups; g++) if (gs[g] < gs[g - 1] || gs[g] > n) return false;
         }
-        if (start[Count] != Entries || Cols.IndexOfAnyInRange((ushort)RowSize, ushort.MaxValue) >= 0 || Values.IndexOf((byte)0) >= 0) return false;
+        // The last image's end must be the end of the entries the header declares (the columns' and values' length).
+        if (start[Count] != _cols.Length || Cols.IndexOfAnyInRange((ushort)RowSize, ushort.MaxValue) >= 0 || Values.IndexOf((byte)0) >= 0) return false;
         const int Samples = 64;
         for (int k = 0; k < Math.Min(Samples, Count); k++)
         {
@@ -229,13 +230,13 @@ internal sealed class NonZeroIndex
     /// <summary>Whether image i's entries and group starts are exactly those of its pixels.</summary>
     private bool Matches(int i, ReadOnlySpan<byte> row)
     {
-        int p = Start[i], end = Start[i + 1];
+        int first = Start[i], p = first, end = Start[i + 1];
         var cols = Cols;
         var values = Values;
         var gs = GroupStarts.Slice(i * (Groups + 1), Groups + 1);
         for (int j = 0; j < row.Length; j++)
         {
-            if (j % Group == 0 && gs[j / Group] != p - Start[i]) return false;
+            if (j % Group == 0 && gs[j / Group] != p - first) return false;
             if (row[j] == 0) continue;
             if (p >= end || cols[p] != j || values[p] != row[j]) return false;
             p++;

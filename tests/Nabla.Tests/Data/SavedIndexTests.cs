@@ -49,6 +49,7 @@ public class SavedIndexTests
     [InlineData("zero value")]
     [InlineData("group starts out of order")]
     [InlineData("image longer than its row")]
+    [InlineData("entries past the columns")]
     [InlineData("other pixels")]
     public void ADamagedOrForeignIndexIsNotUsed(string damage)
     {
@@ -93,6 +94,17 @@ public class SavedIndexTests
                 BitConverter.TryWriteBytes(file.AsSpan((int)layout.Start + 4 * 3), built.Start[3] + width + 1);
                 File.WriteAllBytes(path, file);
                 break;
+            case "entries past the columns":
+            {
+                // The last image's end and its last group start moved on together, past the entries the header declares.
+                int last = n - 1, more = 3;
+                Assert.True(built.Start[n] - built.Start[last] + more <= width);
+                BitConverter.TryWriteBytes(file.AsSpan((int)layout.Start + 4 * n), built.Start[n] + more);
+                int at = (int)layout.GroupStarts + 2 * (last * stride + built.Groups);
+                BitConverter.TryWriteBytes(file.AsSpan(at), (ushort)(built.Start[n] - built.Start[last] + more));
+                File.WriteAllBytes(path, file);
+                break;
+            }
             case "other pixels":
                 pixels = (byte[])bytes.Clone();
                 pixels[width * (n - 1) + 100] ^= 0x5a; // the last image is always among those compared
