@@ -50,8 +50,12 @@ internal static partial class DecodedCache
     public static IdxImages ReadImages(string path, string? cacheDirectory, long minimumSourceBytes = DefaultMinimumSourceBytes,
         long maximumCacheBytes = DefaultMaximumCacheBytes)
     {
-        if (cacheDirectory is null) return Idx.ReadImages(path);
-        string? copy = CopyPath(path, cacheDirectory, minimumSourceBytes);
+        return ReadThrough(path, cacheDirectory is null ? null : CopyPath(path, cacheDirectory, minimumSourceBytes), maximumCacheBytes);
+    }
+
+    /// <summary><see cref="ReadImages"/> once the copy's path is known (null: no copy is kept for this source).</summary>
+    private static IdxImages ReadThrough(string path, string? copy, long maximumCacheBytes)
+    {
         if (copy is null) return Idx.ReadImages(path);
         if (File.Exists(copy))
         {
@@ -93,7 +97,7 @@ internal static partial class DecodedCache
             TryDelete(copy);
             TryDelete(IndexPath(copy));
         }
-        var read = ReadImages(path, cacheDirectory, minimumSourceBytes, maximumCacheBytes);
+        var read = ReadThrough(path, copy, maximumCacheBytes);
         return CachedImages.Of(read, File.Exists(copy) ? IndexPath(copy) : null);
     }
 
