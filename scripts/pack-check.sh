@@ -3,7 +3,7 @@
 #   - only the library (Nabla, Nabla.Onnx) and the tool (Nabla.Cli and its per-platform packages) come out;
 #   - each has its README, licence, description, tags, repository commit, and a symbols package;
 #   - the Linux x64 tool package stays under 25 MB (SkiaSharp's native library for one platform only) and, on Linux x64,
-#     is the Native AOT build (scripts/pack.sh);
+#     is the Native AOT build (scripts/pack.sh), x86-64-v3 and x86-64-v4 side by side, the one the CPU allows running;
 #   - `dotnet tool install --tool-path` installs the tool; `nabla --version` prints the package version and a
 #     10-iteration `nabla train` runs (real MNIST from ../shared/data when present, else --synthetic), and then every
 #     command once (train, eval and predict on .npz and .onnx, export, gradcheck, graph, an experiment);
@@ -66,8 +66,10 @@ if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
   exe=$(find "$store" -type f -name Nabla.Cli | head -n 1)
   [ -n "$exe" ] && head -c 4 "$exe" | grep -q ELF || fail "the Linux x64 package has no native Nabla.Cli executable"
   [ -z "$(find "$store" -name 'Nabla.Cli.dll')" ] || fail "the Linux x64 package carries Nabla.Cli.dll: it is not the Native AOT build"
+  wide=$(find "$store" -type f -name Nabla.Cli.avx512 | head -n 1)
+  [ -n "$wide" ] && head -c 4 "$wide" | grep -q ELF || fail "the Linux x64 package has no x86-64-v4 build (Nabla.Cli.avx512)"
   native=yes
-  echo "  the Linux x64 package is Native AOT ($(du -h "$exe" | cut -f1) executable)"
+  echo "  the Linux x64 package is Native AOT ($(du -h "$exe" | cut -f1) x86-64-v3 executable, $(du -h "$wide" | cut -f1) x86-64-v4 one)"
 fi
 got=$("$work/tools/nabla" --version)
 [ "$got" = "$version" ] || fail "nabla --version printed '$got', not '$version'"
@@ -75,6 +77,18 @@ echo "  nabla --version: $got"
 "$work/tools/nabla" --help | grep -q "nabla \[command\]" || fail "nabla --help does not name the command nabla"
 "$work/tools/nabla" train --iters 10 --no-progress --plot "$work/acc.png" "${data[@]}" || fail "nabla train (installed tool)"
 [ -s "$work/acc.png" ] || fail "nabla train --plot wrote no PNG (SkiaSharp's native library did not load?)"
+if [ "$native" = yes ]; then
+  # Which build runs: the x86-64-v4 one where the kernel lists every AVX-512 extension it needs, else the x86-64-v3 one,
+  # which is also what NABLA_NATIVE_VARIANT=base keeps. Both train.
+  expect=x86-64-v3
+  flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
+  if (for f in avx512f avx512dq avx512cd avx512bw avx512vl; do grep -qw "$f" <<< "$flags" || exit 1; done); then expect=x86-64-v4; fi
+  ran=$(NABLA_TIMINGS=1 "$work/tools/nabla" train --iters 10 --no-progress "${data[@]}" 2>&1 >/dev/null | grep -o 'Native AOT x86-64-v[34]' || true)
+  [ "$ran" = "Native AOT $expect" ] || fail "the installed tool ran '${ran:-no timings line}', expected the $expect build on this CPU"
+  base=$(NABLA_NATIVE_VARIANT=base NABLA_TIMINGS=1 "$work/tools/nabla" train --iters 10 --no-progress "${data[@]}" 2>&1 >/dev/null | grep -o 'Native AOT x86-64-v[34]' || true)
+  [ "$base" = "Native AOT x86-64-v3" ] || fail "NABLA_NATIVE_VARIANT=base ran '${base:-no timings line}', not the x86-64-v3 build"
+  echo "  this CPU runs the $expect build; NABLA_NATIVE_VARIANT=base runs the x86-64-v3 one"
+fi
 
 step "every command of the installed tool (native: $native)"
 t="$work/tools/nabla"

@@ -13,9 +13,11 @@
 #   nopgo    the jit build with DOTNET_TieredPGO=0
 #   qjfl0    the jit build with DOTNET_TC_QuickJitForLoops=0: methods with loops skip tier 0
 #   ccd0     the jit build with DOTNET_TC_CallCountingDelayMs=0: hot methods start tiering up at once, not after 100 ms
-#   aot      Native AOT as the Linux x64 tool package ships it (dotnet publish -r linux-x64 -p:NablaNativeTool=true:
-#            x86-64-v3, see src/Nabla.Cli/Nabla.Cli.csproj): no JIT at all, and no dynamic PGO either
-#   aotnative  the same for this machine's own instruction sets (IlcInstructionSet=native; an experiment)
+#   aot      Native AOT as the Linux x64 tool package ships it (dotnet publish -r linux-x64 -p:NablaNativeTool=true,
+#            see src/Nabla.Cli/Nabla.Cli.csproj): no JIT at all, and no dynamic PGO either; its x86-64-v3 build hands
+#            over to its x86-64-v4 build on a CPU with AVX-512 (src/Nabla.Cli/NativeVariant.cs)
+#   aotv3    the same package kept on its x86-64-v3 build (NABLA_NATIVE_VARIANT=base): 256-bit kernels only
+#   aotnative  Native AOT for this machine's own instruction sets (IlcInstructionSet=native; an experiment)
 # Usage: scripts/whole-process-bench.sh [ROUNDS] [DATA_DIR]    (defaults: 5, ../shared/data/mnist)
 #        NABLA_VARIANTS="jit r2r tc0" SKIP_PYTHON=1 scripts/whole-process-bench.sh 3
 set -euo pipefail
@@ -32,12 +34,12 @@ if [[ " $variants " == *" r2r "* ]]; then
   dotnet publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/r2r" src/Nabla.Cli -v:q -nologo > "$out/publish.log" 2>&1 \
     || { tail "$out/publish.log"; exit 1; }
 fi
-if [[ " $variants " == *" aot "* ]]; then
+if [[ " $variants " == *" aot "* || " $variants " == *" aotv3 "* ]]; then
   dotnet publish -c Release -r linux-x64 -p:NablaNativeTool=true -o "$out/aot" src/Nabla.Cli -v:q -nologo \
     > "$out/publish-aot.log" 2>&1 || { tail "$out/publish-aot.log"; exit 1; }
 fi
 if [[ " $variants " == *" aotnative "* ]]; then
-  dotnet publish -c Release -r linux-x64 -p:NablaNativeTool=true -p:IlcInstructionSet=native -o "$out/aotnative" src/Nabla.Cli \
+  dotnet publish -c Release -r linux-x64 -p:NablaNativeTool=true -p:IlcInstructionSet=native -p:NablaAvx512Build=false -o "$out/aotnative" src/Nabla.Cli \
     -v:q -nologo > "$out/publish-aotnative.log" 2>&1 || { tail "$out/publish-aotnative.log"; exit 1; }
 fi
 python=/usr/bin/python3
@@ -54,7 +56,7 @@ one() {
   /usr/bin/time -f "%e %M" -o "$out/time" "$@" > "$out/$name.out" 2> "$out/$name.err" || { echo "$name failed:"; tail "$out/$name.err"; return 1; }
   read -r wall rss < "$out/time"
   echo "$name $wall $((rss / 1024))" >> "$out/results"
-  printf '  %-8s %7.2f s  %5d MB  %s\n' "$name" "$wall" "$((rss / 1024))" "$(grep -h '^timings:' "$out/$name.err" | sed 's/^timings: //')"
+  printf '  %-8s %7.2f s  %5d MB  %s\n' "$name" "$wall" "$((rss / 1024))" "$(grep -h '^timings' "$out/$name.err" | sed 's/^timings[^:]*: //')"
 }
 nabla() {
   case $1 in
@@ -65,6 +67,7 @@ nabla() {
     qjfl0) one qjfl0 env NABLA_TIMINGS=1 DOTNET_TC_QuickJitForLoops=0 "$jit" train --no-progress --data "$data";;
     ccd0) one ccd0 env NABLA_TIMINGS=1 DOTNET_TC_CallCountingDelayMs=0 "$jit" train --no-progress --data "$data";;
     aot) one aot env NABLA_TIMINGS=1 "$out/aot/Nabla.Cli" train --no-progress --data "$data";;
+    aotv3) one aotv3 env NABLA_TIMINGS=1 NABLA_NATIVE_VARIANT=base "$out/aot/Nabla.Cli" train --no-progress --data "$data";;
     aotnative) one aotnative env NABLA_TIMINGS=1 "$out/aotnative/Nabla.Cli" train --no-progress --data "$data";;
     *) echo "unknown variant $1"; exit 2;;
   esac

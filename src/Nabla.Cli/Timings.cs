@@ -7,7 +7,8 @@ namespace Nabla.Cli;
 /// <summary>
 /// Where a whole <c>nabla train</c> process spends its time, when the environment variable NABLA_TIMINGS is 1:
 /// process start to the command's action (runtime start-up, JIT, parsing), data load, index build, the training
-/// loop and the accuracy passes inside it, the final accuracy. Printed as one line on stderr at the end.
+/// loop and the accuracy passes inside it, the final accuracy. Printed as one line on stderr at the end, naming the build
+/// that ran (<see cref="NativeVariant.Describe"/>).
 /// </summary>
 internal sealed class Timings
 {
@@ -45,6 +46,6 @@ internal sealed class Timings
         var parts = _parts.Select(p => p.Part == "loop"
             ? string.Create(inv, $"loop {p.Seconds:F3} s (of which {_passes} accuracy passes {_accuracyPasses:F3} s)")
             : string.Create(inv, $"{p.Part} {p.Seconds:F3} s"));
-        err.WriteLine(string.Create(inv, $"timings: {string.Join(", ", parts)}; process total {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds:F3} s"));
+        err.WriteLine(string.Create(inv, $"timings ({NativeVariant.Describe()}): {string.Join(", ", parts)}; process total {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds:F3} s"));
     }
 }
