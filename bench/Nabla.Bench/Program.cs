@@ -13,6 +13,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["peak"] = PeakBench.Run,
     ["latency"] = LatencyBench.Run,
     ["mapped-index"] = MappedIndexBench.Run,
+    ["sparse-width"] = SparseWidthBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {
