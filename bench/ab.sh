@@ -17,9 +17,12 @@
 #   bench/ab.sh /tmp/ab-old/Nabla.Bench.dll /tmp/ab-new/Nabla.Bench.dll 5 train ../shared/data/mnist 1
 #   bench/ab.sh /tmp/ab-old/Nabla.Bench.dll /tmp/ab-new/Nabla.Bench.dll 5 conv
 #   bench/ab.sh /tmp/aot-old/Nabla.Cli /tmp/aot-new/Nabla.Cli 7 tool --data ../shared/data/mnist
+# AB_OLD_ENV and AB_NEW_ENV (NAME=VALUE ..., space-separated) set environment variables for one side only: the same
+# build under two settings, e.g. the tool package's x86-64-v3 build against the x86-64-v4 build it hands over to:
+#   AB_OLD_ENV=NABLA_NATIVE_VARIANT=base bench/ab.sh /tmp/aot/Nabla.Cli /tmp/aot/Nabla.Cli 9 tool --data ../shared/data/mnist
 set -euo pipefail
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 if [ $# -lt 4 ]; then usage; exit 2; fi
 old=$1 new=$2 rounds=$3 bench=$4
 shift 4
@@ -46,7 +49,9 @@ for ((r = 1; r <= rounds; r++)); do
   for side in old new; do
     dll=$old; [ "$side" = new ] && dll=$new
     log="$logs/$side-$r.log"
-    if [ "$bench" = tool ]; then run=(env NABLA_TIMINGS=1 "$dll" train --no-progress "$@"); else run=(dotnet "$dll" "$bench" "$@"); fi
+    side_env=${AB_OLD_ENV:-}; [ "$side" = new ] && side_env=${AB_NEW_ENV:-}
+    read -ra extra <<< "$side_env"
+    if [ "$bench" = tool ]; then run=(env NABLA_TIMINGS=1 "${extra[@]}" "$dll" train --no-progress "$@"); else run=(env "${extra[@]}" dotnet "$dll" "$bench" "$@"); fi
     if ! "${run[@]}" > "$log" 2>&1; then
       echo "ab.sh: round $r, $side build failed (exit $?); its output: $log" >&2
       tail -n 5 "$log" >&2
@@ -66,8 +71,8 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 echo
 if [ "$bench" = tool ]; then echo "A/B: NABLA_TIMINGS=1 NABLA train --no-progress $*   ($rounds rounds, old then new in each)"
 else echo "A/B: dotnet DLL $bench $*   ($rounds rounds, old then new in each)"; fi
-echo "old: $old"
-echo "new: $new"
+echo "old: ${AB_OLD_ENV:+$AB_OLD_ENV }$old"
+echo "new: ${AB_NEW_ENV:+$AB_NEW_ENV }$new"
 for i in "${!names[@]}"; do
   echo
   printf '%-8s %14s %14s %9s\n' round "old ${names[$i]}" "new ${names[$i]}" "new/old"
