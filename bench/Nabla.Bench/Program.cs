@@ -14,6 +14,7 @@ var benches = new Dictionary<string, Func<string[], int>>
     ["latency"] = LatencyBench.Run,
     ["mapped-index"] = MappedIndexBench.Run,
     ["sparse-width"] = SparseWidthBench.Run,
+    ["sparse-blocks"] = SparseBlocksBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var run))
 {

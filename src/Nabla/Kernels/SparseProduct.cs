@@ -235,7 +235,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     {
         _wide = wide;
         _rows = rows; _colsCount = cols; _n = n; _np = np;
-        _blockRows = BlockRowsFor(np);
+        _blockRows = BlockRowsFor(np, BlockBytes ?? DefaultBlockBytes);
         _nb = (cols + _blockRows - 1) / _blockRows;
         Grow(ref _blocks, rows * (_nb + 1));
         GrowPinned(ref _wPad, cols * np);
@@ -340,10 +340,21 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     }
 
     /// <summary>
-    /// Rows of W's padded copy per block: a block stays in a 24 KB share of L1. A multiple of 16, so that every
-    /// block begins at the start of a group of columns that <see cref="Compress"/> looks at together.
+    /// Bytes of W's padded copy per block, by default: 24 KB, a share of a 32 KB L1 that leaves room for the entries and C's rows
+    /// streaming past; on cores with an L1 of 48 KB or more (Zen 5), the whole L1: with fewer blocks, each row of X is
+    /// visited fewer times, and that saves more there than the misses cost (docs/benchmarks.md, 2026-12-02, third session).
     /// </summary>
-    private static int BlockRowsFor(int np) => Math.Max(16, 24 * 1024 / (np * Unsafe.SizeOf<T>()) / 16 * 16);
+    /// <remarks>Settable for the benchmark that compares sizes in one process (<c>sparse-blocks</c>); read when a product is set up.</remarks>
+    internal static int DefaultBlockBytes { get; set; } = CpuCaches.L1DataBytes >= 48 * 1024 ? CpuCaches.L1DataBytes : 24 * 1024;
+
+    /// <summary>This instance's block size instead of <see cref="DefaultBlockBytes"/> (tests try sizes without touching the shared default).</summary>
+    internal int? BlockBytes { get; set; }
+
+    /// <summary>
+    /// Rows of W's padded copy per block of <paramref name="bytes"/>. A multiple of 16, so that every block begins at the
+    /// start of a group of columns that <see cref="Compress"/> looks at together.
+    /// </summary>
+    private static int BlockRowsFor(int np, int bytes) => Math.Max(16, bytes / (np * Unsafe.SizeOf<T>()) / 16 * 16);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildTask(int task)
@@ -394,11 +405,7 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
             for (int b = 0; b < nb; b++)
             {
                 WaitPadded(b);
-                for (int i = r0; i < r1; i++)
-                {
-                    int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
-                    if (b == 0 || e > s) MultiplyRow(colBase + s, valBase + s, e - s, wp, cp + (long)(i - r0) * np, np, accumulate: b > 0, _wide);
-                }
+                MultiplyBlockRows(blocks + (long)r0 * stride + b, stride, r1 - r0, colBase, valBase, wp, cp, np, accumulate: b > 0, _wide);
             }
             for (int i = r0; i < r1; i++) Simd.CopyRow(cp + (long)(i - r0) * np, _c + (long)i * n, n);
         }
@@ -528,68 +535,124 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     private static int[]? KeepAlive;
 
     /// <summary>
-    /// c[0..np) (+)= Σ vals[q]·W[cols[q], 0..np) on padded, aligned rows (np from <see cref="PadWidth"/> for the same
-    /// <paramref name="wide"/>). The 512-bit kernel keeps a chunk of c in registers, accumulated in two sets — even and odd
-    /// entries — so that the FMA chains are independent enough to hide their latency; the 256-bit ones keep up to eight vectors.
+    /// One block of W's rows for <paramref name="rows"/> consecutive rows of C (padded, aligned, np apart):
+    /// c[i, 0..np) (+)= Σ vals[q]·W[cols[q], 0..np) over row i's entries of the block, q from <c>starts[i·stride]</c> to
+    /// <c>starts[i·stride + 1]</c>; without <paramref name="accumulate"/> (the first block) every row is written, entries or
+    /// not. The rows are looped over inside the kernel: a row has about 17 entries in a block of an MNIST image, and a
+    /// call per row and block cost a fifth of the product. The 512-bit kernel keeps a chunk of a row of C in registers,
+    /// accumulated in two sets (even and odd entries) so that the FMA chains are independent enough to hide their
+    /// latency; the 256-bit ones keep up to eight vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyRow(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate, bool wide)
+    internal static void MultiplyBlockRows(int* starts, int stride, int rows, int* cols, T* vals, T* w, T* c, int np, bool accumulate, bool wide)
     {
-        int* end = cols + count, pairEnd = cols + (count & ~1);
         if (wide)
         {
             int l = Vector512<T>.Count;
             for (int c0 = 0; c0 < np; c0 += 4 * l)
             {
                 T* wc = w + c0;
-                Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
-                int* cp = cols; T* vp = vals;
-                for (; cp < pairEnd; cp += 2, vp += 2)
+                for (int i = 0; i < rows; i++)
                 {
-                    var x0 = Vector512.Create(vp[0]);
-                    var x1 = Vector512.Create(vp[1]);
-                    T* r0 = wc + (long)cp[0] * np, r1 = wc + (long)cp[1] * np;
-                    a0 = Simd.Fma(x0, Vector512.LoadAligned(r0), a0);
-                    a1 = Simd.Fma(x0, Vector512.LoadAligned(r0 + l), a1);
-                    a2 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
-                    a3 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
-                    b0 = Simd.Fma(x1, Vector512.LoadAligned(r1), b0);
-                    b1 = Simd.Fma(x1, Vector512.LoadAligned(r1 + l), b1);
-                    b2 = Simd.Fma(x1, Vector512.LoadAligned(r1 + 2 * l), b2);
-                    b3 = Simd.Fma(x1, Vector512.LoadAligned(r1 + 3 * l), b3);
+                    int s = starts[(long)i * stride], e = starts[(long)i * stride + 1];
+                    if (accumulate && e == s) continue;
+                    Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+                    int* cp = cols + s, end = cols + e, pairEnd = cols + s + ((e - s) & ~1);
+                    T* vp = vals + s;
+                    for (; cp < pairEnd; cp += 2, vp += 2)
+                    {
+                        var x0 = Vector512.Create(vp[0]);
+                        var x1 = Vector512.Create(vp[1]);
+                        T* r0 = wc + (long)cp[0] * np, r1 = wc + (long)cp[1] * np;
+                        a0 = Simd.Fma(x0, Vector512.LoadAligned(r0), a0);
+                        a1 = Simd.Fma(x0, Vector512.LoadAligned(r0 + l), a1);
+                        a2 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
+                        a3 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
+                        b0 = Simd.Fma(x1, Vector512.LoadAligned(r1), b0);
+                        b1 = Simd.Fma(x1, Vector512.LoadAligned(r1 + l), b1);
+                        b2 = Simd.Fma(x1, Vector512.LoadAligned(r1 + 2 * l), b2);
+                        b3 = Simd.Fma(x1, Vector512.LoadAligned(r1 + 3 * l), b3);
+                    }
+                    if (cp < end)
+                    {
+                        var x0 = Vector512.Create(vp[0]);
+                        T* r0 = wc + (long)cp[0] * np;
+                        a0 = Simd.Fma(x0, Vector512.LoadAligned(r0), a0);
+                        a1 = Simd.Fma(x0, Vector512.LoadAligned(r0 + l), a1);
+                        a2 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
+                        a3 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
+                    }
+                    a0 += b0; a1 += b1; a2 += b2; a3 += b3;
+                    T* cr = c + (long)i * np + c0;
+                    if (accumulate)
+                    {
+                        a0 += Vector512.LoadAligned(cr); a1 += Vector512.LoadAligned(cr + l);
+                        a2 += Vector512.LoadAligned(cr + 2 * l); a3 += Vector512.LoadAligned(cr + 3 * l);
+                    }
+                    a0.StoreAligned(cr); a1.StoreAligned(cr + l); a2.StoreAligned(cr + 2 * l); a3.StoreAligned(cr + 3 * l);
                 }
-                if (cp < end)
-                {
-                    var x0 = Vector512.Create(vp[0]);
-                    T* r0 = wc + (long)cp[0] * np;
-                    a0 = Simd.Fma(x0, Vector512.LoadAligned(r0), a0);
-                    a1 = Simd.Fma(x0, Vector512.LoadAligned(r0 + l), a1);
-                    a2 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 2 * l), a2);
-                    a3 = Simd.Fma(x0, Vector512.LoadAligned(r0 + 3 * l), a3);
-                }
-                a0 += b0; a1 += b1; a2 += b2; a3 += b3;
-                T* cr = c + c0;
-                if (accumulate)
-                {
-                    a0 += Vector512.LoadAligned(cr); a1 += Vector512.LoadAligned(cr + l);
-                    a2 += Vector512.LoadAligned(cr + 2 * l); a3 += Vector512.LoadAligned(cr + 3 * l);
-                }
-                a0.StoreAligned(cr); a1.StoreAligned(cr + l); a2.StoreAligned(cr + 2 * l); a3.StoreAligned(cr + 3 * l);
             }
             return;
         }
-        // 256-bit (or narrower) vectors: chunks of eight Vector<T>, one set of accumulators, then the rest of the row.
         int lv = Vector<T>.Count, k = 0;
-        for (; np - k >= 8 * lv; k += 8 * lv) MultiplyChunk<V8>(cols, vals, count, w + k, c + k, np, accumulate);
+        for (; np - k >= 8 * lv; k += 8 * lv) MultiplyChunkRows<V8>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate);
         switch ((np - k) / lv)
         {
-            case 1: MultiplyChunk<V1>(cols, vals, count, w + k, c + k, np, accumulate); break;
-            case 2: MultiplyChunk<V2>(cols, vals, count, w + k, c + k, np, accumulate); break;
-            case 3: MultiplyChunk<V3>(cols, vals, count, w + k, c + k, np, accumulate); break;
-            case 4: MultiplyChunk<V4>(cols, vals, count, w + k, c + k, np, accumulate); break;
-            case 5: MultiplyChunk<V5>(cols, vals, count, w + k, c + k, np, accumulate); break;
-            case 6: MultiplyChunk<V6>(cols, vals, count, w + k, c + k, np, accumulate); break;
-            case 7: MultiplyChunk<V7>(cols, vals, count, w + k, c + k, np, accumulate); break;
+            case 1: MultiplyChunkRows<V1>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+            case 2: MultiplyChunkRows<V2>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+            case 3: MultiplyChunkRows<V3>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+            case 4: MultiplyChunkRows<V4>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+            case 5: MultiplyChunkRows<V5>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+            case 6: MultiplyChunkRows<V6>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+            case 7: MultiplyChunkRows<V7>(starts, stride, rows, cols, vals, w + k, c + k, np, accumulate); break;
+        }
+    }
+
+    /// <summary>c[i, 0..V·lanes) (+)= Σ vals[q]·w[cols[q]·np + 0..V·lanes) for consecutive rows i of C, their entries located as in <see cref="MultiplyBlockRows"/>: V accumulators in registers.</summary>
+    // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
+    // helpers as calls, far slower than the FMAs they wrap.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyChunkRows<TV>(int* starts, int stride, int rows, int* cols, T* vals, T* w, T* c, int np, bool accumulate) where TV : struct, IVectors
+    {
+        int lv = Vector<T>.Count;
+        for (int i = 0; i < rows; i++)
+        {
+            int s = starts[(long)i * stride], e = starts[(long)i * stride + 1];
+            if (accumulate && e == s) continue;
+            Vector<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int q = s; q < e; q++)
+            {
+                var xv = new Vector<T>(vals[q]);
+                T* r = w + (long)cols[q] * np;
+                a0 = Simd.Fma(xv, Vector.Load(r), a0);
+                if (TV.Count > 1) a1 = Simd.Fma(xv, Vector.Load(r + lv), a1);
+                if (TV.Count > 2) a2 = Simd.Fma(xv, Vector.Load(r + 2 * lv), a2);
+                if (TV.Count > 3) a3 = Simd.Fma(xv, Vector.Load(r + 3 * lv), a3);
+                if (TV.Count > 4) a4 = Simd.Fma(xv, Vector.Load(r + 4 * lv), a4);
+                if (TV.Count > 5) a5 = Simd.Fma(xv, Vector.Load(r + 5 * lv), a5);
+                if (TV.Count > 6) a6 = Simd.Fma(xv, Vector.Load(r + 6 * lv), a6);
+                if (TV.Count > 7) a7 = Simd.Fma(xv, Vector.Load(r + 7 * lv), a7);
+            }
+            T* cr = c + (long)i * np;
+            if (accumulate)
+            {
+                a0 += Vector.Load(cr);
+                if (TV.Count > 1) a1 += Vector.Load(cr + lv);
+                if (TV.Count > 2) a2 += Vector.Load(cr + 2 * lv);
+                if (TV.Count > 3) a3 += Vector.Load(cr + 3 * lv);
+                if (TV.Count > 4) a4 += Vector.Load(cr + 4 * lv);
+                if (TV.Count > 5) a5 += Vector.Load(cr + 5 * lv);
+                if (TV.Count > 6) a6 += Vector.Load(cr + 6 * lv);
+                if (TV.Count > 7) a7 += Vector.Load(cr + 7 * lv);
+            }
+            a0.Store(cr);
+            if (TV.Count > 1) a1.Store(cr + lv);
+            if (TV.Count > 2) a2.Store(cr + 2 * lv);
+            if (TV.Count > 3) a3.Store(cr + 3 * lv);
+            if (TV.Count > 4) a4.Store(cr + 4 * lv);
+            if (TV.Count > 5) a5.Store(cr + 5 * lv);
+            if (TV.Count > 6) a6.Store(cr + 6 * lv);
+            if (TV.Count > 7) a7.Store(cr + 7 * lv);
         }
     }
 
@@ -603,48 +666,6 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     private struct V6 : IVectors { public static int Count => 6; }
     private struct V7 : IVectors { public static int Count => 7; }
     private struct V8 : IVectors { public static int Count => 8; }
-
-    /// <summary>c[0..V·lanes) (+)= Σ vals[q]·w[cols[q]·np + 0..V·lanes): V accumulators in registers.</summary>
-    // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
-    // helpers as calls, far slower than the FMAs they wrap.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyChunk<TV>(int* cols, T* vals, int count, T* w, T* c, int np, bool accumulate) where TV : struct, IVectors
-    {
-        int lv = Vector<T>.Count;
-        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        for (int q = 0; q < count; q++)
-        {
-            var xv = new Vector<T>(vals[q]);
-            T* r = w + (long)cols[q] * np;
-            a0 = Simd.Fma(xv, Vector.Load(r), a0);
-            if (TV.Count > 1) a1 = Simd.Fma(xv, Vector.Load(r + lv), a1);
-            if (TV.Count > 2) a2 = Simd.Fma(xv, Vector.Load(r + 2 * lv), a2);
-            if (TV.Count > 3) a3 = Simd.Fma(xv, Vector.Load(r + 3 * lv), a3);
-            if (TV.Count > 4) a4 = Simd.Fma(xv, Vector.Load(r + 4 * lv), a4);
-            if (TV.Count > 5) a5 = Simd.Fma(xv, Vector.Load(r + 5 * lv), a5);
-            if (TV.Count > 6) a6 = Simd.Fma(xv, Vector.Load(r + 6 * lv), a6);
-            if (TV.Count > 7) a7 = Simd.Fma(xv, Vector.Load(r + 7 * lv), a7);
-        }
-        if (accumulate)
-        {
-            a0 += Vector.Load(c);
-            if (TV.Count > 1) a1 += Vector.Load(c + lv);
-            if (TV.Count > 2) a2 += Vector.Load(c + 2 * lv);
-            if (TV.Count > 3) a3 += Vector.Load(c + 3 * lv);
-            if (TV.Count > 4) a4 += Vector.Load(c + 4 * lv);
-            if (TV.Count > 5) a5 += Vector.Load(c + 5 * lv);
-            if (TV.Count > 6) a6 += Vector.Load(c + 6 * lv);
-            if (TV.Count > 7) a7 += Vector.Load(c + 7 * lv);
-        }
-        a0.Store(c);
-        if (TV.Count > 1) a1.Store(c + lv);
-        if (TV.Count > 2) a2.Store(c + 2 * lv);
-        if (TV.Count > 3) a3.Store(c + 3 * lv);
-        if (TV.Count > 4) a4.Store(c + 4 * lv);
-        if (TV.Count > 5) a5.Store(c + 5 * lv);
-        if (TV.Count > 6) a6.Store(c + 6 * lv);
-        if (TV.Count > 7) a7.Store(c + 7 * lv);
-    }
 
     /// <summary>
     /// One range of C's rows (= X's columns): clears their padded copy, adds x·D[i] for every non-zero

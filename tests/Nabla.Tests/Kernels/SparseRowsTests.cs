@@ -83,6 +83,55 @@ public class SparseRowsTests
         Check<double>(5, 64, 65, 1e-13, narrow);
     }
 
+    [Theory]
+    [InlineData(1)]      // the smallest block: 16 rows of W, 49 blocks for 784 columns
+    [InlineData(24)]     // the default for a 32 KB L1
+    [InlineData(48)]     // a 48 KB L1's (the Zen 5's)
+    [InlineData(1024)]   // one block for all of W
+    public void EveryBlockSizeMatchesTheReference(int kilobytes)
+    {
+        // The blocks of W decide how the rows' entries are cut (and the tasks' share of the scatter): every size, at
+        // both widths and in both precisions, must give the reference product, on a machine with any L1.
+        foreach (bool wide in new[] { false, SparseProduct<float>.Wide(KernelOptions.Default) }.Distinct())
+        {
+            CheckBlocks<float>(kilobytes, 100, 784, 50, wide, 1e-5);
+            CheckBlocks<float>(kilobytes, 7, 300, 70, wide, 1e-5);
+            CheckBlocks<double>(kilobytes, 9, 784, 37, wide, 1e-13);
+        }
+    }
+
+    private static void CheckBlocks<T>(int kilobytes, int rows, int cols, int n, bool wide, double tol) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(kilobytes * 31 + rows);
+        var x = SparseRandom<T>(rng, rows * cols, 0.2);
+        var w = SparseRandom<T>(rng, cols * n, 1.0);
+        var d = SparseRandom<T>(rng, rows * n, 1.0);
+        var s = new SparseProduct<T> { BlockBytes = kilobytes * 1024 };
+        var c = new T[rows * n];
+        Assert.True(s.TryMultiply(x, rows, cols, w, c, n, maxDensity: 0.5, wide));
+        var expected = new T[rows * n];
+        Gemm.Reference<T>(x, w, expected, rows, n, cols, false, false, false);
+        AssertClose(expected, c, c.Length, tol);
+        var dw = new T[cols * n];
+        s.MultiplyTransposedInto(d, dw, n);
+        var expectedDw = new T[cols * n];
+        Gemm.Reference<T>(x, d, expectedDw, cols, n, rows, true, false, false);
+        AssertClose(expectedDw, dw, dw.Length, tol);
+
+        // From compressed rows (what a minibatch from the index gives), the first block of every row written even where
+        // the row has no entries in it: a row of zeros must come out as zeros, not as what C held before.
+        var groups = (cols + SparseRowStorage<T>.GroupWidth - 1) / SparseRowStorage<T>.GroupWidth;
+        for (int j = 0; j < cols; j++) x[j] = T.Zero;
+        Gemm.Reference<T>(x, w, expected, rows, n, cols, false, false, false);
+        var columns = new int[SparseProduct<T>.Room(rows * cols)];
+        var values = new T[SparseProduct<T>.Room(rows * cols)];
+        var groupStarts = new int[rows * (groups + 1)];
+        SparseProduct<T>.CompressRows(x, rows, cols, SparseRowStorage<T>.GroupWidth, columns, values, groupStarts);
+        var c2 = Enumerable.Repeat(T.CreateTruncating(7.0), rows * n).ToArray();
+        s.MultiplyCompressed(groupStarts, groups, SparseRowStorage<T>.GroupWidth, columns, values, rows, cols, 1, w, c2, n, wide);
+        AssertClose(expected, c2, c2.Length, tol);
+    }
+
     [Fact]
     public void GivesUpOnDenseInputAndThenRefusesTheTransposedProduct()
     {
