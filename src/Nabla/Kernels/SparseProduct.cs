@@ -688,83 +688,96 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
                 // A block of dW is cleared, filled and copied out while it is in L1.
                 int b0 = b * _blockRows, b1 = Math.Min(k1, b0 + _blockRows);
                 new Span<T>(dwp + (long)b0 * np, (b1 - b0) * np).Clear();
-                for (int i = 0; i < _rows; i++)
-                {
-                    int s = blocks[(long)i * stride + b], e = blocks[(long)i * stride + b + 1];
-                    if (s < e) ScatterRow(colBase + s, valBase + s, e - s, dp + (long)i * np, dwp, np, _wide);
-                }
+                ScatterBlockRows(blocks + b, stride, _rows, colBase, valBase, dp, dwp, np, _wide);
                 for (int k = b0; k < b1; k++) Simd.CopyRow(dwp + (long)k * np, _c + (long)k * n, n);
             }
         }
     }
 
-    /// <summary>dW[cols[q], 0..np) += vals[q]·d[0..np) on padded, aligned rows, a chunk of d in registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScatterRow(int* cols, T* vals, int count, T* d, T* dw, int np, bool wide)
+    /// <summary>
+    /// dW[cols[q], 0..np) += vals[q]·D[i, 0..np) on padded, aligned rows, for every row i of D (np apart) and its entries
+    /// of one block, q from <c>starts[i·stride]</c> to <c>starts[i·stride + 1]</c>; a chunk of D's row in registers. The
+    /// rows are looped over inside the kernel, as in <see cref="MultiplyBlockRows"/>; each element of dW still receives
+    /// its terms in the order of the rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScatterBlockRows(int* starts, int stride, int rows, int* cols, T* vals, T* d, T* dw, int np, bool wide)
     {
-        int* end = cols + count;
         if (wide)
         {
             int l = Vector512<T>.Count;
-            for (int c0 = 0; c0 < np; c0 += 4 * l)
+            for (int i = 0; i < rows; i++)
             {
-                var d0 = Vector512.LoadAligned(d + c0); var d1 = Vector512.LoadAligned(d + c0 + l);
-                var d2 = Vector512.LoadAligned(d + c0 + 2 * l); var d3 = Vector512.LoadAligned(d + c0 + 3 * l);
-                T* vp = vals;
-                for (int* cp = cols; cp < end; cp++, vp++)
+                int s = starts[(long)i * stride], e = starts[(long)i * stride + 1];
+                if (s == e) continue;
+                T* di = d + (long)i * np;
+                int* end = cols + e;
+                for (int c0 = 0; c0 < np; c0 += 4 * l)
                 {
-                    var xv = Vector512.Create(*vp);
-                    T* r = dw + c0 + (long)*cp * np;
-                    Simd.Fma(xv, d0, Vector512.LoadAligned(r)).StoreAligned(r);
-                    Simd.Fma(xv, d1, Vector512.LoadAligned(r + l)).StoreAligned(r + l);
-                    Simd.Fma(xv, d2, Vector512.LoadAligned(r + 2 * l)).StoreAligned(r + 2 * l);
-                    Simd.Fma(xv, d3, Vector512.LoadAligned(r + 3 * l)).StoreAligned(r + 3 * l);
+                    var d0 = Vector512.LoadAligned(di + c0); var d1 = Vector512.LoadAligned(di + c0 + l);
+                    var d2 = Vector512.LoadAligned(di + c0 + 2 * l); var d3 = Vector512.LoadAligned(di + c0 + 3 * l);
+                    T* vp = vals + s;
+                    for (int* cp = cols + s; cp < end; cp++, vp++)
+                    {
+                        var xv = Vector512.Create(*vp);
+                        T* r = dw + c0 + (long)*cp * np;
+                        Simd.Fma(xv, d0, Vector512.LoadAligned(r)).StoreAligned(r);
+                        Simd.Fma(xv, d1, Vector512.LoadAligned(r + l)).StoreAligned(r + l);
+                        Simd.Fma(xv, d2, Vector512.LoadAligned(r + 2 * l)).StoreAligned(r + 2 * l);
+                        Simd.Fma(xv, d3, Vector512.LoadAligned(r + 3 * l)).StoreAligned(r + 3 * l);
+                    }
                 }
             }
             return;
         }
-        // 256-bit (or narrower) vectors: up to eight of d in registers, each entry updating that part of its row of dW.
+        // 256-bit (or narrower) vectors: up to eight of D's row in registers, each entry updating that part of its row of dW.
         int lv = Vector<T>.Count, k = 0;
-        for (; np - k >= 8 * lv; k += 8 * lv) ScatterChunk<V8>(cols, vals, count, d + k, dw + k, np);
+        for (; np - k >= 8 * lv; k += 8 * lv) ScatterChunkRows<V8>(starts, stride, rows, cols, vals, d + k, dw + k, np);
         switch ((np - k) / lv)
         {
-            case 1: ScatterChunk<V1>(cols, vals, count, d + k, dw + k, np); break;
-            case 2: ScatterChunk<V2>(cols, vals, count, d + k, dw + k, np); break;
-            case 3: ScatterChunk<V3>(cols, vals, count, d + k, dw + k, np); break;
-            case 4: ScatterChunk<V4>(cols, vals, count, d + k, dw + k, np); break;
-            case 5: ScatterChunk<V5>(cols, vals, count, d + k, dw + k, np); break;
-            case 6: ScatterChunk<V6>(cols, vals, count, d + k, dw + k, np); break;
-            case 7: ScatterChunk<V7>(cols, vals, count, d + k, dw + k, np); break;
+            case 1: ScatterChunkRows<V1>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
+            case 2: ScatterChunkRows<V2>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
+            case 3: ScatterChunkRows<V3>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
+            case 4: ScatterChunkRows<V4>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
+            case 5: ScatterChunkRows<V5>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
+            case 6: ScatterChunkRows<V6>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
+            case 7: ScatterChunkRows<V7>(starts, stride, rows, cols, vals, d + k, dw + k, np); break;
         }
     }
 
-    /// <summary>dw[cols[q]·np + 0..V·lanes) += vals[q]·d[0..V·lanes): that part of d held in V registers.</summary>
+    /// <summary>dw[cols[q]·np + 0..V·lanes) += vals[q]·d[i·np + 0..V·lanes) for every row i and its entries (as in <see cref="ScatterBlockRows"/>): that part of D's row held in V registers.</summary>
     // Not inlined: eight inlined copies would exhaust the JIT's inlining budget for the caller, leaving the vector
     // helpers as calls, far slower than the FMAs they wrap.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void ScatterChunk<TV>(int* cols, T* vals, int count, T* d, T* dw, int np) where TV : struct, IVectors
+    private static void ScatterChunkRows<TV>(int* starts, int stride, int rows, int* cols, T* vals, T* d, T* dw, int np) where TV : struct, IVectors
     {
         int lv = Vector<T>.Count;
-        Vector<T> d0 = Vector.Load(d), d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
-        if (TV.Count > 1) d1 = Vector.Load(d + lv);
-        if (TV.Count > 2) d2 = Vector.Load(d + 2 * lv);
-        if (TV.Count > 3) d3 = Vector.Load(d + 3 * lv);
-        if (TV.Count > 4) d4 = Vector.Load(d + 4 * lv);
-        if (TV.Count > 5) d5 = Vector.Load(d + 5 * lv);
-        if (TV.Count > 6) d6 = Vector.Load(d + 6 * lv);
-        if (TV.Count > 7) d7 = Vector.Load(d + 7 * lv);
-        for (int q = 0; q < count; q++)
+        for (int i = 0; i < rows; i++)
         {
-            var xv = new Vector<T>(vals[q]);
-            T* r = dw + (long)cols[q] * np;
-            Simd.Fma(xv, d0, Vector.Load(r)).Store(r);
-            if (TV.Count > 1) Simd.Fma(xv, d1, Vector.Load(r + lv)).Store(r + lv);
-            if (TV.Count > 2) Simd.Fma(xv, d2, Vector.Load(r + 2 * lv)).Store(r + 2 * lv);
-            if (TV.Count > 3) Simd.Fma(xv, d3, Vector.Load(r + 3 * lv)).Store(r + 3 * lv);
-            if (TV.Count > 4) Simd.Fma(xv, d4, Vector.Load(r + 4 * lv)).Store(r + 4 * lv);
-            if (TV.Count > 5) Simd.Fma(xv, d5, Vector.Load(r + 5 * lv)).Store(r + 5 * lv);
-            if (TV.Count > 6) Simd.Fma(xv, d6, Vector.Load(r + 6 * lv)).Store(r + 6 * lv);
-            if (TV.Count > 7) Simd.Fma(xv, d7, Vector.Load(r + 7 * lv)).Store(r + 7 * lv);
+            int s = starts[(long)i * stride], e = starts[(long)i * stride + 1];
+            if (s == e) continue;
+            T* di = d + (long)i * np;
+            Vector<T> d0 = Vector.Load(di), d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+            if (TV.Count > 1) d1 = Vector.Load(di + lv);
+            if (TV.Count > 2) d2 = Vector.Load(di + 2 * lv);
+            if (TV.Count > 3) d3 = Vector.Load(di + 3 * lv);
+            if (TV.Count > 4) d4 = Vector.Load(di + 4 * lv);
+            if (TV.Count > 5) d5 = Vector.Load(di + 5 * lv);
+            if (TV.Count > 6) d6 = Vector.Load(di + 6 * lv);
+            if (TV.Count > 7) d7 = Vector.Load(di + 7 * lv);
+            for (int q = s; q < e; q++)
+            {
+                var xv = new Vector<T>(vals[q]);
+                T* r = dw + (long)cols[q] * np;
+                Simd.Fma(xv, d0, Vector.Load(r)).Store(r);
+                if (TV.Count > 1) Simd.Fma(xv, d1, Vector.Load(r + lv)).Store(r + lv);
+                if (TV.Count > 2) Simd.Fma(xv, d2, Vector.Load(r + 2 * lv)).Store(r + 2 * lv);
+                if (TV.Count > 3) Simd.Fma(xv, d3, Vector.Load(r + 3 * lv)).Store(r + 3 * lv);
+                if (TV.Count > 4) Simd.Fma(xv, d4, Vector.Load(r + 4 * lv)).Store(r + 4 * lv);
+                if (TV.Count > 5) Simd.Fma(xv, d5, Vector.Load(r + 5 * lv)).Store(r + 5 * lv);
+                if (TV.Count > 6) Simd.Fma(xv, d6, Vector.Load(r + 6 * lv)).Store(r + 6 * lv);
+                if (TV.Count > 7) Simd.Fma(xv, d7, Vector.Load(r + 7 * lv)).Store(r + 7 * lv);
+            }
         }
     }
 
