@@ -20,7 +20,8 @@ namespace Nabla.Kernels;
 /// <para>Each entry x = X[i, k] touches a whole row of W (or of dW). Those rows are worked on in copies whose
 /// rows are padded to whole vectors (<see cref="PadWidth"/>: 56 floats for the book's 50 with 256-bit vectors) in
 /// buffers that start on 64-byte boundaries, so that no vector load straddles two cache lines (the book's W1 has rows
-/// of 200 bytes, and a straddling load costs two). The copies are walked a block of rows at a time so the block stays in L1.</para>
+/// of 200 bytes, and a straddling load costs two). The copies are walked a block of rows at a time (<see cref="DefaultBlockBytes"/>),
+/// so that the block is read from L1, or mostly so.</para>
 /// <para>A zero of X is skipped, so an infinite W entry times a zero input gives 0, not NaN as the dense product would.</para>
 /// </remarks>
 internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged, IFloatingPointIeee754<T>
