@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process timing of the book's chapter 5 run: `nabla train` (book defaults: TwoLayerNet 784-50-10, 10,000
 # iterations of batch 100, lr 0.1, accuracy each epoch) against the book's NumPy code and the PyTorch twin
-# (one thread), in alternating rounds (A B C A B C …), wall time and peak RSS from /usr/bin/time, medians at the end,
-# then NumPy's and PyTorch's time over each nabla variant's as the median of the per-round ratios.
+# (one thread), in alternating rounds (A B C, B C A, C A B, …: the order turns each round), wall time and peak RSS
+# from /usr/bin/time, medians at the end, then NumPy's and PyTorch's time over each nabla variant's as the median of the per-round ratios.
 # nabla also prints its own breakdown (NABLA_TIMINGS=1): process start to command, data load, index build,
 # loop (and the accuracy passes in it), final accuracy.
 #
@@ -72,11 +72,21 @@ nabla() {
     *) echo "unknown variant $1"; exit 2;;
   esac
 }
+# The contestants' order turns by one each round, so that none always runs right after the same one (PyTorch's 556 MB
+# process just before nabla, every round, had cost nabla's index build a few milliseconds).
+contestants=($variants)
+$have_numpy && contestants+=(numpy)
+$have_torch && contestants+=(torch)
 for r in $(seq 1 "$rounds"); do
   echo "round $r ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
-  for v in $variants; do nabla "$v"; done
-  $have_numpy && one numpy $python bench/python/ch05_train.py ../shared/reference/book-code "$data"
-  $have_torch && one torch $python bench/python/ch05_torch.py 1 ../shared/reference/book-code "$data"
+  for ((k = 0; k < ${#contestants[@]}; k++)); do
+    c=${contestants[$(((k + r - 1) % ${#contestants[@]}))]}
+    case $c in
+      numpy) one numpy $python bench/python/ch05_train.py ../shared/reference/book-code "$data";;
+      torch) one torch $python bench/python/ch05_torch.py 1 ../shared/reference/book-code "$data";;
+      *) nabla "$c";;
+    esac
+  done
 done
 echo "medians over $rounds rounds (wall s, peak RSS MB):"
 awk '{ w[$1] = w[$1] " " $2; m[$1] = m[$1] " " $3 } END { for (k in w) print k, w[k] "|" m[k] }' "$out/results" | while read -r name rest; do
