@@ -2,7 +2,8 @@
 # Whole-process timing of the book's chapter 5 run: `nabla train` (book defaults: TwoLayerNet 784-50-10, 10,000
 # iterations of batch 100, lr 0.1, accuracy each epoch) against the book's NumPy code and the PyTorch twin
 # (one thread), in alternating rounds (A B C, B C A, C A B, …: the order turns each round), wall time and peak RSS
-# from /usr/bin/time, medians at the end, then NumPy's and PyTorch's time over each nabla variant's as the median of the per-round ratios.
+# from /usr/bin/time, medians at the end, then NumPy's and PyTorch's time over each nabla variant's as the median of
+# the per-round ratios.
 # nabla also prints its own breakdown (NABLA_TIMINGS=1): process start to command, data load, index build,
 # loop (and the accuracy passes in it), final accuracy.
 #

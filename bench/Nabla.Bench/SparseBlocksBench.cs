@@ -35,8 +35,7 @@ internal static class SparseBlocksBench
             loops.Add(b.Loop / a.Loop); passes.Add(b.Passes / a.Passes);
             Console.WriteLine($"round {r + 1}: loop 24 KB {a.Loop:F3} s, {other / 1024} KB {b.Loop:F3} s; 8 passes {a.Passes:F3} s, {b.Passes:F3} s");
         }
-        loops.Sort(); passes.Sort();
-        Console.WriteLine($"{other / 1024} KB / 24 KB, medians of the per-round ratios: loop {loops[loops.Count / 2]:F3}, passes {passes[passes.Count / 2]:F3}");
+        Console.WriteLine($"{other / 1024} KB / 24 KB, medians of the per-round ratios: loop {Timing.Median(loops):F3}, passes {Timing.Median(passes):F3}");
         SparseProduct<float>.DefaultBlockBytes = chosen;
         return 0;
     }

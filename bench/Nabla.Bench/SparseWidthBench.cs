@@ -62,15 +62,9 @@ internal static class SparseWidthBench
                 else { b = Time(narrow, false); a = Time(wide, has512); }
                 ns512.Add(a); ns256.Add(b); ratios.Add(a / b);
             }
-            Console.WriteLine($"{name}: {storage.NonZeros:N0} non-zeros; 512-bit {Median(ns512):F2} ns, 256-bit {Median(ns256):F2} ns per non-zero; " +
-                              $"512/256 median of the per-round ratios {Median(ratios):F3} (range {ratios.Min():F3}–{ratios.Max():F3})");
+            Console.WriteLine($"{name}: {storage.NonZeros:N0} non-zeros; 512-bit {Timing.Median(ns512):F2} ns, 256-bit {Timing.Median(ns256):F2} ns per non-zero; " +
+                              $"512/256 median of the per-round ratios {Timing.Median(ratios):F3} (range {ratios.Min():F3}–{ratios.Max():F3})");
         }
         return 0;
-    }
-
-    private static double Median(List<double> v)
-    {
-        var s = v.OrderBy(x => x).ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }

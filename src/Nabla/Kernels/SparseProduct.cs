@@ -539,8 +539,8 @@ internal sealed unsafe class SparseProduct<T> : IParallelJob where T : unmanaged
     /// One block of W's rows for <paramref name="rows"/> consecutive rows of C (padded, aligned, np apart):
     /// c[i, 0..np) (+)= Σ vals[q]·W[cols[q], 0..np) over row i's entries of the block, q from <c>starts[i·stride]</c> to
     /// <c>starts[i·stride + 1]</c>; without <paramref name="accumulate"/> (the first block) every row is written, entries or
-    /// not. The rows are looped over inside the kernel: a row has about 17 entries in a block of an MNIST image, and a
-    /// call per row and block cost a fifth of the product. The 512-bit kernel keeps a chunk of a row of C in registers,
+    /// not. The rows are looped over inside the kernel: a row has about 17 entries in a block of an MNIST image, too few
+    /// to carry a call and its setup per row and block (docs/benchmarks.md has the figures). The 512-bit kernel keeps a chunk of a row of C in registers,
     /// accumulated in two sets (even and odd entries) so that the FMA chains are independent enough to hide their
     /// latency; the 256-bit ones keep up to eight vectors.
     /// </summary>
