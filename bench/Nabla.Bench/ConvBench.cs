@@ -1,3 +1,4 @@
+using Nabla.Kernels;
 using Nabla.Models;
 using Nabla.Optimizers;
 
@@ -28,6 +29,7 @@ internal static class ConvBench
         if (args.Contains("--deep")) DeepConv(rng);
         if (args.Contains("--deep-kernels")) DeepConvKernels(rng);
         if (args.Contains("--fusion")) Fusion(rng, rounds: 20);
+        if (args.Contains("--dw-plan")) FilterGradientPlan(rng, rounds: 20);
         if (args.Contains("--parts"))
         {
             var grads = net.Gradient(x, t);
@@ -42,10 +44,30 @@ internal static class ConvBench
 
     /// <summary>
     /// DeepConvNet with its ReLUs after convolutions folded into them (<see cref="LayerNetwork{T}.FuseConvolutionRelu"/>)
-    /// against the layers run apart, alternating in one process (which of the two goes first alternates too): a training
-    /// step of batch 100 (gradient and Adam) and inference on 1,000 images, medians of the per-round ratios.
+    /// against the layers run apart, alternating in one process: see <see cref="Alternate"/>.
     /// </summary>
-    private static void Fusion(Random rng, int rounds)
+    private static void Fusion(Random rng, int rounds) =>
+        Alternate(rng, rounds, "ReLU folded into the convolutions, fused/separate", (net, on) => net.FuseConvolutionRelu = on);
+
+    /// <summary>
+    /// DeepConvNet with the F(3×3, 4×4) dW's blocks of at most 32 KB of V and Y' a position against the library's 128 KB
+    /// (<see cref="Winograd4{T}.DefaultFilterGradientPositionBytes"/>), alternating in one process: see <see cref="Alternate"/>.
+    /// Only the wide layers (conv5, conv6) plan differently.
+    /// </summary>
+    private static void FilterGradientPlan(Random rng, int rounds)
+    {
+        int chosen = Winograd4<float>.DefaultFilterGradientPositionBytes;
+        Alternate(rng, rounds, $"F(3x3, 4x4) dW blocks of 32 KB/{chosen / 1024} KB a position",
+            (_, on) => Winograd4<float>.DefaultFilterGradientPositionBytes = on ? 32 * 1024 : chosen);
+        Winograd4<float>.DefaultFilterGradientPositionBytes = chosen;
+    }
+
+    /// <summary>
+    /// DeepConvNet with a setting on (<paramref name="use"/> true) and off, alternating in one process (which of the two
+    /// goes first alternates too): a training step of batch 100 (gradient and Adam) and inference on 1,000 images, medians
+    /// of the per-round ratios on/off. Leaves the setting on.
+    /// </summary>
+    private static void Alternate(Random rng, int rounds, string what, Action<DeepConvNet<float>, bool> use)
     {
         var net = new DeepConvNet<float>(rng: rng);
         var x = Tensor<float>.RandomUniform(rng, 0f, 1f, 100, 1, 28, 28);
@@ -54,19 +76,19 @@ internal static class ConvBench
         var big = Tensor<float>.RandomUniform(rng, 0f, 1f, 1000, 1, 28, 28);
         var adam = new Adam<float>(0.001);
         void Step() => adam.Update(net.Params, net.Gradient(x, t));
-        for (int w = 0; w < 12; w++) { net.FuseConvolutionRelu = w % 2 == 0; Step(); net.Predict(big); }
+        for (int w = 0; w < 12; w++) { use(net, w % 2 == 0); Step(); net.Predict(big); }
         var train = new List<double>[] { [], [] };
         var infer = new List<double>[] { [], [] };
         for (int r = 0; r < rounds; r++)
-            foreach (bool fused in new[] { r % 2 == 0, r % 2 != 0 })
+            foreach (bool on in new[] { r % 2 == 0, r % 2 != 0 })
             {
-                net.FuseConvolutionRelu = fused;
-                train[fused ? 1 : 0].Add(Timing.Measure(Step, reps: 10, warmup: 1).Median);
-                infer[fused ? 1 : 0].Add(Timing.Measure(() => net.Predict(big), reps: 3, warmup: 1).Median);
+                use(net, on);
+                train[on ? 1 : 0].Add(Timing.Measure(Step, reps: 10, warmup: 1).Median);
+                infer[on ? 1 : 0].Add(Timing.Measure(() => net.Predict(big), reps: 3, warmup: 1).Median);
             }
-        net.FuseConvolutionRelu = true;
+        use(net, true);
         static double Ratio(List<double>[] s) => Timing.Median(s[1].Zip(s[0], (f, a) => f / a).ToList());
-        Console.WriteLine($"DeepConvNet ReLU folded into the convolutions, fused/separate over {rounds} alternating rounds (median of the per-round ratios; < 1: fused faster): " +
+        Console.WriteLine($"DeepConvNet {what} over {rounds} alternating rounds (median of the per-round ratios; < 1: the first faster): " +
             $"training step {Ratio(train):F3} ({Timing.Median(train[1]) * 1e3:F2} against {Timing.Median(train[0]) * 1e3:F2} ms), " +
             $"inference {Ratio(infer):F3} ({Timing.Median(infer[1]) * 1e3:F1} against {Timing.Median(infer[0]) * 1e3:F1} ms per 1,000 images)");
     }

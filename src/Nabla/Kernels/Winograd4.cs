@@ -36,10 +36,18 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     private static int L => Vector256<T>.Count;
 
     /// <summary>
-    /// The filter gradient's blocks hold at most this many vectors of tiles (see <see cref="PlanFilterGradient"/>); the
-    /// benchmark sets it to <see cref="int.MaxValue"/> to compare the per-position limit alone. Default 16.
+    /// The filter gradient's blocks hold at most this many vectors of tiles (see <see cref="PlanFilterGradient"/>). Default 16.
     /// </summary>
     internal int FilterGradientBlockVectors { get; set; } = 16;
+
+    /// <summary>
+    /// The filter gradient's blocks hold at most this many bytes of V and Y' per position (see <see cref="PlanFilterGradient"/>).
+    /// 128 KB; settable for the benchmarks that try other sizes in one process (<c>conv 1 --dw-plan</c>, <c>winograd --dw</c>).
+    /// </summary>
+    internal static int DefaultFilterGradientPositionBytes { get; set; } = 128 * 1024;
+
+    /// <summary>This instance's <see cref="DefaultFilterGradientPositionBytes"/> (the kernel probe compares two in one process).</summary>
+    internal int? FilterGradientPositionBytes { get; set; }
 
     private int _wp;       // the padded rows' width, in columns
     private bool _rectify; // the forward's output rectified as it is stored (see Forward)
@@ -438,8 +446,10 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         // (36 × (C + FN) × tiles), written by the transforms and read back by the product, stay near the core rather
         // than passing through L3 in between (blocks sized only to keep one position's V and Y' in L2 were 64–128
         // vectors long on DeepConvNet's layers and slower: docs/benchmarks.md); wider layers keep that per-position
-        // limit (about 128 KB), which is then the smaller.
-        int targetVectors = Math.Min(FilterGradientBlockVectors, Math.Clamp(131_072 / ((g.C + fp) * tsize), 4 * l, 1024) / l);
+        // limit (FilterGradientPositionBytes), which is then the smaller. 32 KB a position (conv5 and conv6 in blocks of
+        // 10 and 8 vectors) ran DeepConvNet's step in 0.96 of the time but moved the default seed's 2-epoch accuracy from
+        // 0.9860 to 0.9838, under issue 19's 0.985: not kept (docs/benchmarks.md, 2026-12-02, fourth session).
+        int targetVectors = Math.Min(FilterGradientBlockVectors, Math.Clamp((FilterGradientPositionBytes ?? DefaultFilterGradientPositionBytes) / ((g.C + fp) * tsize), 4 * l, 1024) / l);
         _tasks = Math.Max(1, Math.Min(_units, Winograd<T>.Threads(g, fn)));
         _blockUnits = Math.Min(Math.Max(1, targetVectors / _tw), (_units + _tasks - 1) / _tasks);
         _ntp = _blockUnits * _tw * l;

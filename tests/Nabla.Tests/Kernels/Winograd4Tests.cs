@@ -180,16 +180,20 @@ public class Winograd4Tests
     [InlineData(11, 17, 6, 11, 33, 1)]
     [InlineData(4, 33, 8, 8, 17, 0)]
     [InlineData(13, 32, 8, 8, 64, 1)]     // DeepConvNet's conv5, two groups of images (one partial)
+    [InlineData(37, 64, 8, 8, 64, 1)]     // conv6, five groups of images (one partial)
+    [InlineData(37, 64, 8, 8, 64, 1, 32)] // the same in blocks of at most 32 KB a position (8 vectors of tiles): two a task, the last partial
     [InlineData(10, 16, 14, 14, 32, 2)]   // conv4-like: 16×16 out
     [InlineData(5, 130, 6, 7, 13, 1)]
-    public void FilterGradientMatchesIm2Col(int n, int c, int h, int w, int fn, int pad)
+    public void FilterGradientMatchesIm2Col(int n, int c, int h, int w, int fn, int pad, int positionKb = 0)
     {
-        CompareFilterGradient<double>(n, c, h, w, fn, pad);
-        CompareFilterGradient<float>(n, c, h, w, fn, pad);
+        int? positionBytes = positionKb > 0 ? positionKb * 1024 : null;
+        CompareFilterGradient<double>(n, c, h, w, fn, pad, positionBytes);
+        CompareFilterGradient<float>(n, c, h, w, fn, pad, positionBytes);
     }
 
     /// <summary>
-    /// Runs <see cref="Winograd4{T}.FilterGradient"/> twice and compares dW with im2col + GEMM, db with the plain sum.
+    /// Runs <see cref="Winograd4{T}.FilterGradient"/> twice (with blocks of at most <paramref name="positionBytes"/> of V and Y' a position
+    /// where given) and compares dW with im2col + GEMM, db with the plain sum.
     /// </summary>
     /// <remarks>
     /// As for the forward: with Ỹ = |A| |δ| |A|ᵀ of each 4×4 dout tile and Ṽ = |Bᵀ| |d| |Bᵀ|ᵀ of its 6×6 padded input
@@ -199,7 +203,7 @@ public class Winograd4Tests
     /// counting ⅙'s rounding), so the error is at most (K + 22)·u·T; we allow (K + 24)·u·T, plus the reference's
     /// N·OH·OW·u·Σ|δ||x| (its dot product over the positions).
     /// </remarks>
-    private static void CompareFilterGradient<T>(int n, int c, int h, int w, int fn, int pad) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CompareFilterGradient<T>(int n, int c, int h, int w, int fn, int pad, int? positionBytes = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = new ConvGeometry(n, c, h, w, 3, 3, 1, pad);
         if (!Winograd4<T>.Supports(g, fn)) return;
@@ -213,7 +217,7 @@ public class Winograd4Tests
         reference.Backward(dout);
         var dw = new T[fn * c * 9];
         var db = new T[fn];
-        var kernel = new Winograd4<T>();
+        var kernel = new Winograd4<T> { FilterGradientPositionBytes = positionBytes };
         for (int run = 0; run < 2; run++) kernel.FilterGradient(x.Span, dout.Span, dw, db, g, fn);
         double u = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
         int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4, k = n * th * tw;
