@@ -35,10 +35,8 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
     private const int Positions = 36;
     private static int L => Vector256<T>.Count;
 
-    /// <summary>
-    /// The filter gradient's blocks hold at most this many vectors of tiles (see <see cref="PlanFilterGradient"/>). Default 16.
-    /// </summary>
-    internal int FilterGradientBlockVectors { get; set; } = 16;
+    /// <summary>The filter gradient's blocks hold at most this many vectors of tiles (see <see cref="PlanFilterGradient"/>).</summary>
+    private const int FilterGradientBlockVectors = 16;
 
     /// <summary>
     /// The filter gradient's blocks hold at most this many bytes of V and Y' per position (see <see cref="PlanFilterGradient"/>).
