@@ -444,9 +444,10 @@ internal sealed unsafe class Winograd4<T> : WinogradKernel<T> where T : unmanage
         // (36 × (C + FN) × tiles), written by the transforms and read back by the product, stay near the core rather
         // than passing through L3 in between (blocks sized only to keep one position's V and Y' in L2 were 64–128
         // vectors long on DeepConvNet's layers and slower: docs/benchmarks.md); wider layers keep that per-position
-        // limit (FilterGradientPositionBytes), which is then the smaller. 32 KB a position (conv5 and conv6 in blocks of
-        // 10 and 8 vectors) ran DeepConvNet's step in 0.96 of the time but moved the default seed's 2-epoch accuracy from
-        // 0.9860 to 0.9838, under issue 19's 0.985: not kept (docs/benchmarks.md, 2026-12-02, fourth session).
+        // limit (FilterGradientPositionBytes), which is then the smaller. A tighter limit (32 KB: conv5 and conv6 in blocks
+        // of 10 and 8 vectors) sped up their dW but not DeepConvNet's step beyond the noise, and its other order of sums
+        // took the default seed's 2-epoch accuracy under issue 19's threshold: not kept (docs/benchmarks.md, 2026-12-02,
+        // fourth session).
         int targetVectors = Math.Min(FilterGradientBlockVectors, Math.Clamp((FilterGradientPositionBytes ?? DefaultFilterGradientPositionBytes) / ((g.C + fp) * tsize), 4 * l, 1024) / l);
         _tasks = Math.Max(1, Math.Min(_units, Winograd<T>.Threads(g, fn)));
         _blockUnits = Math.Min(Math.Max(1, targetVectors / _tw), (_units + _tasks - 1) / _tasks);
