@@ -16,6 +16,7 @@ internal sealed class Timings
     private long _last = Stopwatch.GetTimestamp();
     private double _accuracyPasses;
     private int _passes;
+    private bool _overlapped;
     private long _lastIteration;
 
     public static Timings? FromEnvironment() => Environment.GetEnvironmentVariable("NABLA_TIMINGS") == "1" ? new Timings() : null;
@@ -33,10 +34,16 @@ internal sealed class Timings
     }
 
     /// <summary>Called with every progress report (every iteration while timing): an epoch report's gap from the previous report is that epoch's accuracy pass (plus one step).</summary>
+    /// <remarks>An accuracy pass measured on another core while training went on (<see cref="EpochMetrics.Overlapped"/>) counts its own time instead.</remarks>
     public void Progress(TrainingProgress p)
     {
         long now = Stopwatch.GetTimestamp();
-        if (p.Epoch is not null) { _accuracyPasses += Stopwatch.GetElapsedTime(_lastIteration, now).TotalSeconds; _passes++; }
+        if (p.Epoch is { } e)
+        {
+            _accuracyPasses += e.Overlapped ? e.EvaluationTime.TotalSeconds : Stopwatch.GetElapsedTime(_lastIteration, now).TotalSeconds;
+            _overlapped |= e.Overlapped;
+            _passes++;
+        }
         _lastIteration = now;
     }
 
@@ -44,7 +51,7 @@ internal sealed class Timings
     {
         var inv = CultureInfo.InvariantCulture;
         var parts = _parts.Select(p => p.Part == "loop"
-            ? string.Create(inv, $"loop {p.Seconds:F3} s (of which {_passes} accuracy passes {_accuracyPasses:F3} s)")
+            ? string.Create(inv, $"loop {p.Seconds:F3} s ({(_overlapped ? "alongside it" : "of which")} {_passes} accuracy passes {_accuracyPasses:F3} s{(_overlapped ? " on another core" : "")})")
             : string.Create(inv, $"{p.Part} {p.Seconds:F3} s"));
         err.WriteLine(string.Create(inv, $"timings ({NativeVariant.Describe()}): {string.Join(", ", parts)}; process total {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds:F3} s"));
     }

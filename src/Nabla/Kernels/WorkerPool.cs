@@ -36,6 +36,9 @@ internal static class WorkerPool
     private static long _claim; // (generation << 32) | next task index
     private static int _generation;
     [ThreadStatic] private static int t_worker; // see CurrentWorker
+    [ThreadStatic] private static bool t_alone; // see RunsAlone
+    [ThreadStatic] private static int t_lent; // workers this thread lent out (LendWorker)
+    private static int _lent; // workers lent out by all threads: the last _lent workers sleep rather than spin
 
     static WorkerPool()
     {
@@ -48,8 +51,45 @@ internal static class WorkerPool
         }
     }
 
-    /// <summary>Number of threads that work on a job, the caller included.</summary>
-    public static int Concurrency => Workers.Length + 1;
+    /// <summary>
+    /// Number of threads that work on a job, the caller included: 1 on a thread that <see cref="RunsAlone"/>, one fewer
+    /// for each worker lent out (<see cref="LendWorker"/>).
+    /// </summary>
+    public static int Concurrency => t_alone ? 1 : Workers.Length + 1 - t_lent;
+
+    /// <summary>
+    /// Whether jobs called from this thread run all their tasks on it, without the workers. A thread doing work of its own
+    /// on a core lent by <see cref="LendWorker"/> (the trainer's evaluation on a copy of the network) sets it, so that
+    /// its kernels neither wait on the pool's lock nor take a core from the thread that lent it.
+    /// </summary>
+    public static bool RunsAlone
+    {
+        get => t_alone;
+        set => t_alone = value;
+    }
+
+    /// <summary>
+    /// Leaves a core to a thread of the caller's (one that <see cref="RunsAlone"/>): until <see cref="ReturnWorker"/>, jobs
+    /// called from this thread have one thread fewer (on two cores, they run on this thread alone), and the last worker
+    /// sleeps instead of spinning between jobs. Returns false, lending nothing, when this thread's jobs have no worker
+    /// left to lend. Jobs from other threads keep every worker: the count is this thread's, so that a job is never
+    /// planned for one number of threads and run on another.
+    /// </summary>
+    public static bool LendWorker()
+    {
+        if (t_alone || t_lent >= Workers.Length) return false;
+        t_lent++;
+        Interlocked.Increment(ref _lent);
+        return true;
+    }
+
+    /// <summary>Gives back a worker this thread took by <see cref="LendWorker"/>.</summary>
+    public static void ReturnWorker()
+    {
+        if (t_lent == 0) throw new InvalidOperationException("WorkerPool: this thread has no worker lent.");
+        t_lent--;
+        Interlocked.Decrement(ref _lent);
+    }
 
     /// <summary>
     /// Which of the <see cref="Concurrency"/> threads is running the calling task: i on worker i, 0 on any other thread
@@ -65,7 +105,7 @@ internal static class WorkerPool
     /// </summary>
     public static void Run(IParallelJob job, int taskCount)
     {
-        if (taskCount <= 1 || Workers.Length == 0)
+        if (taskCount <= 1 || Concurrency == 1)
         {
             for (int t = 0; t < taskCount; t++) job.Execute(t);
             return;
@@ -87,14 +127,15 @@ internal static class WorkerPool
     /// </summary>
     public static void RunPinned(IParallelJob job)
     {
-        if (Workers.Length == 0)
+        int threads = Concurrency;
+        if (threads == 1)
         {
             job.Execute(0);
             return;
         }
         lock (Gate)
         {
-            int gen = Publish(job, Concurrency, pinned: true, wake: Workers.Length);
+            int gen = Publish(job, threads, pinned: true, wake: threads - 1);
             try { job.Execute(0); }
             finally { Interlocked.Decrement(ref _remaining); }
             WaitForTasks(gen);
@@ -186,6 +227,8 @@ internal static class WorkerPool
                 // products), then with SpinWait, which yields the core now and then so the JIT's
                 // background compiler and the GC still run on a 2-core machine, then sleep.
                 ++spins;
+                // A lent worker (LendWorker) sleeps at once: its core runs another thread. Woken by a job, it works on it as usual.
+                if (id > Workers.Length - Volatile.Read(ref _lent)) spins = SpinIterations;
                 if (spins < HotSpins) { Thread.SpinWait(8); continue; }
                 if (spins < SpinIterations) { spin.SpinOnce(sleep1Threshold: -1); continue; }
                 Interlocked.Increment(ref _sleeping);

@@ -148,6 +148,28 @@ public abstract class LayerNetwork<T> : INetwork<T> where T : unmanaged, IFloati
         return _grads;
     }
 
+    /// <summary>
+    /// A new network of the same layers and sizes, with its own buffers and arbitrary parameter values, for
+    /// <see cref="CreateInferenceCopy"/>; null (the default) when the subclass does not make one. Only a network whose
+    /// predictions depend on nothing but <see cref="Params"/> may make one (no running statistics, as a batch normalization keeps).
+    /// </summary>
+    protected virtual LayerNetwork<T>? CreateEmptyCopy() => null;
+
+    /// <summary>
+    /// A copy of this network for predictions on another thread — the trainer measures an epoch's accuracy on it while
+    /// training goes on — with the same kernel settings and fusions; <see cref="LoadParams(IReadOnlyDictionary{string, Tensor{T}})"/>
+    /// with <see cref="Params"/> brings its parameters up to date. Null when the network cannot make one (<see cref="CreateEmptyCopy"/>).
+    /// </summary>
+    internal LayerNetwork<T>? CreateInferenceCopy()
+    {
+        var copy = CreateEmptyCopy();
+        if (copy is null) return null;
+        copy.Options = Options;
+        copy.FuseReluPooling = FuseReluPooling;
+        copy.FuseConvolutionRelu = FuseConvolutionRelu;
+        return copy;
+    }
+
     /// <summary>Saves the parameters to a NumPy <c>.npz</c> (the book's <c>save_params</c>), atomically.</summary>
     public void SaveParams(string path) => IO.Npz.Write(path, Params);
 

@@ -12,6 +12,8 @@ namespace Nabla.Models;
 public class MultiLayerNetExtend<T> : LayerNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<(Tensor<T> W, Tensor<T> DW, Tensor<T> Grad)> _decayed = [];
+    private readonly int _inputSize, _outputSize;
+    private readonly double _dropoutRatio;
 
     /// <summary>Creates the network with seeded random weights.</summary>
     public MultiLayerNetExtend(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize,
@@ -26,6 +28,7 @@ public class MultiLayerNetExtend<T> : LayerNetwork<T> where T : unmanaged, IFloa
         var init = weightInit ?? (activation == HiddenActivation.Relu ? WeightInit.He : WeightInit.Xavier);
         WeightDecayLambda = weightDecayLambda;
         HiddenSizes = [.. hiddenSizes];
+        (_inputSize, _outputSize, _dropoutRatio) = (inputSize, outputSize, dropoutRatio);
         Activation = activation; UseBatchNorm = useBatchNorm; UseDropout = useDropout;
         int[] sizes = [inputSize, .. hiddenSizes, outputSize];
         for (int i = 1; i < sizes.Length; i++)
@@ -60,6 +63,13 @@ public class MultiLayerNetExtend<T> : LayerNetwork<T> where T : unmanaged, IFloa
     public bool UseBatchNorm { get; }
     /// <summary>Whether dropout follows each hidden activation.</summary>
     public bool UseDropout { get; }
+
+    /// <summary>
+    /// A network of the same layers for predictions (weight decay plays no part in them); none with batch normalization,
+    /// whose running statistics are not among the parameters a copy is brought up to date with.
+    /// </summary>
+    protected override LayerNetwork<T>? CreateEmptyCopy() => UseBatchNorm ? null
+        : new MultiLayerNetExtend<T>(_inputSize, HiddenSizes, _outputSize, Activation, useDropout: UseDropout, dropoutRatio: _dropoutRatio);
 
     /// <summary>½λ Σ ‖W‖² over every weight matrix.</summary>
     protected override T RegularizationLoss()

@@ -38,6 +38,9 @@ public sealed class TwoLayerNet<T> : LayerNetwork<T> where T : unmanaged, IFloat
         Register("b2", affine2.B, affine2.DB);
     }
 
+    /// <inheritdoc/>
+    protected override LayerNetwork<T> CreateEmptyCopy() => new TwoLayerNet<T>(InputSize, HiddenSize, OutputSize, 0.01, Activation);
+
     /// <summary>The hidden activation.</summary>
     public HiddenActivation Activation { get; }
 

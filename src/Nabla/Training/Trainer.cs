@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.ExceptionServices;
 using Nabla.Data;
 using Nabla.Kernels;
 using Nabla.Models;
@@ -34,6 +35,19 @@ public sealed record TrainerOptions
     /// </summary>
     public KernelOptions Kernels { get; init; } = KernelOptions.Default;
 
+    /// <summary>
+    /// Whether each epoch's accuracies are measured on a core of their own while training goes on, on a copy of the network
+    /// taken after that epoch's last update (the same accuracies as measuring them in place). Training then has one core
+    /// fewer for the whole run, and an epoch's report comes when its measurement is done. It pays where a training step is
+    /// too small to keep two cores busy, as the book's chapter 5 network is on MNIST. Null (the default): on when it can be,
+    /// that is when the network can make a copy for inference (of the networks here, <see cref="TwoLayerNet{T}"/> and
+    /// <see cref="MultiLayerNetExtend{T}"/> without batch normalization: not the convolutional ones, whose steps keep the cores busy), there are
+    /// two cores or more, and no <see cref="Trainer{T}.EpochCompleted"/> handler is set (so that a checkpoint saves the
+    /// weights the accuracies were measured on). True: on whenever it can be, the handler then running when the measurement
+    /// is done. False: measured in place, the training waiting.
+    /// </summary>
+    public bool? OverlapEvaluation { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad setting.</summary>
     public void Validate()
     {
@@ -52,7 +66,17 @@ public sealed record TrainerOptions
 /// <param name="TestAccuracy">Accuracy on the (sampled) test set.</param>
 /// <param name="Loss">The minibatch loss of that iteration.</param>
 /// <param name="Elapsed">Time since training started.</param>
-public sealed record EpochMetrics(int Epoch, int Iteration, double TrainAccuracy, double TestAccuracy, double Loss, TimeSpan Elapsed);
+public sealed record EpochMetrics(int Epoch, int Iteration, double TrainAccuracy, double TestAccuracy, double Loss, TimeSpan Elapsed)
+{
+    /// <summary>How long measuring the two accuracies took.</summary>
+    public TimeSpan EvaluationTime { get; init; }
+
+    /// <summary>
+    /// Whether they were measured on another core while training went on (<see cref="TrainerOptions.OverlapEvaluation"/>):
+    /// then <see cref="Elapsed"/> is the time when the measurement began, and the report came later.
+    /// </summary>
+    public bool Overlapped { get; init; }
+}
 
 /// <summary>A progress report: one every <see cref="TrainerOptions.ReportEvery"/> iterations, and one per epoch with <see cref="Epoch"/> set.</summary>
 /// <param name="Iteration">Iterations completed.</param>
@@ -182,44 +206,176 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var batch = _trainImages is not null ? new MiniBatch<T>(_trainImages, _tTrain, _options.BatchSize, layout) : new MiniBatch<T>(_xTrain!, _tTrain, _options.BatchSize, layout);
         int perEpoch = IterationsPerEpoch, total = TotalIterations;
         history.Loss.Capacity = total;
+        using var background = OverlapsEvaluation() is { } copy ? new BackgroundEvaluation(this, copy) : null;
         var clock = Stopwatch.StartNew();
+        double loss = double.NaN;
         for (int i = 0; i < total; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Sample(rng);
             var grads = _net.Gradient(batch.XBatch, batch.TBatch);
-            double loss = double.CreateTruncating(_net.LastLoss);
+            loss = double.CreateTruncating(_net.LastLoss);
             if (!double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             _optimizer.Update(_net.Params, grads);
             history.Loss.Add(loss);
 
             EpochMetrics? epoch = null;
-            if (i % perEpoch == 0)
+            if (background is not null)
             {
-                double trainAcc = Evaluate(_xTrain, _trainImages, _tTrain, ref _trainLabels), testAcc = Evaluate(_xTest, _testImages, _tTest, ref _testLabels);
-                epoch = new EpochMetrics(i / perEpoch, i, trainAcc, testAcc, loss, clock.Elapsed);
+                // An earlier epoch's accuracies, if measured by now; a new measurement waits for the one before it.
+                epoch = background.TryCollect();
+                if (i % perEpoch == 0 && background.Start(i / perEpoch, i, loss, clock.Elapsed) is { } previous) epoch = previous;
+            }
+            else if (i % perEpoch == 0)
+            {
+                long start = Stopwatch.GetTimestamp();
+                var (trainAcc, testAcc) = Evaluate(_net);
+                epoch = new EpochMetrics(i / perEpoch, i, trainAcc, testAcc, loss, clock.Elapsed) { EvaluationTime = Stopwatch.GetElapsedTime(start) };
+            }
+            if (epoch is not null)
+            {
                 history.Epochs.Add(epoch);
                 EpochCompleted?.Invoke(epoch);
             }
             if (progress is not null && (epoch is not null || (i + 1) % _options.ReportEvery == 0 || i + 1 == total))
                 progress.Report(new TrainingProgress(i + 1, total, loss, clock.Elapsed, epoch));
         }
+        if (background?.Finish() is { } last)
+        {
+            history.Epochs.Add(last);
+            EpochCompleted?.Invoke(last);
+            progress?.Report(new TrainingProgress(total, total, loss, clock.Elapsed, last));
+        }
         history.Elapsed = clock.Elapsed;
         return history;
     }
 
+    /// <summary>
+    /// The copy of the network to measure accuracies on while training goes on (<see cref="TrainerOptions.OverlapEvaluation"/>),
+    /// or null when they are measured in place.
+    /// </summary>
+    private LayerNetwork<T>? OverlapsEvaluation()
+    {
+        if (_options.OverlapEvaluation == false || (_options.OverlapEvaluation is null && EpochCompleted is not null)) return null;
+        if (WorkerPool.Concurrency < 2 || _net is not LayerNetwork<T> layers) return null;
+        return layers.CreateInferenceCopy();
+    }
+
+    /// <summary>Train and test accuracy of <paramref name="net"/>, on at most <see cref="TrainerOptions.EvaluationSampleSize"/> samples of each.</summary>
+    private (double Train, double Test) Evaluate(INetwork<T> net) =>
+        (Evaluate(net, _xTrain, _trainImages, _tTrain, ref _trainLabels), Evaluate(net, _xTest, _testImages, _tTest, ref _testLabels));
+
     /// <summary>Accuracy on one set; <paramref name="labels"/> keeps the set's target classes, found on its first evaluation.</summary>
-    private double Evaluate(Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t, ref int[]? labels)
+    private double Evaluate(INetwork<T> net, Tensor<T>? tensor, ByteImages<T>? images, Tensor<T> t, ref int[]? labels)
     {
         if (images is not null)
         {
             // The targets' classes, found once per set: an evaluation then searches only the predictions' rows.
             labels ??= NetworkExtensions.Labels(t);
-            return Evaluation.Accuracy(_net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, _options.Kernels, ref _evalScratch, ref _evalRows, labels);
+            return Evaluation.Accuracy(net, images, t, _options.EvaluationSampleSize ?? images.Count, 1000, _options.Kernels, ref _evalScratch, ref _evalRows, labels);
         }
         var x = tensor!;
         int limit = _options.EvaluationSampleSize ?? x.Dim(0);
         if (limit < x.Dim(0)) { x = x.Slice(0, limit); t = t.Slice(0, limit); }
-        return _net.Accuracy(x, t);
+        return net.Accuracy(x, t);
+    }
+
+    /// <summary>
+    /// Measures an epoch's accuracies on a thread of its own, on a copy of the network, while the training thread goes on
+    /// with a core fewer for the whole run (<see cref="WorkerPool.LendWorker"/>). One measurement at a time; the training thread starts them,
+    /// collects them and reports them, so every report and handler still runs on the training thread, in epoch order.
+    /// </summary>
+    private sealed class BackgroundEvaluation : IDisposable
+    {
+        private readonly Trainer<T> _owner;
+        private readonly LayerNetwork<T> _copy;
+        private readonly Thread _thread;
+        private readonly SemaphoreSlim _go = new(0);
+        private readonly ManualResetEventSlim _done = new(false);
+        private readonly bool _lent;
+        private bool _running, _exit;
+        // The measurement in flight: what its report will say, then its result.
+        private int _epoch, _iteration;
+        private double _loss, _trainAcc, _testAcc;
+        private TimeSpan _elapsed, _took;
+        private ExceptionDispatchInfo? _error;
+
+        public BackgroundEvaluation(Trainer<T> owner, LayerNetwork<T> copy)
+        {
+            _owner = owner;
+            _copy = copy;
+            // The measurements' core, lent for the whole run rather than for each measurement: the book's network trains
+            // as fast on one core as on two, and a worker lent and given back each epoch would sleep and wake, and W1
+            // would move between the cores' caches (docs/benchmarks.md, 2026-12-02, fifth session).
+            _lent = WorkerPool.LendWorker();
+            _thread = new Thread(Loop) { IsBackground = true, Name = "Nabla evaluation" };
+            _thread.Start();
+        }
+
+        /// <summary>
+        /// Starts measuring the network as it is now (after iteration <paramref name="iteration"/>'s update). Returns the
+        /// measurement before it when this had to wait for it, else null.
+        /// </summary>
+        public EpochMetrics? Start(int epoch, int iteration, double loss, TimeSpan elapsed)
+        {
+            var previous = _running ? Finish() : null;
+            _copy.LoadParams(_owner._net.Params);
+            (_epoch, _iteration, _loss, _elapsed) = (epoch, iteration, loss, elapsed);
+            _running = true;
+            _done.Reset();
+            _go.Release();
+            return previous;
+        }
+
+        /// <summary>The measurement in flight if it is done, else null.</summary>
+        public EpochMetrics? TryCollect() => _running && _done.IsSet ? Collect() : null;
+
+        /// <summary>Waits for the measurement in flight, if any, and returns it.</summary>
+        public EpochMetrics? Finish()
+        {
+            if (!_running) return null;
+            _done.Wait();
+            return Collect();
+        }
+
+        private EpochMetrics Collect()
+        {
+            _running = false;
+            _error?.Throw();
+            return new EpochMetrics(_epoch, _iteration, _trainAcc, _testAcc, _loss, _elapsed) { EvaluationTime = _took, Overlapped = true };
+        }
+
+        private void Loop()
+        {
+            // The kernels' jobs on this thread run on it alone: the core it runs on is the one the training thread lent.
+            WorkerPool.RunsAlone = true;
+            while (true)
+            {
+                _go.Wait();
+                if (Volatile.Read(ref _exit)) return;
+                long start = Stopwatch.GetTimestamp();
+                _error = null;
+                try { (_trainAcc, _testAcc) = _owner.Evaluate(_copy); }
+                catch (Exception e) { _error = ExceptionDispatchInfo.Capture(e); }
+                _took = Stopwatch.GetElapsedTime(start);
+                _done.Set();
+            }
+        }
+
+        /// <summary>Waits for a measurement in flight (a run that stopped early), gives back the lent core and ends the thread.</summary>
+        public void Dispose()
+        {
+            if (_running)
+            {
+                _done.Wait();
+                _running = false;
+            }
+            if (_lent) WorkerPool.ReturnWorker();
+            Volatile.Write(ref _exit, true);
+            _go.Release();
+            _thread.Join();
+            _go.Dispose();
+            _done.Dispose();
+        }
     }
 }

@@ -80,4 +80,104 @@ public class WorkerPoolTests
         Assert.Equal(byThread.Count, byThread.Values.Distinct().Count());
         if (WorkerPool.Concurrency > 1) Assert.True(byThread.Count > 1, "no worker thread took a task in 50 jobs of 64 tasks");
     }
+
+    /// <summary>Runs <paramref name="body"/> on a new thread and waits for it, passing its exception on.</summary>
+    private static void OnNewThread(Action body)
+    {
+        Exception? error = null;
+        var thread = new Thread(() => { try { body(); } catch (Exception e) { error = e; } });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "the thread did not finish");
+        if (error is not null) throw new Xunit.Sdk.XunitException($"on the other thread: {error}");
+    }
+
+    [Fact]
+    public void LendingAWorkerTakesAThreadFromThisThreadsJobsOnly()
+    {
+        OnNewThread(() =>
+        {
+            int cores = WorkerPool.Concurrency;
+            if (cores < 2) { Assert.False(WorkerPool.LendWorker()); return; }
+            Assert.True(WorkerPool.LendWorker());
+            try
+            {
+                Assert.Equal(cores - 1, WorkerPool.Concurrency);
+                int seenElsewhere = 0;
+                var other = new Thread(() => seenElsewhere = WorkerPool.Concurrency);
+                other.Start();
+                other.Join();
+                Assert.Equal(cores, seenElsewhere);
+                for (int call = 0; call < 50; call++)
+                {
+                    var pinned = new Recorder(cores);
+                    WorkerPool.RunPinned(pinned);
+                    // Tasks 0 … cores − 2 once each, task 0 on this thread; the lent worker's task is not run.
+                    Assert.Equal(Enumerable.Repeat(1, cores - 1).Append(0), pinned.Runs);
+                    Assert.Equal(Environment.CurrentManagedThreadId, pinned.Threads[0]);
+                    if (cores == 2) Assert.Equal(0, pinned.Workers[0]);
+                    var dynamicJob = new Recorder(9);
+                    WorkerPool.Run(dynamicJob, 9);
+                    Assert.All(dynamicJob.Runs, r => Assert.Equal(1, r));
+                    if (cores == 2) Assert.All(dynamicJob.Threads, t => Assert.Equal(Environment.CurrentManagedThreadId, t));
+                }
+            }
+            finally { WorkerPool.ReturnWorker(); }
+            Assert.Equal(cores, WorkerPool.Concurrency);
+            Assert.Throws<InvalidOperationException>(WorkerPool.ReturnWorker);
+        });
+    }
+
+    [Fact]
+    public void ALentWorkerStillRunsOtherThreadsPinnedTasks()
+    {
+        int cores = WorkerPool.Concurrency;
+        if (cores < 2) return;
+        using var lent = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var lender = new Thread(() =>
+        {
+            WorkerPool.LendWorker();
+            lent.Set();
+            release.Wait();
+            WorkerPool.ReturnWorker();
+        });
+        lender.Start();
+        lent.Wait();
+        try
+        {
+            // The last worker now sleeps between jobs; this thread's pinned jobs still need it, and must wake it.
+            for (int call = 0; call < 5; call++)
+            {
+                Thread.Sleep(20);
+                var job = new Recorder(cores);
+                WorkerPool.RunPinned(job);
+                Assert.All(job.Runs, r => Assert.Equal(1, r));
+                Assert.Equal(cores, job.Threads.Distinct().Count());
+            }
+        }
+        finally
+        {
+            release.Set();
+            lender.Join();
+        }
+    }
+
+    [Fact]
+    public void AThreadThatRunsAloneRunsEveryTaskItself()
+    {
+        OnNewThread(() =>
+        {
+            WorkerPool.RunsAlone = true;
+            Assert.Equal(1, WorkerPool.Concurrency);
+            Assert.False(WorkerPool.LendWorker());
+            var dynamicJob = new Recorder(6);
+            WorkerPool.Run(dynamicJob, 6);
+            Assert.All(dynamicJob.Runs, r => Assert.Equal(1, r));
+            Assert.All(dynamicJob.Threads, t => Assert.Equal(Environment.CurrentManagedThreadId, t));
+            var pinned = new Recorder(1);
+            WorkerPool.RunPinned(pinned);
+            Assert.Equal([1], pinned.Runs);
+            Assert.Equal(Environment.CurrentManagedThreadId, pinned.Threads[0]);
+        });
+    }
 }
