@@ -305,8 +305,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             _owner = owner;
             _copy = copy;
             // The measurements' core, lent for the whole run rather than for each measurement: the book's network trains
-            // as fast on one core as on two, and a worker lent and given back each epoch would sleep and wake, and W1
-            // would move between the cores' caches (docs/benchmarks.md, 2026-12-02, fifth session).
+            // nearly as fast on one core as on two, and a worker lent and given back each epoch would sleep and wake, and
+            // W1 would move between the cores' caches (docs/benchmarks.md, 2026-12-02, fifth session).
             _lent = WorkerPool.LendWorker();
             _thread = new Thread(Loop) { IsBackground = true, Name = "Nabla evaluation" };
             _thread.Start();
