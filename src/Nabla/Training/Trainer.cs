@@ -232,22 +232,24 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 var (trainAcc, testAcc) = Evaluate(_net);
                 epoch = new EpochMetrics(i / perEpoch, i, trainAcc, testAcc, loss, clock.Elapsed) { EvaluationTime = Stopwatch.GetElapsedTime(start) };
             }
-            if (epoch is not null)
-            {
-                history.Epochs.Add(epoch);
-                EpochCompleted?.Invoke(epoch);
-            }
+            if (epoch is not null) Close(epoch);
             if (progress is not null && (epoch is not null || (i + 1) % _options.ReportEvery == 0 || i + 1 == total))
                 progress.Report(new TrainingProgress(i + 1, total, loss, clock.Elapsed, epoch));
         }
         if (background?.Finish() is { } last)
         {
-            history.Epochs.Add(last);
-            EpochCompleted?.Invoke(last);
+            Close(last);
             progress?.Report(new TrainingProgress(total, total, loss, clock.Elapsed, last));
         }
         history.Elapsed = clock.Elapsed;
         return history;
+
+        // An epoch's accuracies are in: recorded, then the handler (a checkpoint) runs.
+        void Close(EpochMetrics e)
+        {
+            history.Epochs.Add(e);
+            EpochCompleted?.Invoke(e);
+        }
     }
 
     /// <summary>

@@ -230,23 +230,8 @@ public class NonZeroIndexTests
         Assert.Contains("sparse rows", Assert.Throws<InvalidOperationException>(() => one.Span.ToArray()).Message);
     }
 
-    /// <summary>
-    /// Four classes; class c lights about 60 % of the pixels of band c of the image and 8 % elsewhere (about 20 % in all).
-    /// </summary>
-    private static (ByteImages<float> X, Tensor<float> T) SparseBands(int n, int width, int seed)
-    {
-        var rng = new Random(seed);
-        var bytes = new byte[n * width];
-        var t = new Tensor<float>(n, 4);
-        for (int i = 0; i < n; i++)
-        {
-            int c = rng.Next(4);
-            t[i, c] = 1;
-            for (int p = 0; p < width; p++)
-                if (rng.NextDouble() < (p * 4 / width == c ? 0.6 : 0.08)) bytes[i * width + p] = (byte)rng.Next(1, 256);
-        }
-        return (new ByteImages<float>(bytes, [n, width]), t);
-    }
+    /// <summary>Four classes; class c lights about 60 % of the pixels of band c of the image and 8 % elsewhere (about 20 % in all).</summary>
+    private static (ByteImages<float> X, Tensor<float> T) SparseBands(int n, int width, int seed) => Synthetic.SparseBands(n, width, seed, offBand: 0.08);
 
     [Fact]
     public void NetworkGradientAndPredictionsFromTheIndexEqualTheGatheredOnes()

@@ -19,21 +19,7 @@ public class OverlappedEvaluationTests
     /// Four classes of 784-pixel byte images (MNIST's size, so that the products split among the cores as MNIST's do);
     /// class c lights about 60 % of band c of the pixels and 6 % elsewhere.
     /// </summary>
-    private static (ByteImages<float> X, Tensor<float> T) SparseBands(int n, int seed)
-    {
-        const int width = 784;
-        var rng = new Random(seed);
-        var bytes = new byte[n * width];
-        var t = new Tensor<float>(n, 4);
-        for (int i = 0; i < n; i++)
-        {
-            int c = rng.Next(4);
-            t[i, c] = 1;
-            for (int p = 0; p < width; p++)
-                if (rng.NextDouble() < (p * 4 / width == c ? 0.6 : 0.06)) bytes[i * width + p] = (byte)rng.Next(1, 256);
-        }
-        return (new ByteImages<float>(bytes, [n, width]), t);
-    }
+    private static (ByteImages<float> X, Tensor<float> T) SparseBands(int n, int seed) => Synthetic.SparseBands(n, 784, seed, offBand: 0.06);
 
     private static object Record(EpochMetrics e) => (e.Epoch, e.Iteration, e.TrainAccuracy, e.TestAccuracy, e.Loss);
 
